@@ -1,0 +1,45 @@
+package org.refconv.engine;
+
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Releases every native tensor created inside it when it closes, so that a training step does not leak.
+ *
+ * <p>JavaCPP does not count libtorch's allocations, so the garbage collector never feels the pressure: without a
+ * scope per step ResNet-18 leaked hundreds of MB per step. Tensors that must outlive the step (parameters, optimizer
+ * state, a returned loss) are {@link #keep kept}. Modules must not be created inside a scope.
+ */
+public final class StepScope implements AutoCloseable {
+
+    private final PointerScope scope = new PointerScope();
+    private final boolean trimOnClose;
+
+    private StepScope(boolean trimOnClose) {
+        this.trimOnClose = trimOnClose;
+    }
+
+    /** A scope that also returns freed memory to the OS on close (glibc keeps it otherwise). */
+    public static StepScope open() {
+        return new StepScope(true);
+    }
+
+    /** A scope for short-lived work where trimming the heap would cost more than it saves. */
+    public static StepScope openWithoutTrim() {
+        return new StepScope(false);
+    }
+
+    /** Moves a tensor out of this scope: it survives {@link #close()} and is freed by the GC or by its owner. */
+    public Tensor keep(Tensor t) {
+        return Tensors.keepAlive(t);
+    }
+
+    @Override
+    public void close() {
+        scope.close();
+        if (trimOnClose) {
+            Pointer.trimMemory();
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package org.refconv.layers;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.refconv.engine.Init;
+import org.refconv.engine.Modules;
+import org.refconv.engine.NoGrad;
+import org.refconv.engine.Ops;
+import org.refconv.engine.Tensors;
+
+/**
+ * Re-parameterized refocusing convolution (RefConv, Cai, Ding et al.).
+ *
+ * <p>The pretrained basis weight Wb [Cout, Cin/g, K, K] is frozen: it is a buffer named {@code weight}, so a
+ * pretrained checkpoint loads by name, as in the official code. The trainable refocusing transform
+ * {@code convmap} is a conv over the weights themselves: Wb viewed as one image of n2d = Cout*Cin/g channels of
+ * K x K, convolved with Wr [n2d, n2d/G, 3, 3], padding 1, groups G = Cin*Cout/g^2 (Eq. 2). The input is then
+ * convolved with Wt = Wb * Wr + Wb (Eq. 1) with the original stride, padding, dilation and groups. A bias, if
+ * the original conv has one, stays a trainable parameter named {@code bias}.
+ */
+public class RefConv2d extends Module implements ConvLayer {
+
+    private final Conv2dSpec spec;
+    private final RefConvOptions options;
+    private final Tensor weight;
+    private final Tensor bias;
+    // Kept in a field: the parent holds only a pointer, and the Java object must outlive it (JavaCPP pitfall).
+    private final Conv2d convmap;
+    private final long n2d;
+    private final long mapGroups;
+
+    public RefConv2d(Conv2dSpec spec, RefConvOptions options) {
+        String where = "RefConv for conv '" + spec.name() + "': ";
+        if (spec.kernelH() != spec.kernelW()) {
+            throw new IllegalArgumentException(where + "kernel " + spec.kernelH() + "x" + spec.kernelW()
+                    + " is not square; the refocusing transform treats each K x K kernel as an image");
+        }
+        if (spec.kernelH() == 1) {
+            throw new IllegalArgumentException(where + "1x1 convs are not refocused: a 3x3 transform over a 1x1 map"
+                    + " degenerates to a channel mix (the paper leaves them as they are)");
+        }
+        this.spec = spec;
+        this.options = options;
+        long g = spec.groups();
+        this.n2d = (long) spec.outChannels() * spec.inChannels() / g;
+        this.mapGroups = (long) (spec.inChannels() / spec.groups()) * (spec.outChannels() / spec.groups());
+        if (n2d > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(where + "n2d = " + n2d + " channels is too large");
+        }
+        this.weight = Modules.registerBuffer(this, "weight", Tensors.zeros(spec.weightShape()));
+        if (spec.bias()) {
+            this.bias = Modules.registerParameter(this, "bias", Tensors.zeros(spec.outChannels()));
+        } else {
+            this.bias = null;
+        }
+        int k = options.mapKernel();
+        Conv2dSpec mapSpec = Conv2dSpec.of(spec.name() + ".convmap", (int) n2d, (int) n2d, k, 1, k / 2,
+                (int) mapGroups, false);
+        this.convmap = register_module("convmap", new Conv2d(mapSpec));
+        switch (options.init()) {
+            case XAVIER -> Init.xavierUniform(convmap.weight());
+            case ZERO -> Init.zeros(convmap.weight());
+            case KAIMING -> Init.torchDefault(convmap.weight());
+        }
+    }
+
+    /** Wt = Wb * Wr (+ Wb), with autograd recording when it is on. */
+    public Tensor transformedWeight() {
+        long k = spec.kernelH();
+        Tensor refocused = convmap.forward(weight.view(1, n2d, k, k)).view(spec.weightShape());
+        return options.identity() ? refocused.add(weight) : refocused;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return Ops.conv2d(x, transformedWeight(), bias, spec.strides(), spec.paddings(), spec.dilations(),
+                spec.groups());
+    }
+
+    /** The re-parameterized plain conv: weight Wt computed once, the same bias. Inference cost equals the original. */
+    public Conv2d toPlain() {
+        Conv2d plain = new Conv2d(spec);
+        try (NoGrad ignored = NoGrad.enter()) {
+            plain.weight().copy_(transformedWeight());
+            if (bias != null) {
+                plain.bias().copy_(bias);
+            }
+        }
+        return plain;
+    }
+
+    @Override
+    public Conv2dSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public Module module() {
+        return this;
+    }
+
+    public RefConvOptions options() {
+        return options;
+    }
+
+    /** The frozen basis Wb. */
+    public Tensor basisWeight() {
+        return weight;
+    }
+
+    /** The trainable refocusing weight Wr [n2d, n2d/G, k, k]. */
+    public Tensor refocusingWeight() {
+        return convmap.weight();
+    }
+
+    public Tensor bias() {
+        return bias;
+    }
+
+    /** n2d = Cout * Cin / g: the number of 2-D kernels in Wb (channels of the refocusing transform). */
+    public long n2d() {
+        return n2d;
+    }
+
+    /** G = Cin * Cout / g^2: the groups of the refocusing transform (1 for depthwise, n2d for dense convs). */
+    public long mapGroups() {
+        return mapGroups;
+    }
+}

@@ -1,0 +1,185 @@
+package org.refconv.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.bytedeco.pytorch.Tensor;
+import org.refconv.engine.Engine;
+import org.refconv.engine.Modules;
+import org.refconv.engine.Ops;
+import org.refconv.engine.StepScope;
+import org.refconv.engine.Tensors;
+import org.refconv.layers.Conv2dSpec;
+import org.refconv.layers.ConvFactory;
+import org.refconv.layers.ConvLayer;
+import org.refconv.layers.RefConvOptions;
+import org.refconv.models.CifarQuick;
+import org.refconv.models.Classifier;
+import org.refconv.optim.Sgd;
+import org.refconv.reparam.RefocusRule;
+import org.refconv.reparam.Refocuser;
+
+/**
+ * Training-step cost of RefConv vs the plain conv it replaces: forward + backward + SGD step, the two variants
+ * alternated in one process so that machine noise hits both alike; peak resident memory from one child JVM per
+ * variant. Prints ratios (refocused / plain). Run with {@code mvn -Pbench -pl refconv-layers -am test}.
+ */
+public final class StepBench {
+
+    /** The workloads: a small CNN, and ResNet-18's four 3x3 conv shapes (64@56, 128@28, 256@14, 512@7). */
+    enum Workload {
+        CIFAR_QUICK(32, new long[]{32, 3, 32, 32}),
+        RESNET18_CONVS(32, new long[]{32, 64, 56, 56});
+
+        final int batch;
+        final long[] input;
+
+        Workload(int batch, long[] input) {
+            this.batch = batch;
+            this.input = input;
+        }
+
+        Classifier build(ConvFactory convs) {
+            return this == CIFAR_QUICK ? new CifarQuick(convs, 3, 10, 32) : new ResNet18Convs(convs);
+        }
+    }
+
+    /** One 3x3 conv per ResNet-18 stage at its real map size; strided convs move between stages. */
+    static final class ResNet18Convs extends Classifier {
+        private final List<ConvLayer> convs = new ArrayList<>();
+
+        ResNet18Convs(ConvFactory factory) {
+            int[] ch = {64, 128, 256, 512};
+            for (int i = 0; i < ch.length; i++) {
+                int in = i == 0 ? 64 : ch[i - 1];
+                ConvLayer c = factory.create(Conv2dSpec.of("layer" + (i + 1), in, ch[i], 3, i == 0 ? 1 : 2, 1, 1, false));
+                register_module("layer" + (i + 1), c.module());
+                convs.add(c);
+            }
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            for (ConvLayer c : convs) {
+                x = Ops.relu(c.forward(x));
+            }
+            return Ops.flatten(Ops.adaptiveAvgPool2d(x, 1, 1), 1);
+        }
+    }
+
+    /** A model and its optimizer, ready to time steps. */
+    static final class Runner {
+        final Classifier model;
+        final Sgd sgd;
+        final Tensor x;
+        final Tensor y;
+
+        Runner(Workload w, boolean refocused) {
+            ConvFactory f = refocused ? new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT) : ConvFactory.plain();
+            model = w.build(f);
+            model.train(true);
+            sgd = new Sgd(Modules.trainableParameters(model), 0.01, 0.9, 4e-5);
+            x = Tensors.randn(w.input);
+            y = Tensors.zeros(w.batch).to(org.bytedeco.pytorch.global.torch.ScalarType.Long);
+        }
+
+        double stepSeconds() {
+            long t0 = System.nanoTime();
+            try (StepScope ignored = StepScope.open()) {
+                sgd.zeroGrad();
+                Tensor loss = Ops.crossEntropy(model.forward(x), y);
+                loss.backward();
+                sgd.step();
+                loss.item_double();
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int threads = Integer.parseInt(System.getProperty("bench.threads", "2"));
+        int rounds = Integer.parseInt(System.getProperty("bench.rounds", "6"));
+        if (args.length == 2 && args[0].equals("--peak-rss")) {
+            Engine.setThreads(threads);
+            Runner r = new Runner(Workload.valueOf(args[1].split(":")[0]), args[1].endsWith(":refconv"));
+            for (int i = 0; i < 3; i++) {
+                r.stepSeconds();
+            }
+            System.out.println("VmHWM_KB=" + peakRssKb());
+            return;
+        }
+        Engine.setThreads(threads);
+        System.out.printf("RefConv training-step benchmark: %d threads, %d alternated rounds, median step time%n",
+                threads, rounds);
+        System.out.printf("%-16s %12s %12s %10s %14s %14s %10s%n", "workload", "plain ms", "refconv ms", "time x",
+                "plain MB", "refconv MB", "memory x");
+        for (Workload w : Workload.values()) {
+            Runner plain = new Runner(w, false);
+            Runner ref = new Runner(w, true);
+            plain.stepSeconds();
+            ref.stepSeconds();
+            double[] tp = new double[rounds];
+            double[] tr = new double[rounds];
+            for (int i = 0; i < rounds; i++) {
+                // Alternate the order too, so neither variant always runs right after the other.
+                if (i % 2 == 0) {
+                    tp[i] = plain.stepSeconds();
+                    tr[i] = ref.stepSeconds();
+                } else {
+                    tr[i] = ref.stepSeconds();
+                    tp[i] = plain.stepSeconds();
+                }
+            }
+            double mp = median(tp);
+            double mr = median(tr);
+            long rssPlain = childPeakRss(w + ":plain", threads);
+            long rssRef = childPeakRss(w + ":refconv", threads);
+            System.out.printf("%-16s %12.1f %12.1f %10.3f %14.1f %14.1f %10.3f%n", w, mp * 1e3, mr * 1e3, mr / mp,
+                    rssPlain / 1024.0, rssRef / 1024.0, (double) rssRef / rssPlain);
+        }
+    }
+
+    static long childPeakRss(String variant, int threads) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Dbench.threads=" + threads));
+        String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
+        if (cache != null) {
+            cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);
+        }
+        cmd.addAll(List.of(StepBench.class.getName(), "--peak-rss", variant));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        long kb = -1;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("VmHWM_KB=")) {
+                    kb = Long.parseLong(line.substring("VmHWM_KB=".length()));
+                }
+            }
+        }
+        if (p.waitFor() != 0 || kb < 0) {
+            throw new IllegalStateException("peak-RSS child for " + variant + " failed");
+        }
+        return kb;
+    }
+
+    static long peakRssKb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmHWM in /proc/self/status");
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
