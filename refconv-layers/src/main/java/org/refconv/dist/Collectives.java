@@ -1,0 +1,104 @@
+package org.refconv.dist;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.bytedeco.javacpp.chrono.Milliseconds;
+import org.bytedeco.pytorch.Backend;
+import org.bytedeco.pytorch.BroadcastOptions;
+import org.bytedeco.pytorch.ProcessGroupGloo;
+import org.bytedeco.pytorch.Store;
+import org.bytedeco.pytorch.TCPStore;
+import org.bytedeco.pytorch.TCPStoreOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.GlooDeviceVector;
+
+/**
+ * A c10d process group for one rank of a synchronous data-parallel job: a TCPStore rendezvous at rank 0's
+ * host:port, then Gloo (CPU) or NCCL (GPU) collectives. Every call blocks until all ranks have made it.
+ */
+public final class Collectives implements AutoCloseable {
+
+    private final Store store;
+    private final Backend group;
+    private final int rank;
+    private final int worldSize;
+
+    private Collectives(Store store, Backend group, int rank, int worldSize) {
+        this.store = store;
+        this.group = group;
+        this.rank = rank;
+        this.worldSize = worldSize;
+    }
+
+    /**
+     * Joins the group. Rank 0 serves the store on {@code port}; the others connect to it.
+     *
+     * @param host    rank 0's address, as the other ranks reach it (the address Gloo binds to on this rank is
+     *                {@code localHost})
+     */
+    public static Collectives connect(String host, int port, String localHost, int rank, int worldSize,
+                                      CollectiveBackend backend, Duration timeout) {
+        if (rank < 0 || rank >= worldSize) {
+            throw new IllegalArgumentException("rank " + rank + " outside a world of " + worldSize);
+        }
+        Milliseconds ms = new Milliseconds(timeout.toMillis());
+        TCPStoreOptions opts = new TCPStoreOptions();
+        opts.port((short) port);
+        opts.isServer(rank == 0);
+        opts.waitWorkers(false);
+        opts.useLibUV(false);
+        opts.timeout(ms);
+        TCPStore store = new TCPStore(host, opts);
+        Backend group = switch (backend) {
+            case GLOO -> gloo(store, localHost, rank, worldSize, ms);
+            case NCCL -> NcclGroups.create(store, rank, worldSize);
+        };
+        return new Collectives(store, group, rank, worldSize);
+    }
+
+    private static Backend gloo(Store store, String localHost, int rank, int worldSize, Milliseconds timeout) {
+        ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(timeout);
+        options.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(localHost)));
+        options.threads(2);
+        return new ProcessGroupGloo(store, rank, worldSize, options);
+    }
+
+    /** Sums each tensor in place across ranks. */
+    public void allReduceSum(List<Tensor> tensors) {
+        TensorVector v = new TensorVector(tensors.toArray(new Tensor[0]));
+        group.allreduce(v)._wait();
+    }
+
+    /** Copies {@code root}'s values into every rank's tensors, in place. */
+    public void broadcast(List<Tensor> tensors, int root) {
+        TensorVector v = new TensorVector(tensors.toArray(new Tensor[0]));
+        BroadcastOptions o = new BroadcastOptions();
+        o.rootRank(root);
+        group.broadcast(v, o)._wait();
+    }
+
+    public void barrier() {
+        group.barrier()._wait();
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public int worldSize() {
+        return worldSize;
+    }
+
+    @Override
+    public void close() {
+        try {
+            group.shutdown();
+        } catch (RuntimeException e) {
+            // Not every backend implements shutdown; releasing the native object below is what matters.
+        }
+        group.close();
+        store.close();
+    }
+}
