@@ -1,0 +1,89 @@
+package org.refconv.checkpoint;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.UUID;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Opening and atomically writing checkpoint files through Hadoop's FileSystem, so that the same code reads
+ * {@code file://}, {@code hdfs://} or any other Hadoop filesystem. A path without a scheme resolves against the
+ * configuration's default filesystem (the local one unless {@code fs.defaultFS} says otherwise), as in Spark.
+ */
+public final class CheckpointFiles {
+    private CheckpointFiles() {
+    }
+
+    /** Opens {@code uri} for reading; the stream is seekable and supports positioned reads. */
+    public static FSDataInputStream open(String uri, Configuration conf) throws IOException {
+        Path path = new Path(uri);
+        return fileSystem(path, conf).open(path);
+    }
+
+    /** Size in bytes of the file at {@code uri}. */
+    public static long length(String uri, Configuration conf) throws IOException {
+        Path path = new Path(uri);
+        FileStatus status = fileSystem(path, conf).getFileStatus(path);
+        if (status.isDirectory()) {
+            throw new FileNotFoundException(uri + " is a directory, not a checkpoint file");
+        }
+        return status.getLen();
+    }
+
+    /**
+     * Writes {@code uri} so that readers see either the old file or the complete new one: {@code writer} fills a
+     * hidden temporary file in the same directory ({@code .<name>.tmp-<uuid>}), which is then renamed onto
+     * {@code uri}. If the writer (or closing, or renaming) fails, the temporary file is deleted and an existing
+     * file at {@code uri} is left as it was. HDFS's rename does not overwrite, so an existing target is deleted
+     * just before the rename there; the local filesystem replaces it atomically.
+     */
+    public static void writeAtomically(String uri, Configuration conf, IOConsumer<OutputStream> writer)
+            throws IOException {
+        Path given = new Path(uri);
+        FileSystem fs = fileSystem(given, conf);
+        Path target = fs.makeQualified(given);
+        if (fs.exists(target) && fs.getFileStatus(target).isDirectory()) {
+            throw new IOException("cannot write " + uri + ": it is a directory");
+        }
+        Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        try {
+            try (OutputStream out = fs.create(temporary, false)) {
+                writer.accept(out);
+            }
+            renameReplacing(fs, temporary, target);
+        } catch (IOException | RuntimeException | Error failure) {
+            try {
+                fs.delete(temporary, false);
+            } catch (IOException cleanupFailure) {
+                failure.addSuppressed(cleanupFailure);
+            }
+            throw failure;
+        }
+    }
+
+    private static void renameReplacing(FileSystem fs, Path source, Path target) throws IOException {
+        if (fs.rename(source, target)) {
+            return;
+        }
+        if (fs.exists(target) && fs.delete(target, false) && fs.rename(source, target)) {
+            return;
+        }
+        throw new IOException("could not rename " + source + " to " + target);
+    }
+
+    /**
+     * The filesystem of {@code path}; for local paths the raw one, because the default checksummed local
+     * filesystem would leave a {@code .crc} file next to every checkpoint.
+     */
+    private static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
+        FileSystem fs = path.getFileSystem(conf != null ? conf : new Configuration());
+        return fs instanceof LocalFileSystem local ? local.getRaw() : fs;
+    }
+}

@@ -1,0 +1,284 @@
+package org.refconv.checkpoint;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import net.razorvine.pickle.Opcodes;
+import net.razorvine.pickle.PickleUtils;
+import net.razorvine.pickle.Unpickler;
+
+/**
+ * Unpickles the {@code data.pkl} of a {@code torch.save}d state dict, accepting only the few Python globals a
+ * tensor state dict needs: the Java analogue of {@code torch.load(weights_only=True)}.
+ *
+ * <p>Pyrolite executes no Python, but it turns globals into Java constructors (its defaults include bytearray,
+ * datetime, decimal, copy_reg._reconstructor...) and calls {@code __setstate__} by reflection on BUILD. So every
+ * opcode that names a global or calls one (GLOBAL, STACK_GLOBAL, INST, OBJ, REDUCE, NEWOBJ, NEWOBJ_EX, BUILD,
+ * PERSID, BINPERSID) is handled here, and anything not on the allow-list is refused before it is constructed.
+ * Dicts are kept in insertion order (Pyrolite builds HashMaps, and its SETITEMS reorders).
+ */
+final class StateDictUnpickler extends Unpickler {
+
+    /** Returns the raw bytes of the checkpoint's {@code data/<key>} entry. */
+    @FunctionalInterface
+    interface StorageReader {
+        byte[] read(String key) throws IOException;
+    }
+
+    /** The allowed callables. */
+    private enum Callable {
+        ORDERED_DICT("collections.OrderedDict"),
+        REBUILD_TENSOR_V2("torch._utils._rebuild_tensor_v2"),
+        REBUILD_PARAMETER("torch._utils._rebuild_parameter");
+
+        private final String qualifiedName;
+
+        Callable(String qualifiedName) {
+            this.qualifiedName = qualifiedName;
+        }
+
+        @Override
+        public String toString() {
+            return qualifiedName;
+        }
+    }
+
+    /** Storage classes only appear inside persistent ids, naming the storage's dtype. */
+    private record StorageType(String qualifiedName, DType dtype) {
+        @Override
+        public String toString() {
+            return qualifiedName;
+        }
+    }
+
+    private static final Map<String, Object> ALLOWED_GLOBALS = allowedGlobals();
+
+    private static Map<String, Object> allowedGlobals() {
+        Map<String, Object> globals = new HashMap<>();
+        for (Callable callable : Callable.values()) {
+            globals.put(callable.qualifiedName, callable);
+        }
+        Map<String, DType> storages = Map.of("FloatStorage", DType.F32, "HalfStorage", DType.F16,
+                "BFloat16Storage", DType.BF16, "DoubleStorage", DType.F64, "LongStorage", DType.I64,
+                "IntStorage", DType.I32, "ShortStorage", DType.I16, "CharStorage", DType.I8,
+                "ByteStorage", DType.U8, "BoolStorage", DType.BOOL);
+        storages.forEach((name, dtype) -> globals.put("torch." + name, new StorageType("torch." + name, dtype)));
+        return Map.copyOf(globals);
+    }
+
+    /** {@code collections.OrderedDict}; unlike a plain dict it may receive its attributes through BUILD. */
+    private static final class OrderedDict extends LinkedHashMap<Object, Object> {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private final String pickleName;
+    private final StorageReader storageReader;
+    private final Map<String, byte[]> storageBytes = new HashMap<>();
+
+    /** {@code pickleName} names the pickle in error messages, e.g. {@code model.pth/archive/data.pkl}. */
+    StateDictUnpickler(String pickleName, StorageReader storageReader) {
+        this.pickleName = pickleName;
+        this.storageReader = storageReader;
+    }
+
+    /** The unpickled object: maps are insertion-ordered, tensors are {@link HostTensor}s. */
+    Object unpickle(byte[] pickle) throws IOException {
+        try {
+            return loads(pickle);
+        } catch (CheckpointFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) { // Pyrolite's PickleException, casts on malformed input, ...
+            throw new CheckpointFormatException(pickleName + ": malformed pickle (" + e + ")", e);
+        } finally {
+            close();
+        }
+    }
+
+    @Override
+    protected Object dispatch(short opcode) throws IOException {
+        switch (opcode) {
+            case Opcodes.GLOBAL -> {
+                String module = PickleUtils.readline(input);
+                String name = PickleUtils.readline(input);
+                stack.add(resolveGlobal(module, name));
+            }
+            case Opcodes.STACK_GLOBAL -> {
+                Object name = stack.pop();
+                Object module = stack.pop();
+                stack.add(resolveGlobal(String.valueOf(module), String.valueOf(name)));
+            }
+            case Opcodes.INST -> throw refusedGlobal(PickleUtils.readline(input), PickleUtils.readline(input));
+            case Opcodes.REDUCE, Opcodes.NEWOBJ -> {
+                Object arguments = stack.pop();
+                Object callable = stack.pop();
+                stack.add(call(callable, arguments));
+            }
+            case Opcodes.OBJ, Opcodes.NEWOBJ_EX, Opcodes.PERSID -> throw new CheckpointFormatException(
+                    pickleName + ": pickle opcode " + String.format("0x%02x", opcode) + " is not used by torch.save "
+                            + "and is refused");
+            case Opcodes.BUILD -> {
+                Object state = stack.pop();
+                Object target = stack.peek();
+                // torch.save gives the state dict's OrderedDict its `_metadata` attribute (module versions): unused.
+                if (!(target instanceof OrderedDict) || !(state instanceof Map)) {
+                    throw new CheckpointFormatException(pickleName + ": refused to set the state of "
+                            + describe(target) + " (only an OrderedDict's attributes are accepted)");
+                }
+            }
+            case Opcodes.BINPERSID -> stack.add(loadStorage(stack.pop()));
+            case Opcodes.EMPTY_DICT -> stack.add(new LinkedHashMap<>());
+            case Opcodes.DICT -> {
+                Map<Object, Object> dict = new LinkedHashMap<>();
+                putPairs(stack.pop_all_since_marker(), dict);
+                stack.add(dict);
+            }
+            case Opcodes.SETITEMS -> {
+                List<Object> pairs = stack.pop_all_since_marker();
+                putPairs(pairs, asMap(stack.peek()));
+            }
+            default -> {
+                return super.dispatch(opcode);
+            }
+        }
+        return NO_RETURN_VALUE;
+    }
+
+    private Object resolveGlobal(String module, String name) throws CheckpointFormatException {
+        Object allowed = ALLOWED_GLOBALS.get(module + "." + name);
+        if (allowed == null) {
+            throw refusedGlobal(module, name);
+        }
+        return allowed;
+    }
+
+    private CheckpointFormatException refusedGlobal(String module, String name) {
+        return new CheckpointFormatException("refused global '" + module + " " + name + "' in " + pickleName
+                + ": only tensor state_dicts are loaded (like torch.load(weights_only=True))"
+                + (module.startsWith("__torch__") ? "; this looks like a TorchScript archive: save "
+                        + "model.state_dict() with torch.save instead" : ""));
+    }
+
+    private Object call(Object callable, Object arguments) throws CheckpointFormatException {
+        if (!(callable instanceof Callable allowed)) {
+            throw new CheckpointFormatException(pickleName + ": refused to call " + describe(callable));
+        }
+        if (!(arguments instanceof Object[] args)) {
+            throw new CheckpointFormatException(pickleName + ": arguments of " + allowed + " are not a tuple");
+        }
+        return switch (allowed) {
+            case ORDERED_DICT -> {
+                if (args.length != 0) {
+                    throw new CheckpointFormatException(pickleName + ": OrderedDict with constructor arguments");
+                }
+                yield new OrderedDict();
+            }
+            case REBUILD_TENSOR_V2 -> rebuildTensor(args);
+            // _rebuild_parameter(data, requires_grad, backward_hooks): the parameter's data is the tensor.
+            case REBUILD_PARAMETER -> {
+                if (args.length < 1 || !(args[0] instanceof HostTensor tensor)) {
+                    throw new CheckpointFormatException(pickleName + ": _rebuild_parameter without a tensor");
+                }
+                yield tensor;
+            }
+        };
+    }
+
+    /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
+    private HostTensor rebuildTensor(Object[] args) throws CheckpointFormatException {
+        if (args.length < 4 || !(args[0] instanceof TorchStorage storage) || !(args[1] instanceof Number offset)
+                || !(args[2] instanceof Object[] size) || !(args[3] instanceof Object[] stride)) {
+            throw new CheckpointFormatException(pickleName + ": unexpected _rebuild_tensor_v2 arguments "
+                    + describe(args));
+        }
+        try {
+            return storage.view(exactLong(offset), longs(size), longs(stride));
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointFormatException(pickleName + ": bad " + storage.dtype() + " tensor: " + e.getMessage());
+        }
+    }
+
+    /** A persistent id {@code ('storage', storage_type, key, location, numel)}: the storage's bytes. */
+    private TorchStorage loadStorage(Object persistentId) throws IOException {
+        if (!(persistentId instanceof Object[] id) || id.length != 5 || !"storage".equals(id[0])
+                || !(id[1] instanceof StorageType type) || !(id[2] instanceof String key)
+                || !(id[4] instanceof Number declaredNumel)) {
+            throw new CheckpointFormatException(pickleName + ": unsupported persistent id " + describe(persistentId)
+                    + " (expected ('storage', <torch storage type>, key, location, numel))");
+        }
+        byte[] bytes = storageBytes.get(key);
+        if (bytes == null) {
+            bytes = storageReader.read(key);
+            storageBytes.put(key, bytes);
+        }
+        TorchStorage storage;
+        try {
+            storage = new TorchStorage(type.dtype(), bytes);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointFormatException(pickleName + ": storage '" + key + "': " + e.getMessage());
+        }
+        if (storage.numel() != exactLong(declaredNumel)) {
+            throw new CheckpointFormatException(pickleName + ": storage '" + key + "' holds " + storage.numel() + " "
+                    + type.dtype() + " elements but the pickle declares " + declaredNumel);
+        }
+        return storage;
+    }
+
+    private void putPairs(List<Object> keysAndValues, Map<Object, Object> dict) throws CheckpointFormatException {
+        if (keysAndValues.size() % 2 != 0) {
+            throw new CheckpointFormatException(pickleName + ": dict items are not key/value pairs");
+        }
+        for (int i = 0; i < keysAndValues.size(); i += 2) {
+            dict.put(keysAndValues.get(i), keysAndValues.get(i + 1));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<Object, Object> asMap(Object target) throws CheckpointFormatException {
+        if (!(target instanceof Map)) {
+            throw new CheckpointFormatException(pickleName + ": SETITEMS on " + describe(target));
+        }
+        return (Map<Object, Object>) target;
+    }
+
+    private long[] longs(Object[] numbers) throws CheckpointFormatException {
+        long[] values = new long[numbers.length];
+        for (int i = 0; i < numbers.length; i++) {
+            if (!(numbers[i] instanceof Number number)) {
+                throw new CheckpointFormatException(pickleName + ": expected integers, found " + describe(numbers));
+            }
+            values[i] = exactLong(number);
+        }
+        return values;
+    }
+
+    private long exactLong(Number number) throws CheckpointFormatException {
+        if (number instanceof Integer || number instanceof Long) {
+            return number.longValue();
+        }
+        throw new CheckpointFormatException(pickleName + ": expected a 64-bit integer, found " + number);
+    }
+
+    /** A short description of an unpickled value for messages. */
+    static String describe(Object value) {
+        if (value instanceof Object[] tuple) {
+            StringBuilder text = new StringBuilder("(");
+            for (int i = 0; i < tuple.length; i++) {
+                text.append(i == 0 ? "" : ", ").append(describe(tuple[i]));
+            }
+            return text.append(tuple.length == 1 ? ",)" : ")").toString();
+        }
+        if (value instanceof String text) {
+            return "'" + text + "'";
+        }
+        if (value instanceof Number || value instanceof Boolean || value == null) {
+            return String.valueOf(value);
+        }
+        if (value instanceof Callable || value instanceof StorageType || value instanceof HostTensor) {
+            return value.toString();
+        }
+        return "a " + value.getClass().getSimpleName();
+    }
+}
