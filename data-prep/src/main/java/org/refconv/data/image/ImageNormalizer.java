@@ -1,0 +1,39 @@
+package org.refconv.data.image;
+
+import java.awt.image.BufferedImage;
+
+/**
+ * Turns any input file into a baseline RGB JPEG. Every file is decoded, so truncated or corrupt files are
+ * caught here; a file that already is a baseline 3-channel JPEG within the resize rule is kept byte for byte
+ * (no generation loss), everything else (CMYK, grey, progressive, PNG named .JPEG, ...) is re-encoded.
+ */
+public final class ImageNormalizer {
+  private final ImageDecoder decoder = new ImageDecoder();
+  private final JpegEncoder encoder;
+  private final ResizeRule resize;
+
+  public ImageNormalizer(ResizeRule resize, int jpegQuality) {
+    this.resize = resize;
+    this.encoder = new JpegEncoder(jpegQuality);
+  }
+
+  public NormalizedImage normalize(byte[] bytes) throws BadImageException {
+    if (bytes.length == 0) {
+      throw new BadImageException("empty file");
+    }
+    SourceFormat format = SourceFormat.sniff(bytes);
+    BufferedImage image = decoder.decode(bytes, format);
+    if (image == null || image.getWidth() < 1 || image.getHeight() < 1) {
+      throw new BadImageException("decoder returned no image for " + format.label());
+    }
+    int[] target = resize.targetSize(image.getWidth(), image.getHeight());
+    if (target == null && format == SourceFormat.JPEG_BASELINE_RGB) {
+      return new NormalizedImage(bytes, image.getWidth(), image.getHeight(), format, false);
+    }
+    BufferedImage rgb = RgbImages.toRgb(image);
+    if (target != null) {
+      rgb = RgbImages.resize(rgb, target[0], target[1]);
+    }
+    return new NormalizedImage(encoder.encode(rgb), rgb.getWidth(), rgb.getHeight(), format, true);
+  }
+}

@@ -1,0 +1,170 @@
+package org.refconv.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.refconv.data.image.ResizeRule;
+import org.refconv.data.layout.ImageEntry;
+import org.refconv.data.pipeline.Batch;
+import org.refconv.data.pipeline.BatchIterator;
+import org.refconv.data.pipeline.EpochPlan;
+import org.refconv.data.pipeline.ImageTransform;
+import org.refconv.data.pipeline.InputPipeline;
+import org.refconv.data.pipeline.Normalization;
+import org.refconv.data.pipeline.RowGroupRef;
+import org.refconv.data.pipeline.ShardFiles;
+import org.refconv.data.prepare.DatasetOutput;
+import org.refconv.data.prepare.ShardWriter;
+
+/** The training reader on shards written by the prepare job's own ShardWriter (no Spark needed). */
+class InputPipelineTest {
+  private static final Path ROOT = Path.of("target/test-data/pipeline").toAbsolutePath();
+  private static final int ROWS = 100;
+  private static String train;
+  private static final Set<String> ALL_KEYS = new HashSet<>();
+
+  @BeforeAll
+  static void writeShards() throws Exception {
+    TestTrees.fresh(ROOT);
+    List<ImageEntry> entries = new ArrayList<>();
+    for (int i = 0; i < ROWS; i++) {
+      Path file = ROOT.resolve("src/img" + i + ".jpg");
+      TestImages.write(file, TestImages.synthetic(i, 40 + i % 7, 30 + i % 5));
+      entries.add(new ImageEntry("img" + i, file.toUri().toString(), "n0" + (i % 4), i % 4, 1));
+      ALL_KEYS.add("img" + i);
+    }
+    train = ROOT.resolve("ds/train").toUri().toString();
+    ShardWriter writer = new ShardWriter(new Configuration(), train, "train", ResizeRule.NONE, 90, 8, 1 << 20, 4);
+    // Three shards of 34, 33 and 33 rows: row groups of 8 rows plus a short one per shard.
+    writer.write(0, entries.subList(0, 34).iterator());
+    writer.write(1, entries.subList(34, 67).iterator());
+    writer.write(2, entries.subList(67, 100).iterator());
+    TestTrees.writeLines(ROOT.resolve("ds/" + DatasetOutput.MANIFEST), List.of("{}")); // marks it committed
+  }
+
+  private static InputPipeline pipeline(int rank, int world, int batch, ImageTransform transform) throws Exception {
+    return InputPipeline.builder(train).rank(rank).worldSize(world).seed(5).batchSize(batch).threads(2)
+        .transform(transform).build();
+  }
+
+  private static List<Batch> epoch(InputPipeline p, long epoch) {
+    List<Batch> out = new ArrayList<>();
+    try (BatchIterator it = p.epoch(epoch)) {
+      it.forEachRemaining(out::add);
+    }
+    return out;
+  }
+
+  @Test
+  void ranksGetDisjointSharesWithEqualBatchCounts() throws Exception {
+    int world = 3;
+    int batch = 4;
+    List<RowGroupRef> groups = ShardFiles.rowGroups(new Configuration(), train);
+    assertEquals(15, groups.size());
+    EpochPlan plan = EpochPlan.create(groups, world, 0, 5, batch);
+    Set<RowGroupRef> dealt = new HashSet<>();
+    for (int r = 0; r < world; r++) {
+      for (RowGroupRef g : plan.rowGroupsOf(r)) {
+        assertTrue(dealt.add(g), "row group dealt twice");
+      }
+    }
+    assertEquals(new HashSet<>(groups), dealt, "row groups not covered");
+
+    Set<String> seen = new HashSet<>();
+    for (int r = 0; r < world; r++) {
+      List<Batch> batches = epoch(pipeline(r, world, batch, ImageTransform.val(36, 32)), 0);
+      assertEquals(plan.batchesPerRank(), batches.size(), "rank " + r);
+      for (Batch b : batches) {
+        assertEquals(batch, b.size());
+        assertEquals(batch * 3 * 32 * 32, b.images().length);
+        for (int i = 0; i < b.size(); i++) {
+          assertTrue(seen.add(b.keys()[i]), "row " + b.keys()[i] + " read by two ranks");
+          assertEquals(Integer.parseInt(b.keys()[i].substring(3)) % 4, b.labels()[i], "label travels with image");
+        }
+      }
+    }
+    assertTrue(ALL_KEYS.containsAll(seen));
+    // Drop-last loses less than one batch per rank plus the imbalance of the greedy deal (< one row group).
+    assertTrue(seen.size() >= ROWS - world * (batch + 8), "too many rows dropped: " + (ROWS - seen.size()));
+  }
+
+  @Test
+  void sameEpochSameBatchesOtherEpochOtherOrder() throws Exception {
+    InputPipeline p = pipeline(1, 2, 5, ImageTransform.train(24));
+    List<Batch> a = epoch(p, 3);
+    List<Batch> b = epoch(pipeline(1, 2, 5, ImageTransform.train(24)), 3);
+    assertEquals(a.size(), b.size());
+    for (int i = 0; i < a.size(); i++) {
+      assertArrayEquals(a.get(i).keys(), b.get(i).keys());
+      assertArrayEquals(a.get(i).images(), b.get(i).images(), "augmentation must not depend on threads");
+    }
+    List<String> keysEpoch3 = a.stream().flatMap(x -> List.of(x.keys()).stream()).toList();
+    List<String> keysEpoch4 = epoch(p, 4).stream().flatMap(x -> List.of(x.keys()).stream()).toList();
+    assertNotEquals(keysEpoch3, keysEpoch4);
+  }
+
+  @Test
+  void valTransformNormalisesEveryPixelOfAFlatImage() {
+    BufferedImage flat = new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = flat.createGraphics();
+    g.setColor(new Color(200, 100, 50));
+    g.fillRect(0, 0, 64, 48);
+    g.dispose();
+    float[] out = new float[3 * 32 * 32];
+    ImageTransform.val(36, 32).apply(flat, new SplittableRandom(1), Normalization.IMAGENET, out, 0);
+    int[] rgb = {200, 100, 50};
+    for (int c = 0; c < 3; c++) {
+      float expected = (rgb[c] / 255f - Normalization.IMAGENET.mean()[c]) / Normalization.IMAGENET.std()[c];
+      for (int i = 0; i < 32 * 32; i++) {
+        assertEquals(expected, out[c * 1024 + i], 1e-4, "channel " + c);
+      }
+    }
+  }
+
+  @Test
+  void flipMirrorsColumnsInEveryChannelPlane() {
+    BufferedImage half = new BufferedImage(40, 40, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = half.createGraphics();
+    g.setColor(Color.WHITE);
+    g.fillRect(20, 0, 20, 40); // left black, right white
+    g.dispose();
+    Normalization unit = new Normalization(new float[] {0, 0, 0}, new float[] {1, 1, 1});
+    float[] out = new float[3 * 8 * 8];
+    new ImageTransform.RandomResizedCropFlip(8, 1, 1, 1, 1, 1.0).apply(half, new SplittableRandom(2), unit, out, 0);
+    for (int c = 0; c < 3; c++) {
+      assertEquals(1f, out[c * 64], 1e-6, "flipped: left column is white");
+      assertEquals(0f, out[c * 64 + 7], 1e-6, "flipped: right column is black");
+    }
+  }
+
+  @Test
+  void randomResizedCropFollowsTorchvisionRanges() {
+    ImageTransform.RandomResizedCropFlip t = (ImageTransform.RandomResizedCropFlip) ImageTransform.train(224);
+    SplittableRandom random = new SplittableRandom(3);
+    Set<Integer> widths = new HashSet<>();
+    for (int i = 0; i < 2000; i++) {
+      int[] box = t.cropBox(500, 375, random);
+      assertTrue(box[0] >= 0 && box[1] >= 0 && box[0] + box[2] <= 500 && box[1] + box[3] <= 375);
+      double area = (double) box[2] * box[3] / (500 * 375);
+      double ratio = (double) box[2] / box[3];
+      assertTrue(area > 0.075 && area <= 1.0, "area " + area);
+      assertTrue(ratio > 0.74 && ratio < 1.35, "ratio " + ratio);
+      widths.add(box[2]);
+    }
+    assertTrue(widths.size() > 100, "crops are not random");
+  }
+}
