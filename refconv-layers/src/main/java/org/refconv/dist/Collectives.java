@@ -65,18 +65,23 @@ public final class Collectives implements AutoCloseable {
         return new ProcessGroupGloo(store, rank, worldSize, options);
     }
 
-    /** Sums each tensor in place across ranks. */
+    /**
+     * Sums each tensor in place across ranks, one collective per tensor (c10d reads a tensor list as one tensor
+     * per local device, not as several tensors: flatten into one tensor to batch them, as GradientAverager does).
+     */
     public void allReduceSum(List<Tensor> tensors) {
-        TensorVector v = new TensorVector(tensors.toArray(new Tensor[0]));
-        group.allreduce(v)._wait();
+        for (Tensor t : tensors) {
+            group.allreduce(new TensorVector(t))._wait();
+        }
     }
 
-    /** Copies {@code root}'s values into every rank's tensors, in place. */
+    /** Copies {@code root}'s values into every rank's tensors, in place (one collective per tensor). */
     public void broadcast(List<Tensor> tensors, int root) {
-        TensorVector v = new TensorVector(tensors.toArray(new Tensor[0]));
         BroadcastOptions o = new BroadcastOptions();
         o.rootRank(root);
-        group.broadcast(v, o)._wait();
+        for (Tensor t : tensors) {
+            group.broadcast(new TensorVector(t), o)._wait();
+        }
     }
 
     public void barrier() {
@@ -99,6 +104,9 @@ public final class Collectives implements AutoCloseable {
             // Not every backend implements shutdown; releasing the native object below is what matters.
         }
         group.close();
-        store.close();
+        // The group owned the store (libtorch counts its references; the Java wrapper's is not among them), so
+        // the store is gone now: drop the wrapper without freeing it again. Freeing it, explicitly or by the GC,
+        // corrupted the heap a few groups later ("corrupted double-linked list").
+        store.deallocate(false);
     }
 }

@@ -67,6 +67,14 @@ public final class Modules {
         return n;
     }
 
+    /** Moves every parameter and buffer of the module to {@code device}. */
+    public static void moveTo(Module root, Device device) {
+        if (device.isCuda()) {
+            Engine.requireAvailable(device);
+        }
+        root.to(Tensors.torchDevice(device), false);
+    }
+
     /** A copy of the module's state in Java memory, for writing a checkpoint. */
     public static StateDict toStateDict(Module root) {
         StateDict sd = new StateDict();

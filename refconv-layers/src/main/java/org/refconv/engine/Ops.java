@@ -4,6 +4,7 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /** The functional tensor operations layers and models are written with (the torch.nn.functional subset we need). */
@@ -85,6 +86,53 @@ public final class Ops {
 
     public static Tensor scale(Tensor a, double factor) {
         return a.mul(new Scalar(factor));
+    }
+
+    /** min(max(x, 0), 6): MobileNetV2's activation. */
+    public static Tensor relu6(Tensor x) {
+        return torch.hardtanh(x, new Scalar(0.0), new Scalar(6.0));
+    }
+
+    /** x * relu6(x + 3) / 6: MobileNetV3's activation. */
+    public static Tensor hardswish(Tensor x) {
+        return torch.hardswish(x);
+    }
+
+    /** relu6(x + 3) / 6: MobileNetV3's squeeze-and-excitation gate. */
+    public static Tensor hardsigmoid(Tensor x) {
+        return torch.hardsigmoid(x);
+    }
+
+    /** Zeroes elements with probability p and scales the rest by 1 / (1 - p) when training; the identity otherwise. */
+    public static Tensor dropout(Tensor x, double p, boolean training) {
+        return training && p > 0 ? torch.dropout(x, p, true) : x;
+    }
+
+    /** Element-wise product (with broadcasting). */
+    public static Tensor mul(Tensor a, Tensor b) {
+        return a.mul(b);
+    }
+
+    /** Concatenation along {@code dim}. */
+    public static Tensor cat(long dim, Tensor... parts) {
+        return torch.cat(new TensorVector(parts), dim);
+    }
+
+    /** Splits into {@code chunks} equal views along {@code dim} (torch.chunk). */
+    public static Tensor[] chunk(Tensor x, long chunks, long dim) {
+        return x.chunk(chunks, dim).get();
+    }
+
+    /**
+     * ShuffleNet's channel shuffle, written as torchvision does: [N, g*c, H, W] viewed as [N, g, c, H, W],
+     * groups and channels transposed, made contiguous and flattened back.
+     */
+    public static Tensor channelShuffle(Tensor x, long groups) {
+        long n = x.size(0);
+        long c = x.size(1);
+        long h = x.size(2);
+        long w = x.size(3);
+        return x.view(n, groups, c / groups, h, w).transpose(1, 2).contiguous().view(n, -1, h, w);
     }
 
     private static TensorOptional optional(Tensor t) {

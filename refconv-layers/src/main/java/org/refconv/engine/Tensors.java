@@ -88,6 +88,15 @@ public final class Tensors {
         return t;
     }
 
+    /** The tensor on {@code device} (itself when it is there already). */
+    public static Tensor to(Tensor t, Device device) {
+        return t.to(torchDevice(device), t.scalar_type().intern());
+    }
+
+    static org.bytedeco.pytorch.Device torchDevice(Device device) {
+        return new org.bytedeco.pytorch.Device(device.toString());
+    }
+
     /** Marks a tensor as trainable (a leaf that receives .grad) or frozen. Returns it. */
     public static Tensor requiresGrad(Tensor t, boolean on) {
         t.set_requires_grad(on);

@@ -79,6 +79,17 @@ public final class Sgd {
         return momentum;
     }
 
+    /** Restores momentum buffers saved from {@link #state()} (resuming a run); unknown names are refused. */
+    public void restoreState(Map<String, Tensor> buffers) {
+        for (Map.Entry<String, Tensor> e : buffers.entrySet()) {
+            if (!params.containsKey(e.getKey())) {
+                throw new IllegalArgumentException("optimizer state for '" + e.getKey()
+                        + "', which is not a trainable parameter of this model");
+            }
+            momentum.put(e.getKey(), e.getValue());
+        }
+    }
+
     public List<Tensor> parameters() {
         return new ArrayList<>(params.values());
     }

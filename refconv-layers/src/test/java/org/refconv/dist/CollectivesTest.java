@@ -4,13 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 
 import org.bytedeco.pytorch.Tensor;
@@ -18,32 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.refconv.engine.Device;
 import org.refconv.engine.Tensors;
 
-/** Two Gloo ranks in one JVM (one thread each) on 127.0.0.1: the collectives and the gradient averaging. */
+/** Two Gloo ranks in one JVM (LocalRanks: one thread each) on 127.0.0.1: the collectives and the gradient averaging. */
 class CollectivesTest {
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** Runs {@code body} as ranks 0 and 1 of a fresh group and returns what each returned. */
     static <T> List<T> twoRanks(Function<Collectives, T> body) throws Exception {
-        int port = freePort();
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<T>> futures = List.of(0, 1).stream().map(rank -> pool.submit(() -> {
-                try (Collectives c = Collectives.connect("127.0.0.1", port, "127.0.0.1", rank, 2,
-                        CollectiveBackend.GLOO, Duration.ofSeconds(30))) {
-                    T result = body.apply(c);
-                    c.barrier();
-                    return result;
-                }
-            })).toList();
-            return List.of(futures.get(0).get(), futures.get(1).get());
-        } finally {
-            pool.shutdownNow();
-        }
+        return LocalRanks.run(2, body);
     }
 
     @Test
@@ -53,12 +26,14 @@ class CollectivesTest {
             Tensor a = Tensors.fromFloats(new float[]{r + 1, 10 * (r + 1)}, 2);
             c.allReduceSum(List.of(a));
             Tensor b = Tensors.fromFloats(new float[]{100 + r, 200 + r, 300 + r}, 3);
-            c.broadcast(List.of(b), 1);
-            return new float[][]{Tensors.toFloats(a), Tensors.toFloats(b)};
+            Tensor d = Tensors.fromFloats(new float[]{r}, 1); // a second tensor of another shape in the same call
+            c.broadcast(List.of(b, d), 1);
+            return new float[][]{Tensors.toFloats(a), Tensors.toFloats(b), Tensors.toFloats(d)};
         });
         for (float[][] rank : out) {
             assertArrayEquals(new float[]{3, 30}, rank[0]);
             assertArrayEquals(new float[]{101, 201, 301}, rank[1]);
+            assertArrayEquals(new float[]{1}, rank[2]);
         }
     }
 
@@ -85,6 +60,22 @@ class CollectivesTest {
         float[] want = {1.5f, 3f, 4.5f, 6f, 7.5f, 9f, 10.5f};
         assertArrayEquals(want, out.get(0), 1e-6f);
         assertArrayEquals(want, out.get(1), 1e-6f);
+    }
+
+    @Test
+    void groupsCanBeOpenedAndClosedRepeatedly() throws Exception {
+        // Regression: freeing the TCPStore after its group double-freed it and corrupted the heap a few groups
+        // later (surefire runs with MALLOC_CHECK_=3, so glibc aborts on it).
+        for (int round = 0; round < 5; round++) {
+            List<float[]> out = twoRanks(c -> {
+                Tensor t = Tensors.fromFloats(new float[]{c.rank()}, 1);
+                c.allReduceSum(List.of(t));
+                return Tensors.toFloats(t);
+            });
+            assertArrayEquals(new float[]{1}, out.get(1));
+            System.gc();
+            Thread.sleep(100);
+        }
     }
 
     @Test

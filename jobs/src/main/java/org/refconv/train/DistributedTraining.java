@@ -1,0 +1,67 @@
+package org.refconv.train;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.SparkSession;
+
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * Runs a training job as one Spark barrier stage of {@code ranks} tasks (all start together or none does; if one
+ * fails, Spark retries the whole stage and the ranks resume from the newest checkpoint). The driver shows a
+ * progress bar from the file rank 0 writes.
+ */
+public final class DistributedTraining {
+
+    private DistributedTraining() {
+    }
+
+    public static RankTrainer.Result[] run(SparkSession spark, TrainConfig config, long slotWaitMillis)
+            throws InterruptedException {
+        SparkContext sc = spark.sparkContext();
+        awaitSlots(sc, config.ranks(), slotWaitMillis);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+        jsc.setJobDescription(String.format("RefConv %s %s: %d ranks x batch %d, %d epochs (barrier stage)",
+                config.mode(), config.model(), config.ranks(), config.batchPerRank(), config.epochs()));
+        RDD<Integer> ranks = jsc.parallelize(IntStream.range(0, config.ranks()).boxed().toList(), config.ranks()).rdd();
+        ClassTag<RankTrainer.Result> tag = ClassTag$.MODULE$.apply(RankTrainer.Result.class);
+        RunFiles files = new RunFiles(config.output(), sc.hadoopConfiguration());
+        try (ProgressBar bar = ProgressBar.follow(files)) {
+            Object collected = ranks.barrier().mapPartitions(new RankTask(config, copy(sc.hadoopConfiguration())),
+                    false, tag).collect();
+            return (RankTrainer.Result[]) collected;
+        } finally {
+            jsc.clearJobGroup();
+        }
+    }
+
+    /**
+     * A barrier stage needs all its tasks running at once. Spark itself re-checks for 40 x 15 s before giving up,
+     * so fail sooner, and clearly, when the cluster has fewer task slots than ranks.
+     */
+    static void awaitSlots(SparkContext sc, int ranks, long waitMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + waitMillis;
+        int slots;
+        while ((slots = sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile())) < ranks) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("ranks = " + ranks + " but the cluster offers " + slots + " task slots"
+                        + " after " + waitMillis / 1000 + " s (executors x cores / spark.task.cpus): lower ranks or"
+                        + " add executors");
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    private static Map<String, String> copy(Configuration conf) {
+        Map<String, String> out = new HashMap<>();
+        conf.forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+}

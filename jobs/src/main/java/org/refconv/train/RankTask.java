@@ -1,0 +1,77 @@
+package org.refconv.train;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.BarrierTaskContext;
+import org.refconv.dist.CollectiveBackend;
+import org.refconv.dist.Collectives;
+import org.refconv.engine.Device;
+import org.refconv.engine.Engine;
+
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * The body of each task of the training barrier stage: task i is rank i. Rank 0's host and a free port are
+ * exchanged once with {@code allGather} (it polls with a 1 s sleep: never per step), then the ranks rendezvous
+ * through a c10d TCPStore and train.
+ */
+final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankTrainer.Result>>
+        implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+    private static final Duration COLLECTIVE_TIMEOUT = Duration.ofMinutes(10);
+
+    private final TrainConfig config;
+    private final Map<String, String> hadoopConf;
+
+    RankTask(TrainConfig config, Map<String, String> hadoopConf) {
+        this.config = config;
+        this.hadoopConf = hadoopConf;
+    }
+
+    @Override
+    public Iterator<RankTrainer.Result> apply(Iterator<Integer> ignored) {
+        BarrierTaskContext ctx = BarrierTaskContext.get();
+        int rank = ctx.partitionId();
+        int world = ctx.getTaskInfos().length;
+        String myHost = hostOf(ctx.getTaskInfos()[rank].address());
+        String[] all = ctx.allGather(rank == 0 ? myHost + ":" + freePort() : "");
+        String master = all[0];
+        int colon = master.lastIndexOf(':');
+        Device device = DeviceChoice.forTask(config.device(), ctx.resourcesJMap());
+        Engine.requireAvailable(device);
+        Configuration conf = new Configuration();
+        hadoopConf.forEach(conf::set);
+        System.out.printf("rank %d/%d on %s, store at %s, device %s%n", rank, world, myHost, master, device);
+        try (Collectives group = Collectives.connect(master.substring(0, colon),
+                Integer.parseInt(master.substring(colon + 1)), myHost, rank, world,
+                CollectiveBackend.forDevice(device), COLLECTIVE_TIMEOUT)) {
+            RankTrainer.Result result = new RankTrainer(config, group, device, conf).run();
+            return CollectionConverters.asScala(List.of(result).iterator());
+        } catch (IOException e) {
+            throw new UncheckedIOException("rank " + rank + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String hostOf(String address) {
+        int colon = address.lastIndexOf(':');
+        return colon > 0 ? address.substring(0, colon) : address;
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port for the c10d store", e);
+        }
+    }
+}

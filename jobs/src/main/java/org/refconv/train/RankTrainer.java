@@ -1,0 +1,232 @@
+package org.refconv.train;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.hadoop.conf.Configuration;
+import org.bytedeco.pytorch.Tensor;
+import org.refconv.checkpoint.HostTensor;
+import org.refconv.data.pipeline.Batch;
+import org.refconv.data.pipeline.BatchIterator;
+import org.refconv.data.pipeline.ImageTransform;
+import org.refconv.data.pipeline.InputPipeline;
+import org.refconv.dist.Collectives;
+import org.refconv.dist.GradientAverager;
+import org.refconv.engine.Device;
+import org.refconv.engine.Engine;
+import org.refconv.engine.Modules;
+import org.refconv.engine.NoGrad;
+import org.refconv.engine.StepScope;
+import org.refconv.engine.Tensors;
+import org.refconv.optim.Sgd;
+import org.refconv.optim.WarmupCosine;
+
+/**
+ * One rank of a synchronous data-parallel training run: the same model on every rank (rank 0's state is broadcast
+ * at start), each step a forward and backward on this rank's share of the global batch, gradients averaged across
+ * ranks, and the same SGD update everywhere. Rank 0 writes checkpoints, metrics and progress.
+ */
+public final class RankTrainer {
+
+    private final TrainConfig config;
+    private final int rank;
+    private final Collectives group;
+    private final Device device;
+    private final Configuration conf;
+    private final RunFiles files;
+
+    public RankTrainer(TrainConfig config, Collectives group, Device device, Configuration conf) {
+        this.config = config;
+        this.rank = group.rank();
+        this.group = group;
+        this.device = device;
+        this.conf = conf;
+        this.files = new RunFiles(config.output(), conf);
+    }
+
+    /** What a rank reports back to the driver. */
+    public record Result(int rank, long steps, long resumedFromStep, double lastLoss, double top1, double top5,
+                         String model, String parameterChecksum) implements java.io.Serializable {
+    }
+
+    public Result run() throws IOException {
+        Engine.setThreads(config.threadsPerRank());
+        Engine.manualSeed(config.seed());
+        ModelBuilder.Built built = ModelBuilder.build(config, conf);
+        Modules.moveTo(built.model(), device);
+        Map<String, Tensor> trainable = Modules.trainableParameters(built.model());
+        Sgd sgd = new Sgd(trainable, config.lr(), config.momentum(), config.weightDecay());
+
+        TrainCheckpoints checkpoints = new TrainCheckpoints(config.output(), conf);
+        long startStep = resume(checkpoints, built, sgd);
+        // Every rank starts from rank 0's exact state (init, basis and resumed tensors alike).
+        group.broadcast(new ArrayList<>(Modules.stateDict(built.model()).values()), 0);
+        if (!sgd.state().isEmpty()) {
+            group.broadcast(new ArrayList<>(sgd.state().values()), 0);
+        }
+
+        InputPipeline train = InputPipeline.builder(config.data() + "/train").rank(rank).worldSize(group.worldSize())
+                .seed(config.seed()).batchSize(config.batchPerRank()).transform(ImageTransform.train(config.imageSize()))
+                .threads(Math.max(1, config.threadsPerRank())).hadoopConf(conf).build();
+        long available = train.plan(0).batchesPerRank();
+        if (available == 0) {
+            throw new IllegalStateException(config.data() + "/train has too few images for " + group.worldSize()
+                    + " ranks x batch " + config.batchPerRank());
+        }
+        long stepsPerEpoch = config.maxStepsPerEpoch() > 0 ? Math.min(available, config.maxStepsPerEpoch()) : available;
+        long totalSteps = stepsPerEpoch * config.epochs();
+        WarmupCosine schedule = new WarmupCosine(config.lr(), stepsPerEpoch * config.warmupEpochs(), totalSteps);
+        GradientAverager averager = new GradientAverager(group, new ArrayList<>(trainable.values()),
+                GradientAverager.DEFAULT_BUCKET_BYTES);
+        TrainStep trainStep = new TrainStep(built.model(), sgd, averager);
+        Metrics metrics = rank == 0 ? Metrics.open(files) : null;
+
+        long step = startStep;
+        double lastLoss = Double.NaN;
+        double[] eval = {Double.NaN, Double.NaN};
+        built.model().train(true);
+        for (long epoch = step / stepsPerEpoch; epoch < config.epochs(); epoch++) {
+            long skip = step - epoch * stepsPerEpoch;
+            long epochStart = System.nanoTime();
+            double lossSum = 0;
+            try (BatchIterator batches = train.epoch(epoch)) {
+                for (long i = 0; i < stepsPerEpoch; i++) {
+                    Batch b = batches.next();
+                    if (i < skip) {
+                        continue; // resuming mid-epoch: these batches were trained on before the stop
+                    }
+                    double lr = schedule.lr(step);
+                    lastLoss = step(trainStep, b, lr);
+                    lossSum += lastLoss;
+                    step++;
+                    if (rank == 0) {
+                        double secs = (System.nanoTime() - epochStart) / 1e9;
+                        double imagesPerSec = (i + 1 - skip) * (double) config.batch() / secs;
+                        files.writeProgress(epoch + 1, config.epochs(), i + 1, stepsPerEpoch, lastLoss, imagesPerSec, lr);
+                        if (step % config.checkpointEvery() == 0) {
+                            saveCheckpoint(checkpoints, step, epoch, built, sgd);
+                        }
+                    }
+                }
+            }
+            eval = evaluate(built);
+            built.model().train(true);
+            if (rank == 0) {
+                long trained = stepsPerEpoch - skip;
+                metrics.append(epoch + 1, step, trained > 0 ? lossSum / trained : Double.NaN, eval[0], eval[1],
+                        schedule.lr(Math.max(0, step - 1)));
+                saveCheckpoint(checkpoints, step, epoch + 1, built, sgd);
+            }
+        }
+        String modelUri = null;
+        if (rank == 0) {
+            modelUri = files.writeModel(Modules.toStateDict(built.model()), runMetadata(step, config.epochs()));
+        }
+        group.barrier();
+        return new Result(rank, step, startStep, lastLoss, eval[0], eval[1], modelUri, checksum(trainable));
+    }
+
+    /** SHA-256 of the trainable parameters' bytes: equal on all ranks iff their parameters are identical. */
+    static String checksum(Map<String, Tensor> parameters) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
+                md.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update(Tensors.toHost(e.getValue()).data());
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private long resume(TrainCheckpoints checkpoints, ModelBuilder.Built built, Sgd sgd) throws IOException {
+        Optional<TrainCheckpoints.Snapshot> found = checkpoints.latest();
+        if (found.isEmpty()) {
+            return 0;
+        }
+        TrainCheckpoints.Snapshot s = found.get();
+        String hash = s.metadata().get("configHash");
+        if (!config.trajectoryHash().equals(hash) && !config.force()) {
+            throw new IllegalStateException("checkpoint " + s.uri() + " was written by a run with another configuration"
+                    + " (hash " + hash + ", this run " + config.trajectoryHash() + "): use another output, or --force"
+                    + " true to continue from it anyway");
+        }
+        Modules.load(built.model(), s.model(), true);
+        Map<String, Tensor> momentum = new LinkedHashMap<>();
+        for (Map.Entry<String, HostTensor> e : s.momentum().entries()) {
+            momentum.put(e.getKey(), Tensors.to(Tensors.fromHost(e.getValue()), device));
+        }
+        sgd.restoreState(momentum);
+        if (rank == 0) {
+            System.out.println("resuming from " + s.uri() + " (step " + s.step() + ")");
+        }
+        return s.step();
+    }
+
+    private void saveCheckpoint(TrainCheckpoints checkpoints, long step, long epoch, ModelBuilder.Built built, Sgd sgd)
+            throws IOException {
+        Map<String, HostTensor> momentum = new LinkedHashMap<>();
+        sgd.state().forEach((k, v) -> momentum.put(k, Tensors.toHost(v)));
+        checkpoints.save(step, Modules.toStateDict(built.model()), momentum, runMetadata(step, epoch),
+                config.keepCheckpoints());
+    }
+
+    private Map<String, String> runMetadata(long step, long epoch) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("configHash", config.trajectoryHash());
+        m.put("epoch", String.valueOf(epoch));
+        m.put("globalStep", String.valueOf(step));
+        m.put("seed", String.valueOf(config.seed()));
+        m.put("mode", config.mode());
+        m.put("model", config.model());
+        m.put("worldSize", String.valueOf(group.worldSize()));
+        return m;
+    }
+
+    /** Distributed top-1 / top-5 on the validation split: each rank scores its share, counts are summed. */
+    private double[] evaluate(ModelBuilder.Built built) throws IOException {
+        InputPipeline val = InputPipeline.builder(config.data() + "/val").rank(rank).worldSize(group.worldSize())
+                .seed(config.seed()).batchSize(config.batchPerRank())
+                .transform(ImageTransform.val(config.imageSize() * 8 / 7, config.imageSize()))
+                .threads(Math.max(1, config.threadsPerRank())).hadoopConf(conf).build();
+        built.model().eval();
+        long[] counts = new long[3];
+        try (BatchIterator batches = val.epoch(0)) {
+            while (batches.hasNext()) {
+                Batch b = batches.next();
+                try (StepScope ignored = StepScope.openWithoutTrim(); NoGrad ng = NoGrad.enter()) {
+                    float[] logits = Tensors.toFloats(built.model().forward(images(b)));
+                    TopK.count(logits, b.labels(), config.numClasses(), counts);
+                }
+            }
+        }
+        Tensor total = Tensors.fromFloats(new float[]{counts[0], counts[1], counts[2]}, 3).to(
+                org.bytedeco.pytorch.global.torch.ScalarType.Double);
+        group.allReduceSum(List.of(total));
+        float[] sums = Tensors.toFloats(total);
+        return sums[2] == 0 ? new double[]{Double.NaN, Double.NaN} : new double[]{sums[0] / sums[2], sums[1] / sums[2]};
+    }
+
+    private double step(TrainStep trainStep, Batch b, double lr) {
+        try (StepScope ignored = StepScope.openWithoutTrim()) {
+            return trainStep.run(images(b), labels(b), lr);
+        }
+    }
+
+    private Tensor images(Batch b) {
+        return Tensors.to(Tensors.fromFloats(b.images(), b.size(), 3, b.height(), b.width()), device);
+    }
+
+    private Tensor labels(Batch b) {
+        long[] y = new long[b.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = b.labels()[i];
+        }
+        return Tensors.to(Tensors.fromLongs(y, y.length), device);
+    }
+}

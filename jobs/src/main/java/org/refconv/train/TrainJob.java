@@ -1,0 +1,69 @@
+package org.refconv.train;
+
+import java.io.IOException;
+import java.util.Locale;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.refconv.data.config.ConfigException;
+import org.refconv.models.ModelZoo;
+
+/**
+ * Spark job {@code train}: pretrain a plain model or refocus a pretrained one, with synchronous data-parallel SGD
+ * over {@code ranks} executor tasks. Usage: {@code train --config conf/train.conf [--key value ...]}.
+ * Exit codes: 0 done, 2 bad configuration (nothing was started), 1 the run failed.
+ */
+public final class TrainJob {
+
+    private TrainJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        TrainConfig config;
+        try {
+            config = TrainConfig.fromArgs(args);
+            preflight(config, new Configuration());
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println("train: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SparkSession.Builder builder = SparkSession.builder().appName("refconv-train-" + config.mode() + "-"
+                + config.model());
+        if (!config.master().isEmpty()) {
+            builder.master(config.master());
+        }
+        SparkSession spark = builder.getOrCreate();
+        try {
+            RankTrainer.Result[] results = DistributedTraining.run(spark, config, 120_000);
+            RankTrainer.Result r0 = results[0];
+            System.out.printf(Locale.ROOT, "train %s %s: %d steps (resumed from %d), last loss %.4f, val top-1 %.2f%%,"
+                            + " top-5 %.2f%%; model %s%n", config.mode(), config.model(), r0.steps(),
+                    r0.resumedFromStep(), r0.lastLoss(), 100 * r0.top1(), 100 * r0.top5(), r0.model());
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Checks that need a file system but no cluster: the model exists, the inputs are there. */
+    static void preflight(TrainConfig config, Configuration conf) throws IOException {
+        if (!ModelZoo.names().contains(config.model())) {
+            throw new ConfigException("unknown model '" + config.model() + "' (known: "
+                    + String.join(", ", ModelZoo.names()) + ")");
+        }
+        for (String split : new String[]{"train", "val"}) {
+            requireExists(config.data() + "/" + split, "data (split '" + split + "')", conf);
+        }
+        if (!config.checkpointIn().isEmpty()) {
+            requireExists(config.checkpointIn(), "checkpointIn", conf);
+        }
+    }
+
+    private static void requireExists(String uri, String what, Configuration conf) throws IOException {
+        Path p = new Path(uri);
+        if (!p.getFileSystem(conf).exists(p)) {
+            throw new ConfigException(what + ": " + uri + " does not exist");
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package org.refconv.train;
+
+import org.bytedeco.pytorch.Tensor;
+import org.refconv.dist.GradientAverager;
+import org.refconv.engine.Ops;
+import org.refconv.engine.StepScope;
+import org.refconv.models.Classifier;
+import org.refconv.optim.Sgd;
+
+/**
+ * One synchronous data-parallel SGD step: forward and backward on this rank's share of the global batch, gradients
+ * averaged over ranks, the same update on every rank. Native memory of the step is released when it returns.
+ */
+final class TrainStep {
+
+    private final Classifier model;
+    private final Sgd sgd;
+    private final GradientAverager averager;
+
+    TrainStep(Classifier model, Sgd sgd, GradientAverager averager) {
+        this.model = model;
+        this.sgd = sgd;
+        this.averager = averager;
+    }
+
+    /** Returns this rank's loss (the mean over its share of the batch). */
+    double run(Tensor images, Tensor labels, double lr) {
+        try (StepScope ignored = StepScope.open()) {
+            sgd.zeroGrad();
+            Tensor loss = Ops.crossEntropy(model.forward(images), labels);
+            loss.backward();
+            averager.average();
+            sgd.setLearningRate(lr);
+            sgd.step();
+            return loss.item_double();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package org.refconv.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.refconv.dist.Collectives;
+import org.refconv.dist.GradientAverager;
+import org.refconv.dist.LocalRanks;
+import org.refconv.engine.Engine;
+import org.refconv.engine.Modules;
+import org.refconv.engine.Tensors;
+import org.refconv.layers.ConvFactory;
+import org.refconv.models.CifarQuick;
+import org.refconv.optim.Sgd;
+
+/**
+ * Synchronous data parallelism is exact: 2 ranks x batch B/2 make the same update as 1 rank x batch B (a model
+ * without BatchNorm), and the ranks' parameters stay identical.
+ */
+class DataParallelStepTest {
+
+    private static final int BATCH = 8;
+    private static final int STEPS = 3;
+
+    @Test
+    void twoRanksOfHalfTheBatchEqualOneRankOfTheWholeBatch() throws Exception {
+        float[] images = new float[BATCH * 3 * 32 * 32];
+        java.util.Random rnd = new java.util.Random(5);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) rnd.nextGaussian();
+        }
+        long[] labels = {0, 1, 2, 3, 4, 5, 6, 7};
+        List<float[]> one = LocalRanks.run(1, c -> train(c, images, labels));
+        List<float[]> two = LocalRanks.run(2, c -> train(c, images, labels));
+        float[] single = one.get(0);
+        assertEquals(0.0, maxDiff(two.get(0), two.get(1)), "ranks must hold identical parameters");
+        double diff = maxDiff(single, two.get(0));
+        double scale = 0;
+        for (float v : single) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        assertTrue(diff / scale < 1e-5, "2 x B/2 vs 1 x B: relative difference " + diff / scale);
+        // The parameters really moved: the comparison is not between two untouched inits.
+        float[] init = initialParameters();
+        assertTrue(maxDiff(init, single) > 1e-4);
+    }
+
+    /** STEPS steps of SGD on this rank's contiguous share of the batch; returns all parameters flattened. */
+    private static float[] train(Collectives c, float[] images, long[] labels) {
+        Engine.setThreads(1);
+        CifarQuick model = model();
+        Map<String, Tensor> params = Modules.trainableParameters(model);
+        Sgd sgd = new Sgd(params, 0.05, 0.9, 4e-5);
+        TrainStep step = new TrainStep(model, sgd, new GradientAverager(c, new ArrayList<>(params.values()), 4096));
+        int share = BATCH / c.worldSize();
+        int px = 3 * 32 * 32;
+        float[] x = new float[share * px];
+        System.arraycopy(images, c.rank() * share * px, x, 0, x.length);
+        long[] y = new long[share];
+        System.arraycopy(labels, c.rank() * share, y, 0, share);
+        for (int s = 0; s < STEPS; s++) {
+            step.run(Tensors.fromFloats(x, share, 3, 32, 32), Tensors.fromLongs(y, share), 0.05);
+        }
+        return flatten(model);
+    }
+
+    private static CifarQuick model() {
+        synchronized (DataParallelStepTest.class) {
+            Engine.manualSeed(99); // the same init on every rank and in every run
+            return new CifarQuick(ConvFactory.plain(), 3, 10, 32);
+        }
+    }
+
+    private static float[] initialParameters() {
+        return flatten(model());
+    }
+
+    private static float[] flatten(CifarQuick model) {
+        List<Float> all = new ArrayList<>();
+        for (Tensor t : Modules.trainableParameters(model).values()) {
+            for (float f : Tensors.toFloats(t)) {
+                all.add(f);
+            }
+        }
+        float[] out = new float[all.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = all.get(i);
+        }
+        return out;
+    }
+
+    private static double maxDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+}

@@ -1,0 +1,129 @@
+package org.refconv.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.refconv.checkpoint.SafeTensors;
+import org.refconv.checkpoint.StateDict;
+import org.refconv.data.config.PrepareConfig;
+import org.refconv.data.demo.FashionMnistDemoDataset;
+import org.refconv.data.prepare.Preparer;
+
+/**
+ * The train job on a real standalone Spark cluster (master + 2 one-core workers on 127.0.0.1, separate JVMs), with
+ * 2 ranks on real images (Fashion-MNIST from Debian, prepared by the prepare job): pretrain, resume, refocus.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DistributedTrainingClusterTest {
+
+    private static Path root;
+    private static LoopbackCluster cluster;
+    private static SparkSession spark;
+    private static String data;
+    private static String uninterruptedChecksum;
+
+    @BeforeAll
+    static void startClusterAndPrepareData() throws Exception {
+        root = Files.createDirectories(Path.of("target", "it-train").toAbsolutePath());
+        cluster = new LoopbackCluster(root.resolve("cluster"), 2);
+        spark = cluster.session("refconv-train-it");
+        Path tree = root.resolve("fashion-tree");
+        FashionMnistDemoDataset.write(new FashionMnistDemoDataset.Options(
+                Path.of(FashionMnistDemoDataset.DEFAULT_SOURCE), tree, 32, 12, 90, true));
+        data = root.resolve("prepared").toUri().toString();
+        new Preparer(spark).run(PrepareConfig.fromArgs(new String[]{"--input", tree.toUri().toString(), "--output",
+                data, "--layout", "kaggle", "--rowGroupRows", "16", "--overwrite", "true"}));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (spark != null) {
+            spark.stop();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static TrainConfig config(String mode, String output, int epochs, String checkpointIn) {
+        return TrainConfig.fromArgs(new String[]{"--mode", mode, "--model", "cifar_quick", "--numClasses", "10",
+                "--imageSize", "32", "--data", data, "--output", output, "--epochs", String.valueOf(epochs),
+                "--warmupEpochs", "0", "--batch", "8", "--lr", "0.02", "--ranks", "2", "--maxStepsPerEpoch", "3",
+                "--checkpointEvery", "2", "--keepCheckpoints", "2", "--checkpointIn", checkpointIn});
+    }
+
+    @Test
+    @Order(1)
+    void pretrainKeepsRanksIdenticalAndWritesCheckpointsMetricsAndModel() throws Exception {
+        String out = root.resolve("pretrain").toUri().toString();
+        RankTrainer.Result[] r = DistributedTraining.run(spark, config("pretrain", out, 2, ""), 60_000);
+        assertEquals(2, r.length);
+        assertEquals(6, r[0].steps());
+        assertEquals(r[0].parameterChecksum(), r[1].parameterChecksum(), "parameters differ between ranks");
+        assertEquals(r[0].top1(), r[1].top1(), "both ranks report the same summed evaluation");
+        List<String> metrics = Files.readAllLines(root.resolve("pretrain/metrics.jsonl"));
+        assertEquals(2, metrics.size(), metrics.toString());
+        assertTrue(Files.size(root.resolve("pretrain/curves.png")) > 1000);
+        assertEquals(List.of(4L, 6L), new TrainCheckpoints(out, new Configuration()).steps(), "the newest 2 kept");
+        StateDict model = SafeTensors.read(r[0].model(), null);
+        assertTrue(model.contains("conv1.weight") && model.contains("fc2.bias"));
+        uninterruptedChecksum = r[0].parameterChecksum();
+    }
+
+    @Test
+    @Order(2)
+    void aRerunResumesFromTheNewestCheckpointAndARunWithAnotherConfigIsRefused() throws Exception {
+        // As if the run had died after step 4 (mid-epoch 2): only the step-4 snapshot survives.
+        String out = root.resolve("pretrain").toUri().toString();
+        Files.delete(root.resolve("pretrain/checkpoints/step-000000006.safetensors"));
+        Files.delete(root.resolve("pretrain/model.safetensors"));
+        RankTrainer.Result[] r = DistributedTraining.run(spark, config("pretrain", out, 2, ""), 60_000);
+        assertEquals(4, r[0].resumedFromStep());
+        assertEquals(6, r[0].steps());
+        assertEquals(r[0].parameterChecksum(), r[1].parameterChecksum());
+        assertEquals(uninterruptedChecksum, r[0].parameterChecksum(),
+                "resumed run must end with exactly the uninterrupted run's parameters");
+        assertEquals(2, Files.readAllLines(root.resolve("pretrain/metrics.jsonl")).size());
+
+        TrainConfig other = TrainConfig.fromArgs(new String[]{"--mode", "pretrain", "--model", "cifar_quick",
+                "--numClasses", "10", "--imageSize", "32", "--data", data, "--output", out, "--epochs", "3",
+                "--warmupEpochs", "0", "--batch", "8", "--lr", "0.5", "--ranks", "2", "--maxStepsPerEpoch", "3"});
+        Exception e = assertThrows(Exception.class, () -> DistributedTraining.run(spark, other, 60_000));
+        assertTrue(rootCause(e).contains("another configuration"), rootCause(e));
+    }
+
+    @Test
+    @Order(3)
+    void refocusTrainsFromThePretrainedBasis() throws Exception {
+        String basis = root.resolve("pretrain/model.safetensors").toUri().toString();
+        String out = root.resolve("refocus").toUri().toString();
+        RankTrainer.Result[] r = DistributedTraining.run(spark, config("refocus", out, 1, basis), 60_000);
+        assertEquals(3, r[0].steps());
+        assertEquals(r[0].parameterChecksum(), r[1].parameterChecksum());
+        StateDict model = SafeTensors.read(r[0].model(), null);
+        assertTrue(model.contains("conv2.convmap.weight"), "the refocused model keeps its Wr");
+        StateDict pretrained = SafeTensors.read(basis, null);
+        assertEquals(pretrained.get("conv2.weight"), model.get("conv2.weight"), "the basis stayed frozen");
+    }
+
+    private static String rootCause(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            sb.append(c.getMessage()).append(" | ");
+        }
+        return sb.toString();
+    }
+}

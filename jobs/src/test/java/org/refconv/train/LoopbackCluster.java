@@ -1,0 +1,134 @@
+package org.refconv.train;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * A real Spark standalone cluster on 127.0.0.1 made of separate JVMs from the Maven jars: one master and N workers
+ * of one core each (so N task slots), plus a driver session in the test JVM. Executors get the test class path.
+ */
+final class LoopbackCluster implements AutoCloseable {
+
+    private final Path dir;
+    private final List<Process> processes = new ArrayList<>();
+    private final int masterPort;
+    private final String classPath = System.getProperty("java.class.path");
+
+    LoopbackCluster(Path dir, int workers) throws IOException, InterruptedException {
+        this.dir = dir;
+        Files.createDirectories(dir.resolve("spark-home/jars"));
+        masterPort = freePort();
+        processes.add(start("master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                "--port", String.valueOf(masterPort), "--webui-port", String.valueOf(freePort()))));
+        awaitPort(masterPort);
+        for (int i = 0; i < workers; i++) {
+            Path work = Files.createDirectories(dir.resolve("worker-" + i));
+            processes.add(start("worker-" + i, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+                    "--cores", "1", "--memory", "2g", "--webui-port", String.valueOf(freePort()), "--work-dir",
+                    work.toString(), masterUrl())));
+        }
+    }
+
+    String masterUrl() {
+        return "spark://127.0.0.1:" + masterPort;
+    }
+
+    /** A driver session on this cluster: one 1-core executor per worker. */
+    SparkSession session(String appName) {
+        String javaOpts = "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir",
+                System.getProperty("user.home") + "/.javacpp/cache") + " " + jvmFlags();
+        return SparkSession.builder().appName(appName).master(masterUrl())
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.executor.cores", "1")
+                .config("spark.executor.memory", "1536m")
+                .config("spark.executor.extraClassPath", classPath)
+                .config("spark.executor.extraJavaOptions", javaOpts)
+                .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE")
+                .config("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
+                .config("spark.local.dir", dir.resolve("local").toString())
+                .config("spark.ui.enabled", "false")
+                .config("spark.stage.maxConsecutiveAttempts", "4")
+                .getOrCreate();
+    }
+
+    /** Pids of the executor JVMs currently running (children of the workers). */
+    List<Long> executorPids() {
+        List<Long> pids = new ArrayList<>();
+        for (Process p : processes) {
+            p.descendants().filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+                    .forEach(h -> pids.add(h.pid()));
+        }
+        return pids;
+    }
+
+    private Process start(String name, List<String> mainAndArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", classPath));
+        cmd.addAll(List.of(jvmFlags().split(" ")));
+        cmd.addAll(mainAndArgs);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
+        pb.environment().put("SPARK_HOME", dir.resolve("spark-home").toString());
+        pb.environment().put("SPARK_SCALA_VERSION", "2.13");
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        return pb.start();
+    }
+
+    /** The add-opens flags Spark needs on Java 17 (the same list the parent pom gives surefire). */
+    private static String jvmFlags() {
+        List<String> flags = new ArrayList<>();
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("--add-opens") || arg.startsWith("--add-modules") || arg.startsWith("-Dio.netty")
+                    || arg.startsWith("-Djdk.reflect")) {
+                flags.add(arg);
+            }
+        }
+        return String.join(" ", flags);
+    }
+
+    private static void awaitPort(int port) throws InterruptedException, IOException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline) {
+            try (Socket ignored = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(200);
+            }
+        }
+        throw new IOException("Spark master did not open port " + port);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Process p : processes) {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        }
+        for (Process p : processes) {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    File logDir() {
+        return dir.toFile();
+    }
+}
