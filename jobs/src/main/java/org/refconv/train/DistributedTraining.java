@@ -1,11 +1,14 @@
 package org.refconv.train;
 
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.SparkSession;
@@ -15,7 +18,7 @@ import scala.reflect.ClassTag$;
 
 /**
  * Runs a training job as one Spark barrier stage of {@code ranks} tasks (all start together or none does; if one
- * fails, Spark retries the whole stage and the ranks resume from the newest checkpoint). The driver shows a
+ * fails or its executor is lost, Spark retries the whole stage and the ranks resume from the newest checkpoint). The driver shows a
  * progress bar from the file rank 0 writes.
  */
 public final class DistributedTraining {
@@ -34,9 +37,13 @@ public final class DistributedTraining {
         ClassTag<RankTrainer.Result> tag = ClassTag$.MODULE$.apply(RankTrainer.Result.class);
         RunFiles files = new RunFiles(config.output(), sc.hadoopConfiguration());
         try (ProgressBar bar = ProgressBar.follow(files)) {
-            Object collected = ranks.barrier().mapPartitions(new RankTask(config, copy(sc.hadoopConfiguration())),
-                    false, tag).collect();
-            return (RankTrainer.Result[]) collected;
+            RDD<RankTrainer.Result> results = ranks.barrier().mapPartitions(
+                    new RankTask(config, copy(sc.hadoopConfiguration())), false, tag);
+            // The shuffle makes the barrier stage a ShuffleMapStage: Spark retries those when a task or executor is
+            // lost (up to spark.stage.maxConsecutiveAttempts), but aborts a failed barrier ResultStage outright.
+            List<RankTrainer.Result> collected = JavaRDD.fromRDD(results, tag).coalesce(1, true).collect();
+            return collected.stream().sorted(Comparator.comparingInt(RankTrainer.Result::rank))
+                    .toArray(RankTrainer.Result[]::new);
         } finally {
             jsc.clearJobGroup();
         }

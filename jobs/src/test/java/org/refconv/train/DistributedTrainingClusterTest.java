@@ -119,6 +119,47 @@ class DistributedTrainingClusterTest {
         assertEquals(pretrained.get("conv2.weight"), model.get("conv2.weight"), "the basis stayed frozen");
     }
 
+    @Test
+    @Order(4)
+    void losingAnExecutorMidRunRetriesTheStageFromTheLastCheckpoint() throws Exception {
+        String out = root.resolve("fault").toUri().toString();
+        TrainConfig c = config("pretrain", out, 4, "");
+        TrainCheckpoints checkpoints = new TrainCheckpoints(out, new Configuration());
+        java.util.concurrent.ExecutorService driver = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<RankTrainer.Result[]> run = driver.submit(
+                    () -> DistributedTraining.run(spark, c, 120_000));
+            long deadline = System.currentTimeMillis() + 180_000;
+            while (checkpoints.steps().isEmpty() && !run.isDone()) {
+                assertTrue(System.currentTimeMillis() < deadline, "no checkpoint appeared");
+                Thread.sleep(200);
+            }
+            List<Long> executors = cluster.executorPids();
+            assertTrue(!executors.isEmpty(), "no executor JVM found");
+            ProcessHandle.of(executors.get(0)).orElseThrow().destroyForcibly();
+            RankTrainer.Result[] r = run.get(5, java.util.concurrent.TimeUnit.MINUTES);
+            assertEquals(12, r[0].steps());
+            assertTrue(r[0].resumedFromStep() >= 2, "resumed from " + r[0].resumedFromStep());
+            assertEquals(r[0].parameterChecksum(), r[1].parameterChecksum());
+        } finally {
+            driver.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void moreRanksThanSlotsIsRefusedBeforeAnyStageStarts() {
+        int jobsBefore = spark.sparkContext().statusTracker().getJobIdsForGroup(null).length;
+        TrainConfig tooMany = TrainConfig.fromArgs(new String[]{"--mode", "pretrain", "--model", "cifar_quick",
+                "--numClasses", "10", "--imageSize", "32", "--data", data, "--output",
+                root.resolve("refused").toUri().toString(), "--batch", "9", "--ranks", "3"});
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> DistributedTraining.run(spark, tooMany, 2_000));
+        assertTrue(e.getMessage().contains("ranks = 3") && e.getMessage().contains("task slots"), e.getMessage());
+        assertEquals(jobsBefore, spark.sparkContext().statusTracker().getJobIdsForGroup(null).length,
+                "no Spark job may start");
+    }
+
     private static String rootCause(Throwable t) {
         StringBuilder sb = new StringBuilder();
         for (Throwable c = t; c != null; c = c.getCause()) {

@@ -61,12 +61,11 @@ final class LoopbackCluster implements AutoCloseable {
                 .getOrCreate();
     }
 
-    /** Pids of the executor JVMs currently running (children of the workers). */
+    /** Pids of the executor JVMs currently running: the workers' children (workers start nothing else). */
     List<Long> executorPids() {
         List<Long> pids = new ArrayList<>();
-        for (Process p : processes) {
-            p.descendants().filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
-                    .forEach(h -> pids.add(h.pid()));
+        for (Process p : processes.subList(1, processes.size())) {
+            p.descendants().filter(ProcessHandle::isAlive).forEach(h -> pids.add(h.pid()));
         }
         return pids;
     }
