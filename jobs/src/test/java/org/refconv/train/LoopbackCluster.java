@@ -24,15 +24,20 @@ final class LoopbackCluster implements AutoCloseable {
     private final String classPath = System.getProperty("java.class.path");
 
     LoopbackCluster(Path dir, int workers) throws IOException, InterruptedException {
+        this(dir, workers, List.of());
+    }
+
+    /** @param workerJvmOptions extra -D options for the worker JVMs (e.g. the GPUs they offer) */
+    LoopbackCluster(Path dir, int workers, List<String> workerJvmOptions) throws IOException, InterruptedException {
         this.dir = dir;
         Files.createDirectories(dir.resolve("spark-home/jars"));
         masterPort = freePort();
-        processes.add(start("master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+        processes.add(start("master", List.of(), List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                 "--port", String.valueOf(masterPort), "--webui-port", String.valueOf(freePort()))));
         awaitPort(masterPort);
         for (int i = 0; i < workers; i++) {
             Path work = Files.createDirectories(dir.resolve("worker-" + i));
-            processes.add(start("worker-" + i, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+            processes.add(start("worker-" + i, workerJvmOptions, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
                     "--cores", "1", "--memory", "2g", "--webui-port", String.valueOf(freePort()), "--work-dir",
                     work.toString(), masterUrl())));
         }
@@ -44,6 +49,10 @@ final class LoopbackCluster implements AutoCloseable {
 
     /** A driver session on this cluster: one 1-core executor per worker. */
     SparkSession session(String appName) {
+        return session(appName, java.util.Map.of());
+    }
+
+    SparkSession session(String appName, java.util.Map<String, Object> extraConf) {
         String javaOpts = "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir",
                 System.getProperty("user.home") + "/.javacpp/cache") + " " + jvmFlags();
         return SparkSession.builder().appName(appName).master(masterUrl())
@@ -58,6 +67,7 @@ final class LoopbackCluster implements AutoCloseable {
                 .config("spark.local.dir", dir.resolve("local").toString())
                 .config("spark.ui.enabled", "false")
                 .config("spark.stage.maxConsecutiveAttempts", "4")
+                .config(extraConf)
                 .getOrCreate();
     }
 
@@ -70,10 +80,11 @@ final class LoopbackCluster implements AutoCloseable {
         return pids;
     }
 
-    private Process start(String name, List<String> mainAndArgs) throws IOException {
+    private Process start(String name, List<String> jvmOptions, List<String> mainAndArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", classPath));
         cmd.addAll(List.of(jvmFlags().split(" ")));
+        cmd.addAll(jvmOptions);
         cmd.addAll(mainAndArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
