@@ -50,7 +50,8 @@ public final class RankTrainer {
 
     /** What a rank reports back to the driver. */
     public record Result(int rank, long steps, long resumedFromStep, double lastLoss, double top1, double top5,
-                         String model, String parameterChecksum) implements java.io.Serializable {
+                         String model, String parameterChecksum, double imagesPerSecond)
+            implements java.io.Serializable {
     }
 
     public Result run() throws IOException {
@@ -86,6 +87,7 @@ public final class RankTrainer {
         Metrics metrics = rank == 0 ? Metrics.open(files) : null;
 
         long step = startStep;
+        long trainNanos = 0;
         double lastLoss = Double.NaN;
         double[] eval = {Double.NaN, Double.NaN};
         built.model().train(true);
@@ -95,12 +97,14 @@ public final class RankTrainer {
             double lossSum = 0;
             try (BatchIterator batches = train.epoch(epoch)) {
                 for (long i = 0; i < stepsPerEpoch; i++) {
+                    long t0 = System.nanoTime(); // input wait included: the throughput a user gets
                     Batch b = batches.next();
                     if (i < skip) {
                         continue; // resuming mid-epoch: these batches were trained on before the stop
                     }
                     double lr = schedule.lr(step);
                     lastLoss = step(trainStep, b, lr);
+                    trainNanos += System.nanoTime() - t0;
                     lossSum += lastLoss;
                     step++;
                     if (rank == 0) {
@@ -127,7 +131,9 @@ public final class RankTrainer {
             modelUri = files.writeModel(Modules.toStateDict(built.model()), runMetadata(step, config.epochs()));
         }
         group.barrier();
-        return new Result(rank, step, startStep, lastLoss, eval[0], eval[1], modelUri, checksum(trainable));
+        double imagesPerSecond = trainNanos == 0 ? 0 : (step - startStep) * (double) config.batch() / (trainNanos / 1e9);
+        return new Result(rank, step, startStep, lastLoss, eval[0], eval[1], modelUri, checksum(trainable),
+                imagesPerSecond);
     }
 
     /** SHA-256 of the trainable parameters' bytes: equal on all ranks iff their parameters are identical. */

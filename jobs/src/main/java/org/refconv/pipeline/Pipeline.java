@@ -1,0 +1,156 @@
+package org.refconv.pipeline;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Locale;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.refconv.data.config.ConfigException;
+import org.refconv.data.demo.FashionMnistDemoDataset;
+import org.refconv.data.prepare.DatasetOutput;
+import org.refconv.data.prepare.Preparer;
+import org.refconv.models.ModelZoo;
+import org.refconv.publish.PublishResult;
+import org.refconv.publish.Publisher;
+import org.refconv.publish.RunConfigFile;
+import org.refconv.publish.TrainedRun;
+import org.refconv.train.DistributedTraining;
+import org.refconv.train.RankTrainer;
+import org.refconv.train.TrainConfig;
+
+/**
+ * Scheduled retraining under one run id: prepare -> pretrain (only without a given basis) -> refocus -> publish.
+ * Every stage's output lives under {@code <work>/<runId>/}; a stage whose complete output exists is skipped, a
+ * partial one is resumed (prepare restarts from its atomic temp folder; training resumes from its newest
+ * checkpoint; publish finishes an interrupted promotion), so rerunning the same run id after any failure is safe.
+ */
+public final class Pipeline {
+
+    /** How long a training stage waits for enough executor task slots before failing. */
+    private static final long SLOT_WAIT_MILLIS = 120_000;
+
+    private final SparkSession spark;
+    private final Configuration conf;
+
+    public Pipeline(SparkSession spark) {
+        this.spark = spark;
+        this.conf = spark.sparkContext().hadoopConfiguration();
+    }
+
+    /** File-system checks that need no cluster: run before the Spark session is made. */
+    public static void preflight(PipelineConfig c, Configuration conf) throws IOException {
+        if (!ModelZoo.names().contains(c.refocus().model())) {
+            throw new ConfigException("unknown model '" + c.refocus().model() + "' (known: "
+                    + String.join(", ", ModelZoo.names()) + ")");
+        }
+        if (c.prepare() != null && c.fashionMnist().isEmpty()) {
+            requireExists(c.input(), "input", conf);
+        }
+        if (!c.fashionMnist().isEmpty()) {
+            requireExists(c.fashionMnist() + "/train-images-idx3-ubyte.gz", "fashionMnist (apt-get install"
+                    + " dataset-fashion-mnist)", conf);
+        }
+        if (c.prepare() == null) {
+            requireExists(c.data() + "/" + DatasetOutput.MANIFEST, "data (a prepared dataset)", conf);
+        }
+        if (!c.basis().isEmpty()) {
+            requireExists(c.basis(), "basis", conf);
+        }
+    }
+
+    public PipelineSummary run(PipelineConfig c) throws Exception {
+        long start = System.nanoTime();
+        PipelineSummary.Builder summary = new PipelineSummary.Builder(c.runId());
+        System.out.println("pipeline: run " + c.runId() + " in " + c.runDir());
+
+        stage(1, "prepare", () -> prepare(c, summary));
+        stage(2, "pretrain", () -> {
+            if (c.pretrain() == null) {
+                summary.stage("pretrain", "skipped: basis given (" + c.basis() + ")");
+            } else {
+                train(c.pretrain(), summary, "pretrain");
+            }
+        });
+        stage(3, "refocus", () -> train(c.refocus(), summary, "refocus"));
+        stage(4, "publish", () -> {
+            PublishResult r = new Publisher(conf).publish(c.publish());
+            summary.published(r);
+            summary.stage("publish", r.alreadyPublished() ? "skipped: version already published" : "done");
+        });
+        return summary.seconds((System.nanoTime() - start) / 1e9).build();
+    }
+
+    private void prepare(PipelineConfig c, PipelineSummary.Builder summary) throws IOException {
+        if (c.prepare() == null) {
+            summary.stage("prepare", "skipped: prepared dataset given (" + c.data() + ")");
+            return;
+        }
+        if (!c.fashionMnist().isEmpty()) {
+            java.nio.file.Path tree = java.nio.file.Path.of(new Path(c.input()).toUri().getPath());
+            if (Files.exists(tree)) {
+                System.out.println("pipeline: Fashion-MNIST tree already at " + tree);
+            } else {
+                FashionMnistDemoDataset.Result r = FashionMnistDemoDataset.write(new FashionMnistDemoDataset.Options(
+                        java.nio.file.Path.of(c.fashionMnist()), tree, c.fashionMnistSize(), c.fashionMnistPerClass(),
+                        95, false));
+                System.out.printf("pipeline: wrote the Fashion-MNIST tree (%,d train, %,d val images, %d px) to %s%n",
+                        r.train(), r.val(), c.fashionMnistSize(), tree);
+            }
+        }
+        Path out = new Path(c.data());
+        if (new DatasetOutput(out.getFileSystem(conf), out).state() == DatasetOutput.State.COMPLETE) {
+            summary.stage("prepare", "skipped: complete dataset at " + c.data());
+            return;
+        }
+        System.out.print(new Preparer(spark).run(c.prepare()));
+        summary.stage("prepare", "done");
+    }
+
+    /** Runs a training stage unless its model exists; a partial run resumes from its newest checkpoint. */
+    private void train(TrainConfig t, PipelineSummary.Builder summary, String name) throws Exception {
+        Path model = new Path(t.output() + "/" + TrainedRun.MODEL);
+        if (model.getFileSystem(conf).exists(model)) {
+            requireSameSettings(t, name);
+            summary.stage(name, "skipped: complete (" + model + ")");
+            return;
+        }
+        Path runConfig = new Path(RunConfigFile.uri(t.output()));
+        if (runConfig.getFileSystem(conf).exists(runConfig)) {
+            requireSameSettings(t, name);
+        }
+        RunConfigFile.write(t, conf);
+        RankTrainer.Result r = DistributedTraining.run(spark, t, SLOT_WAIT_MILLIS)[0];
+        summary.stage(name, String.format(Locale.ROOT, "done: %d steps%s, last loss %.4f, val top-1 %.2f%% (%d ranks)",
+                r.steps(), r.resumedFromStep() > 0 ? " (resumed from step " + r.resumedFromStep() + ")" : "",
+                r.lastLoss(), 100 * r.top1(), t.ranks()));
+    }
+
+    /** A rerun of a run id must not silently reuse a stage made with other settings. */
+    private void requireSameSettings(TrainConfig t, String name) throws IOException {
+        TrainConfig before = RunConfigFile.read(t.output(), conf);
+        if (!before.trajectoryHash().equals(t.trajectoryHash())) {
+            throw new ConfigException("stage " + name + " of this run id was started with other settings ("
+                    + RunConfigFile.uri(t.output()) + "): use a new runId, or the same settings");
+        }
+    }
+
+    private interface StageBody {
+        void run() throws Exception;
+    }
+
+    private static void stage(int index, String name, StageBody body) throws Exception {
+        long start = System.nanoTime();
+        System.out.printf("%n== [%d/4] %s%n", index, name);
+        body.run();
+        System.out.printf(Locale.ROOT, "== [%d/4] %s: %.0f s%n", index, name, (System.nanoTime() - start) / 1e9);
+    }
+
+    private static void requireExists(String uri, String what, Configuration conf) throws IOException {
+        Path p = new Path(uri);
+        if (!p.getFileSystem(conf).exists(p)) {
+            throw new ConfigException(what + ": " + uri + " does not exist");
+        }
+    }
+}

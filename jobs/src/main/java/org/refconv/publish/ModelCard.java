@@ -1,0 +1,99 @@
+package org.refconv.publish;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.hadoop.conf.Configuration;
+import org.refconv.checkpoint.CheckpointFiles;
+import org.refconv.train.TrainConfig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * {@code model-card.json}: what was published and how far to trust it (architecture, classes, preprocessing,
+ * verification and metrics, training config, source files with SHA-256, code version, date, promotion decision).
+ */
+public final class ModelCard {
+
+    public static final String FORMAT = "refconv-model-card";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Map<String, Object> root = new LinkedHashMap<>();
+    private final List<Map<String, Object>> sources = new ArrayList<>();
+
+    public ModelCard(String version, TrainConfig train, long parameters, int tensors, int foldedLayers) {
+        root.put("format", FORMAT);
+        root.put("formatVersion", 1);
+        root.put("version", version);
+        root.put("createdAt", Instant.now().toString());
+        root.put("code", CodeVersion.describe());
+        Map<String, Object> arch = new LinkedHashMap<>();
+        arch.put("name", train.model());
+        arch.put("numClasses", train.numClasses());
+        arch.put("inChannels", train.inChannels());
+        arch.put("imageSize", train.imageSize());
+        arch.put("parameters", parameters);
+        arch.put("tensors", tensors);
+        arch.put("keys", "torchvision state_dict names (load_state_dict unchanged)");
+        arch.put("reparameterized", foldedLayers > 0
+                ? foldedLayers + " RefConv layers folded into plain convs (Wt = Wb * Wr + Wb); same structure and"
+                        + " inference cost as the basis"
+                : "no (pretrain run: a plain model)");
+        arch.put("file", ModelRegistry.MODEL);
+        root.put("architecture", arch);
+        root.put("sources", sources);
+    }
+
+    public ModelCard classes(JsonNode classes) {
+        root.put("classes", classes);
+        return this;
+    }
+
+    public ModelCard preprocessing(Map<String, Object> p) {
+        root.put("preprocessing", p);
+        return this;
+    }
+
+    public ModelCard verification(Map<String, Object> v) {
+        root.put("verification", v);
+        return this;
+    }
+
+    public ModelCard metrics(Map<String, Object> m) {
+        root.put("metrics", m);
+        return this;
+    }
+
+    public ModelCard training(JsonNode config, List<JsonNode> epochMetrics) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("config", config);
+        t.put("epochs", epochMetrics);
+        root.put("training", t);
+        return this;
+    }
+
+    public ModelCard source(String role, String uri, String sha256) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("role", role);
+        s.put("uri", uri);
+        s.put("sha256", sha256);
+        sources.add(s);
+        return this;
+    }
+
+    public ModelCard promotion(Map<String, Object> p) {
+        root.put("promotion", p);
+        return this;
+    }
+
+    public void write(String uri, Configuration conf) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(root);
+        CheckpointFiles.writeAtomically(uri, conf, out -> out.write(bytes));
+    }
+}

@@ -1,0 +1,150 @@
+package org.refconv.publish;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+import org.refconv.checkpoint.CheckpointFiles;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The published models of one architecture under {@code <root>/<model>/}: one folder per version holding
+ * {@code model.safetensors} and {@code model-card.json}, and a {@code LATEST} file naming the promoted version.
+ *
+ * <p>Commit protocol: a version is written into a hidden sibling {@code .<version>.tmp-<uuid>/}, the card last,
+ * then renamed to {@code <version>/} in one step; {@code LATEST} is replaced atomically after that, and only when
+ * the version is promoted. So a folder {@code <version>/} is always complete, {@code LATEST} always names one, and a
+ * publish killed at any point leaves the previous {@code LATEST} and its version untouched.
+ */
+public final class ModelRegistry {
+
+    public static final String LATEST = "LATEST";
+    public static final String MODEL = "model.safetensors";
+    public static final String CARD = "model-card.json";
+    private static final String TEMP_INFIX = ".tmp-";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String dir;
+    private final Configuration conf;
+    private final FileSystem fs;
+
+    public ModelRegistry(String root, String model, Configuration conf) throws IOException {
+        this.dir = root + "/" + model;
+        this.conf = conf;
+        FileSystem any = new Path(dir).getFileSystem(conf);
+        // The raw local file system: the checksummed one leaves a .crc file next to every file.
+        this.fs = any instanceof LocalFileSystem local ? local.getRaw() : any;
+    }
+
+    public String dir() {
+        return dir;
+    }
+
+    public String versionUri(String version) {
+        return dir + "/" + version;
+    }
+
+    /** A version folder exists; by the commit protocol it is then complete. */
+    public boolean exists(String version) throws IOException {
+        return fs.exists(new Path(versionUri(version), CARD));
+    }
+
+    /** The promoted version, if any. */
+    public Optional<String> latest() throws IOException {
+        Path p = new Path(dir, LATEST);
+        if (!fs.exists(p)) {
+            return Optional.empty();
+        }
+        try (InputStream in = CheckpointFiles.open(p.toString(), conf)) {
+            String v = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+            return v.isEmpty() ? Optional.empty() : Optional.of(v);
+        }
+    }
+
+    public JsonNode card(String version) throws IOException {
+        try (InputStream in = CheckpointFiles.open(versionUri(version) + "/" + CARD, conf)) {
+            return JSON.readTree(in);
+        }
+    }
+
+    /** Deletes the temporary folders of earlier, interrupted publishes of {@code version}; returns them. */
+    public List<String> discardStale(String version) throws IOException {
+        List<String> stale = new ArrayList<>();
+        Path d = new Path(dir);
+        if (!fs.exists(d)) {
+            return stale;
+        }
+        for (FileStatus s : fs.listStatus(d)) {
+            if (s.getPath().getName().startsWith("." + version + TEMP_INFIX)) {
+                fs.delete(s.getPath(), true);
+                stale.add(s.getPath().toString());
+            }
+        }
+        return stale;
+    }
+
+    /** A fresh hidden folder to write {@code version} into. */
+    public String stage(String version) throws IOException {
+        Path temp = new Path(dir, "." + version + TEMP_INFIX + UUID.randomUUID().toString().substring(0, 8));
+        if (!fs.mkdirs(temp)) {
+            throw new IOException("cannot create " + temp);
+        }
+        return temp.toString();
+    }
+
+    /** Renames the staged folder (which must hold the card) to the version's folder. */
+    public void commit(String staged, String version) throws IOException {
+        if (!fs.isFile(new Path(staged, CARD))) {
+            throw new IllegalStateException("refusing to commit " + staged + " without " + CARD);
+        }
+        Path target = new Path(versionUri(version));
+        if (fs.exists(target)) {
+            // HDFS would move the folder inside an existing one: never overwrite a published version.
+            throw new IOException(target + " already exists: versions are immutable, pick another version name");
+        }
+        if (!fs.rename(new Path(staged), target)) {
+            throw new IOException("cannot rename " + staged + " to " + target);
+        }
+    }
+
+    /** Points {@code LATEST} at {@code version} (atomic replace). */
+    public void promote(String version) throws IOException {
+        if (!exists(version)) {
+            throw new IllegalStateException("cannot promote " + version + ": " + versionUri(version) + "/" + CARD
+                    + " does not exist");
+        }
+        Path target = fs.makeQualified(new Path(dir, LATEST));
+        Path temp = new Path(dir, "." + LATEST + TEMP_INFIX + UUID.randomUUID());
+        try {
+            try (OutputStream out = fs.create(temp, false)) {
+                out.write((version + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            // An overwriting rename is one atomic step on HDFS and on local disks (FileSystem.rename would need a
+            // delete first on HDFS, leaving a moment without LATEST).
+            FileContext.getFileContext(target.toUri(), conf).rename(fs.makeQualified(temp), target,
+                    Options.Rename.OVERWRITE);
+        } finally {
+            if (fs.exists(temp)) {
+                fs.delete(temp, false);
+            }
+        }
+    }
+
+    public void discard(String staged) throws IOException {
+        fs.delete(new Path(staged), true);
+    }
+}

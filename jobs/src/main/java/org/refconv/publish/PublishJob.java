@@ -1,0 +1,49 @@
+package org.refconv.publish;
+
+import org.apache.hadoop.conf.Configuration;
+import org.refconv.data.config.ConfigException;
+
+/**
+ * Job {@code publish}: fold, verify and publish a finished train run as a new version of its model.
+ * Usage: {@code publish --config conf/publish.conf --run URI --root URI [--version V] [--key value ...]}.
+ * It needs no executors (one pass over the validation split on the driver), so any {@code --master} works.
+ *
+ * <p>Exit codes: 0 published and promoted to LATEST (or already published), 2 bad configuration or input (nothing
+ * written), 5 verification failed (nothing written), 6 published but not promoted by the gate, 1 other failure
+ * (nothing promoted; rerun it).
+ */
+public final class PublishJob {
+
+    public static final int NOT_PROMOTED = 6;
+    public static final int VERIFICATION_FAILED = 5;
+
+    private PublishJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        PublishConfig config;
+        try {
+            config = PublishConfig.fromArgs(args);
+        } catch (ConfigException e) {
+            System.err.println("publish: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.exit(run(config, new Configuration()));
+    }
+
+    /** Publishes and returns the exit code. */
+    public static int run(PublishConfig config, Configuration conf) throws Exception {
+        try {
+            PublishResult r = new Publisher(conf).publish(config);
+            System.out.println("publish: " + r.summary());
+            return r.promoted() ? 0 : NOT_PROMOTED;
+        } catch (ConfigException e) {
+            System.err.println("publish: " + e.getMessage());
+            return 2;
+        } catch (VerificationException e) {
+            System.err.println("publish: verification failed, nothing published: " + e.getMessage());
+            return VERIFICATION_FAILED;
+        }
+    }
+}

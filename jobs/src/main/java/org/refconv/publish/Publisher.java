@@ -1,0 +1,239 @@
+package org.refconv.publish;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.refconv.checkpoint.CheckpointFiles;
+import org.refconv.checkpoint.Checkpoints;
+import org.refconv.checkpoint.SafeTensors;
+import org.refconv.checkpoint.StateDict;
+import org.refconv.data.prepare.DatasetOutput;
+import org.refconv.engine.Engine;
+import org.refconv.engine.Modules;
+import org.refconv.models.Classifier;
+import org.refconv.train.TrainConfig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Publishes a finished train run: rebuild and fold the model, verify it (keys and shapes equal the basis'; folded
+ * and RefConv logits agree; top-1/top-5 on the whole validation split), write {@code model.safetensors} and
+ * {@code model-card.json} as a new immutable version, and move {@code LATEST} if the gate passes.
+ * Runs on this JVM (the Spark driver, or any host): evaluation is one pass on one host.
+ */
+public final class Publisher {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Configuration conf;
+
+    public Publisher(Configuration conf) {
+        this.conf = conf;
+    }
+
+    public PublishResult publish(PublishConfig pc) throws IOException {
+        TrainedRun run = TrainedRun.open(pc.run(), conf);
+        TrainConfig tc = run.config();
+        ModelRegistry registry = new ModelRegistry(pc.root(), tc.model(), conf);
+        if (registry.exists(pc.version())) {
+            return finishExisting(registry, pc);
+        }
+        for (String stale : registry.discardStale(pc.version())) {
+            System.out.println("publish: removed the temporary folder of an interrupted publish: " + stale);
+        }
+        Engine.setThreads(pc.threads());
+        String data = pc.data().isEmpty() ? tc.data() : pc.data();
+
+        System.out.println("publish: rebuilding " + tc.model() + " from " + run.modelUri()
+                + (run.refocused() ? " and folding its RefConv layers" : " (pretrain run: nothing to fold)"));
+        RunModels models = RunModels.of(tc, run.state());
+        StateDict published = Modules.toStateDict(models.plain());
+
+        // (a) keys and shapes: those of the basis checkpoint, or of the architecture itself when there is none.
+        boolean hasBasis = !tc.checkpointIn().isEmpty();
+        StateDict reference = hasBasis ? Checkpoints.read(tc.checkpointIn(), conf)
+                : Modules.toStateDict(RunModels.plainModel(tc));
+        String referenceName = hasBasis ? tc.checkpointIn() : "the " + tc.model() + " architecture";
+        List<String> differences = KeyCheck.differences(published, reference);
+        if (!differences.isEmpty()) {
+            throw new VerificationException("the model to publish does not have the keys and shapes of "
+                    + referenceName + ": " + differences);
+        }
+
+        // (b) folded vs RefConv logits, (c) accuracy of the published model (and of the basis, for comparison).
+        Classifier baseline = null;
+        if (run.refocused()) {
+            baseline = RunModels.plainModel(tc);
+            Modules.load(baseline, reference, true);
+            baseline.eval();
+        }
+        System.out.println("publish: evaluating on " + data + "/val");
+        ValidationPass.Result r = new ValidationPass(data + "/val", tc.imageSize(), tc.numClasses(), pc.evalBatch(),
+                pc.threads(), conf).run(models.plain(), run.refocused() ? models.trained() : null, baseline,
+                pc.sampleImages());
+        if (run.refocused() && !(r.maxRelativeDifference() <= pc.maxRelativeDifference())) {
+            throw new VerificationException(String.format(Locale.ROOT, "the folded model's logits differ from the"
+                    + " RefConv model's by %.3g (relative, on %d images), above the limit %.3g", r.maxRelativeDifference(),
+                    r.sampledImages(), pc.maxRelativeDifference()));
+        }
+
+        Optional<Gate.Current> current = current(registry);
+        Gate.Decision decision = Gate.decide(pc.promote(), pc.gateTolerance(), r.published().top1(), current);
+
+        ModelCard card = new ModelCard(pc.version(), tc, Modules.count(Modules.stateDict(models.plain()).values()),
+                published.size(), models.foldedLayers())
+                .classes(datasetManifest(data).path("classes"))
+                .preprocessing(Preprocessing.describe(tc.imageSize()))
+                .verification(verification(referenceName, published.size(), r, pc))
+                .metrics(metrics(data, r))
+                .training(RunConfigFile.toJson(tc), epochMetrics(pc.run()))
+                .source("trained run model", run.modelUri(), run.modelSha256())
+                .promotion(promotion(pc, current, decision));
+        if (hasBasis) {
+            card.source("basis checkpoint", tc.checkpointIn(), Sha256.of(tc.checkpointIn(), conf));
+        }
+        card.source("dataset manifest", data + "/" + DatasetOutput.MANIFEST, Sha256.of(data + "/"
+                + DatasetOutput.MANIFEST, conf));
+
+        published.metadata().put("format", "pt");
+        published.metadata().put("model", tc.model());
+        published.metadata().put("version", pc.version());
+        String staged = registry.stage(pc.version());
+        try {
+            SafeTensors.write(published, staged + "/" + ModelRegistry.MODEL, conf);
+            card.write(staged + "/" + ModelRegistry.CARD, conf); // last: a folder with a card is complete
+            FaultInjection.pauseAt("staged");
+            registry.commit(staged, pc.version());
+        } catch (IOException | RuntimeException e) {
+            registry.discard(staged);
+            throw e;
+        }
+        if (decision.promote()) {
+            FaultInjection.pauseAt("committed");
+            registry.promote(pc.version());
+        }
+        ValidationPass.Scores base = r.baseline();
+        return new PublishResult(pc.version(), registry.versionUri(pc.version()), decision.promote(),
+                decision.reason(), r.published().images(), r.published().top1(), r.published().top5(),
+                base == null ? Double.NaN : base.top1(), base == null ? Double.NaN : base.top5(),
+                r.maxRelativeDifference(), false);
+    }
+
+    /**
+     * The version is already published (a rerun): nothing is rewritten. If its card says it was promoted but a
+     * kill came before LATEST moved, the promotion is finished, unless LATEST has moved on to another version since.
+     */
+    private PublishResult finishExisting(ModelRegistry registry, PublishConfig pc) throws IOException {
+        JsonNode card = registry.card(pc.version());
+        boolean promoted = card.path("promotion").path("promoted").asBoolean(false);
+        String reason = card.path("promotion").path("reason").asText();
+        Optional<String> latest = registry.latest();
+        String previous = card.path("promotion").path("previous").path("version").asText("");
+        if (promoted && !latest.equals(Optional.of(pc.version()))
+                && latest.orElse("").equals(previous)) {
+            registry.promote(pc.version());
+            System.out.println("publish: " + pc.version() + " was published but LATEST had not moved: promoted now");
+        }
+        boolean isLatest = registry.latest().equals(Optional.of(pc.version()));
+        System.out.println("publish: version " + pc.version() + " is already published at "
+                + registry.versionUri(pc.version()) + (isLatest ? " (LATEST)" : " (not LATEST)"));
+        return PublishResult.fromCard(registry.versionUri(pc.version()), card, isLatest, reason);
+    }
+
+    private Optional<Gate.Current> current(ModelRegistry registry) throws IOException {
+        Optional<String> latest = registry.latest();
+        if (latest.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode top1 = registry.card(latest.get()).path("metrics").path("top1");
+        return Optional.of(new Gate.Current(latest.get(), top1.isNumber() ? top1.asDouble() : Double.NaN));
+    }
+
+    private JsonNode datasetManifest(String data) throws IOException {
+        Path root = new Path(data);
+        return org.refconv.data.prepare.Manifest.read(root.getFileSystem(conf), root);
+    }
+
+    private static Map<String, Object> verification(String reference, int tensors, ValidationPass.Result r,
+                                                    PublishConfig pc) {
+        Map<String, Object> keys = new LinkedHashMap<>();
+        keys.put("reference", reference);
+        keys.put("tensors", tensors);
+        keys.put("result", "same keys and shapes");
+        Map<String, Object> fold = new LinkedHashMap<>();
+        if (Double.isNaN(r.maxRelativeDifference())) {
+            fold.put("result", "nothing folded (pretrain run)");
+        } else {
+            fold.put("sampleImages", r.sampledImages());
+            fold.put("maxRelativeDifference", r.maxRelativeDifference());
+            fold.put("limit", pc.maxRelativeDifference());
+            fold.put("definition", "max |logits_refconv - logits_folded| / max |logits_refconv|");
+            fold.put("result", "passed");
+        }
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("keys", keys);
+        v.put("fold", fold);
+        return v;
+    }
+
+    private static Map<String, Object> metrics(String data, ValidationPass.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("split", data + "/val");
+        m.put("images", r.published().images());
+        m.put("top1", finite(r.published().top1()));
+        m.put("top5", finite(r.published().top5()));
+        if (r.baseline() != null) {
+            m.put("baselineTop1", finite(r.baseline().top1()));
+            m.put("baselineTop5", finite(r.baseline().top5()));
+            m.put("baseline", "the basis checkpoint, same images and preprocessing");
+        }
+        return m;
+    }
+
+    private static Map<String, Object> promotion(PublishConfig pc, Optional<Gate.Current> current,
+                                                 Gate.Decision d) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("policy", pc.promote());
+        p.put("tolerance", pc.gateTolerance());
+        current.ifPresent(c -> {
+            Map<String, Object> prev = new LinkedHashMap<>();
+            prev.put("version", c.version());
+            prev.put("top1", finite(c.top1()));
+            p.put("previous", prev);
+        });
+        p.put("promoted", d.promote());
+        p.put("reason", d.reason());
+        return p;
+    }
+
+    /** The run's per-epoch metrics lines (metrics.jsonl), if any. */
+    private List<JsonNode> epochMetrics(String run) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        Path p = new Path(run + "/metrics.jsonl");
+        if (!p.getFileSystem(conf).exists(p)) {
+            return out;
+        }
+        try (InputStream in = CheckpointFiles.open(p.toString(), conf)) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    out.add(JSON.readTree(line));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+}

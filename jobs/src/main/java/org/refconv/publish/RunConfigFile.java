@@ -1,0 +1,84 @@
+package org.refconv.publish;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.refconv.checkpoint.CheckpointFiles;
+import org.refconv.data.config.ConfigException;
+import org.refconv.data.config.Settings;
+import org.refconv.train.TrainConfig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code <run>/run-config.json}: the train job's settings as a flat JSON object (one field per {@link TrainConfig}
+ * component), written on the driver when a run starts. It is what rebuilds the run's model later (publish), and it
+ * is read back through {@link TrainConfig#from} so the same validation applies.
+ */
+public final class RunConfigFile {
+
+    public static final String NAME = "run-config.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private RunConfigFile() {
+    }
+
+    public static String uri(String runOutput) {
+        return runOutput + "/" + NAME;
+    }
+
+    /** Every component of the config, in declaration order. */
+    public static ObjectNode toJson(TrainConfig config) {
+        ObjectNode node = JSON.createObjectNode();
+        for (RecordComponent c : TrainConfig.class.getRecordComponents()) {
+            try {
+                node.put(c.getName(), String.valueOf(c.getAccessor().invoke(config)));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read TrainConfig." + c.getName(), e);
+            }
+        }
+        return node;
+    }
+
+    /** Writes (atomically) {@code <config.output()>/run-config.json}. */
+    public static void write(TrainConfig config, Configuration conf) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(toJson(config));
+        CheckpointFiles.writeAtomically(uri(config.output()), conf, out -> out.write(bytes));
+    }
+
+    /**
+     * The config of the run at {@code runOutput}.
+     *
+     * @throws ConfigException naming the file when it is missing or holds a bad value
+     */
+    public static TrainConfig read(String runOutput, Configuration conf) throws IOException {
+        String uri = uri(runOutput);
+        Path p = new Path(uri);
+        if (!p.getFileSystem(conf).exists(p)) {
+            throw new ConfigException(uri + " does not exist: is " + runOutput + " the output of a train run? (the"
+                    + " run's settings are needed to rebuild its model)");
+        }
+        JsonNode root;
+        try (InputStream in = CheckpointFiles.open(uri, conf)) {
+            root = JSON.readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(uri + ": expected a JSON object");
+        }
+        Settings settings = new Settings();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            settings.put(e.getKey(), e.getValue().asText(), uri + " (" + e.getKey() + ")");
+        }
+        return TrainConfig.from(settings);
+    }
+}

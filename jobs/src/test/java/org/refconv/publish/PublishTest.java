@@ -1,0 +1,231 @@
+package org.refconv.publish;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.refconv.checkpoint.HostTensor;
+import org.refconv.checkpoint.SafeTensors;
+import org.refconv.checkpoint.StateDict;
+import org.refconv.data.config.ConfigException;
+import org.refconv.engine.Engine;
+import org.refconv.engine.Modules;
+import org.refconv.engine.NoGrad;
+import org.refconv.engine.Ops;
+import org.refconv.engine.Tensors;
+import org.refconv.models.Classifier;
+import org.refconv.pipeline.Pipeline;
+import org.refconv.pipeline.PipelineConfig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The publish job on local files, over real (tiny) runs: a pretrain run and a refocus run made by the pipeline on
+ * local Spark with 2 ranks on Fashion-MNIST images.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PublishTest {
+
+    private static final Configuration CONF = new Configuration();
+    private static Path dir;
+    private static SparkSession spark;
+    private static String run;
+    private static String root;
+
+    @BeforeAll
+    static void makeRuns() throws Exception {
+        dir = fresh(Path.of("target", "it-publish").toAbsolutePath());
+        spark = SparkSession.builder().appName("PublishTest").master("local[2]")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.ui.enabled", "false").config("spark.local.dir", dir.resolve("spark-local").toString())
+                .getOrCreate();
+        String work = dir.resolve("runs").toUri().toString();
+        PipelineConfig pipeline = PipelineConfig.fromArgs(TinyPipeline.args(work, dir.resolve("tree").toString(),
+                dir.resolve("scratch-models").toUri().toString(), "base", "--publish.promote", "never"));
+        new Pipeline(spark).run(pipeline);
+        run = pipeline.runDir();
+        root = dir.resolve("models").toUri().toString();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+    }
+
+    private static PublishConfig config(String runDir, String version, String... more) {
+        List<String> a = new ArrayList<>(List.of("--run", runDir, "--root", root, "--version", version,
+                "--evalBatch", "64"));
+        a.addAll(List.of(more));
+        return PublishConfig.fromArgs(a.toArray(String[]::new));
+    }
+
+    private static ModelRegistry registry() throws Exception {
+        return new ModelRegistry(root, "cifar_quick", CONF);
+    }
+
+    @Test
+    @Order(1)
+    void aPretrainRunIsPublishedAsItIsAndTheFirstVersionBecomesLatest() throws Exception {
+        assertEquals(0, PublishJob.run(config(run + "/pretrain", "v1"), CONF));
+        assertEquals(Optional.of("v1"), registry().latest());
+        JsonNode card = registry().card("v1");
+        assertTrue(card.at("/architecture/reparameterized").asText().startsWith("no"), card.toString());
+        assertEquals("first version of this model", card.at("/promotion/reason").asText());
+        StateDict trained = SafeTensors.read(run + "/pretrain/model.safetensors", CONF);
+        StateDict published = SafeTensors.read(registry().versionUri("v1") + "/model.safetensors", CONF);
+        assertEquals(trained.keys(), published.keys());
+        for (String k : trained.keys()) {
+            assertEquals(trained.get(k), published.get(k), k);
+        }
+        assertEquals(120, card.at("/metrics/images").asLong(), "the whole validation split, nothing dropped");
+    }
+
+    @Test
+    @Order(2)
+    void aRefocusRunIsFoldedIntoTheBasisKeysAndVerified() throws Exception {
+        PublishResult r = new Publisher(CONF).publish(config(run + "/refocus", "v2", "--gateTolerance", "1"));
+        assertTrue(r.promoted(), r.reason());
+        assertEquals(Optional.of("v2"), registry().latest());
+        String basisUri = run + "/pretrain/model.safetensors";
+        StateDict basis = SafeTensors.read(basisUri, CONF);
+        StateDict published = SafeTensors.read(r.versionUri() + "/model.safetensors", CONF);
+        assertEquals(basis.keys(), published.keys(), "torchvision keys, in the basis' order");
+        assertNotEquals(basis.get("conv1.weight"), published.get("conv1.weight"), "Wt = Wb * Wr + Wb, not Wb");
+        assertTrue(r.maxRelativeDifference() <= 1e-4, "fold check: " + r.maxRelativeDifference());
+        assertTrue(r.baselineTop1() >= 0 && r.top1() >= 0 && r.images() == 120, r.summary());
+
+        JsonNode card = registry().card("v2");
+        assertEquals(Sha256.of(basisUri, CONF), card.at("/sources/1/sha256").asText());
+        assertEquals(basisUri, card.at("/sources/1/uri").asText());
+        assertEquals("refocus", card.at("/training/config/mode").asText());
+        assertEquals(10, card.at("/classes").size());
+        assertEquals(36, card.at("/preprocessing/resizeShorterSide").asInt());
+
+        // Independently of the publish code path: the RefConv run and the published plain model agree on new inputs.
+        RunModels runModels = RunModels.of(RunConfigFile.read(run + "/refocus", CONF),
+                SafeTensors.read(run + "/refocus/model.safetensors", CONF));
+        Classifier plain = RunModels.plainModel(RunConfigFile.read(run + "/refocus", CONF));
+        Modules.load(plain, published, true);
+        plain.eval();
+        Engine.manualSeed(7);
+        try (NoGrad ignored = NoGrad.enter()) {
+            Tensor x = Tensors.randn(4, 3, 32, 32);
+            Tensor expected = runModels.trained().forward(x);
+            double rel = Ops.maxAbsDiff(expected, plain.forward(x)) / Ops.maxAbs(expected);
+            assertTrue(rel <= 1e-4, "relative difference " + rel);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aVersionThatIsNotPromotedIsKeptWithTheReason() throws Exception {
+        assertEquals(PublishJob.NOT_PROMOTED, PublishJob.run(config(run + "/refocus", "v3", "--promote", "never"),
+                CONF));
+        assertTrue(registry().exists("v3"));
+        assertEquals(Optional.of("v2"), registry().latest());
+        JsonNode card = registry().card("v3");
+        assertFalse(card.at("/promotion/promoted").asBoolean(true));
+        assertEquals("promote = never", card.at("/promotion/reason").asText());
+        assertEquals("v2", card.at("/promotion/previous/version").asText());
+    }
+
+    @Test
+    @Order(4)
+    void republishingAVersionRewritesNothing() throws Exception {
+        Path model = Path.of(java.net.URI.create(registry().versionUri("v2") + "/model.safetensors"));
+        long before = Files.getLastModifiedTime(model).toMillis();
+        String sha = Sha256.of(model.toUri().toString(), CONF);
+        PublishResult again = new Publisher(CONF).publish(config(run + "/refocus", "v2"));
+        assertTrue(again.alreadyPublished() && again.promoted());
+        assertEquals(before, Files.getLastModifiedTime(model).toMillis());
+        assertEquals(sha, Sha256.of(model.toUri().toString(), CONF));
+    }
+
+    @Test
+    @Order(5)
+    void theTemporaryFolderOfAnInterruptedPublishIsRemovedByTheNextOne() throws Exception {
+        Path modelDir = Path.of(java.net.URI.create(registry().dir()));
+        Path stale = Files.createDirectories(modelDir.resolve(".v5.tmp-deadbeef"));
+        Files.writeString(stale.resolve("model.safetensors"), "cut short");
+        assertEquals(0, PublishJob.run(config(run + "/refocus", "v5", "--gateTolerance", "1"), CONF));
+        assertFalse(Files.exists(stale));
+        assertEquals(Optional.of("v5"), registry().latest());
+        try (Stream<Path> s = Files.list(modelDir)) {
+            assertEquals(List.of("LATEST", "v1", "v2", "v3", "v5"), s.map(p -> p.getFileName().toString()).sorted()
+                    .toList());
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aBasisWithOtherKeysFailsVerificationAndNothingIsPublished() throws Exception {
+        // A copy of the refocus run whose basis checkpoint has one tensor more than the model.
+        Path bad = Files.createDirectories(dir.resolve("bad-run"));
+        Path src = Path.of(java.net.URI.create(run + "/refocus"));
+        Files.copy(src.resolve("model.safetensors"), bad.resolve("model.safetensors"));
+        StateDict basis = SafeTensors.read(run + "/pretrain/model.safetensors", CONF);
+        basis.put("extra.weight", HostTensor.ofFloats(new long[]{1}, new float[]{1}));
+        SafeTensors.write(basis, bad.resolve("basis.safetensors").toString(), CONF);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode runConfig = (ObjectNode) json.readTree(src.resolve(RunConfigFile.NAME).toFile());
+        runConfig.put("checkpointIn", bad.resolve("basis.safetensors").toUri().toString());
+        json.writeValue(bad.resolve(RunConfigFile.NAME).toFile(), runConfig);
+
+        assertEquals(PublishJob.VERIFICATION_FAILED, PublishJob.run(config(bad.toUri().toString(), "v6"), CONF));
+        assertFalse(registry().exists("v6"));
+        assertEquals(Optional.of("v5"), registry().latest());
+        try (Stream<Path> s = Files.list(Path.of(java.net.URI.create(registry().dir())))) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".v6")), "no temporary folder left");
+        }
+    }
+
+    @Test
+    void badSettingsAreRefusedNamingTheKey() {
+        ConfigException e = assertThrows(ConfigException.class, () -> PublishConfig.fromArgs(new String[]{"--run",
+                "/r", "--root", "/m", "--version", "LATEST"}));
+        assertTrue(e.getMessage().contains("--version"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> PublishConfig.fromArgs(new String[]{"--run", "/r", "--root",
+                "/m", "--promote", "sometimes"}));
+        assertTrue(e.getMessage().contains("--promote"), e.getMessage());
+    }
+
+    @Test
+    void aFolderThatIsNotATrainRunIsAConfigurationError() throws Exception {
+        Path empty = Files.createDirectories(Path.of("target", "it-publish-empty").toAbsolutePath());
+        assertEquals(2, PublishJob.run(config(empty.toUri().toString(), "v9"), CONF));
+    }
+
+    static Path fresh(Path p) throws Exception {
+        if (Files.exists(p)) {
+            try (Stream<Path> walk = Files.walk(p)) {
+                for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(q);
+                }
+            }
+        }
+        return Files.createDirectories(p);
+    }
+}
