@@ -1,5 +1,7 @@
 package org.refconv.engine;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -13,6 +15,14 @@ import org.bytedeco.pytorch.Tensor;
  */
 public final class StepScope implements AutoCloseable {
 
+    /**
+     * Steps between two {@code malloc_trim} calls (system property {@code refconv.trimEvery}, 0 = never). Trimming
+     * after every step returned memory to the OS but cost more time than the step's own allocations (measured on
+     * MobileNetV2: 4.0-6.9 s per step with a trim each step vs 2.3-4.7 s without); glibc reuses freed memory anyway.
+     */
+    private static final int TRIM_EVERY = Integer.getInteger("refconv.trimEvery", 64);
+    private static final AtomicLong CLOSED = new AtomicLong();
+
     private final PointerScope scope = new PointerScope();
     private final boolean trimOnClose;
 
@@ -20,7 +30,7 @@ public final class StepScope implements AutoCloseable {
         this.trimOnClose = trimOnClose;
     }
 
-    /** A scope that also returns freed memory to the OS on close (glibc keeps it otherwise). */
+    /** A scope for a training step; every {@code refconv.trimEvery}-th one also returns freed memory to the OS. */
     public static StepScope open() {
         return new StepScope(true);
     }
@@ -38,7 +48,7 @@ public final class StepScope implements AutoCloseable {
     @Override
     public void close() {
         scope.close();
-        if (trimOnClose) {
+        if (trimOnClose && TRIM_EVERY > 0 && CLOSED.incrementAndGet() % TRIM_EVERY == 0) {
             Pointer.trimMemory();
         }
     }

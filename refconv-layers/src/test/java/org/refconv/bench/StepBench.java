@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 import org.bytedeco.pytorch.Tensor;
 import org.refconv.engine.Engine;
@@ -122,27 +123,35 @@ public final class StepBench {
         for (Workload w : Workload.values()) {
             Runner plain = new Runner(w, false);
             Runner ref = new Runner(w, true);
-            plain.stepSeconds();
-            ref.stepSeconds();
-            double[] tp = new double[rounds];
-            double[] tr = new double[rounds];
-            for (int i = 0; i < rounds; i++) {
-                // Alternate the order too, so neither variant always runs right after the other.
-                if (i % 2 == 0) {
-                    tp[i] = plain.stepSeconds();
-                    tr[i] = ref.stepSeconds();
-                } else {
-                    tr[i] = ref.stepSeconds();
-                    tp[i] = plain.stepSeconds();
-                }
-            }
-            double mp = median(tp);
-            double mr = median(tr);
+            double[] medians = alternatedMedians(plain::stepSeconds, ref::stepSeconds, rounds);
+            double mp = medians[0];
+            double mr = medians[1];
             long rssPlain = childPeakRss(w + ":plain", threads);
             long rssRef = childPeakRss(w + ":refconv", threads);
             System.out.printf("%-16s %12.1f %12.1f %10.3f %14.1f %14.1f %10.3f%n", w, mp * 1e3, mr * 1e3, mr / mp,
                     rssPlain / 1024.0, rssRef / 1024.0, (double) rssRef / rssPlain);
         }
+    }
+
+    /**
+     * Median seconds of {a, b} over {@code rounds}, after one warm-up each, alternating which goes first so that
+     * machine noise and cache state hit both alike.
+     */
+    static double[] alternatedMedians(DoubleSupplier a, DoubleSupplier b, int rounds) {
+        a.getAsDouble();
+        b.getAsDouble();
+        double[] ta = new double[rounds];
+        double[] tb = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            if (i % 2 == 0) {
+                ta[i] = a.getAsDouble();
+                tb[i] = b.getAsDouble();
+            } else {
+                tb[i] = b.getAsDouble();
+                ta[i] = a.getAsDouble();
+            }
+        }
+        return new double[]{median(ta), median(tb)};
     }
 
     static long childPeakRss(String variant, int threads) throws IOException, InterruptedException {

@@ -1,0 +1,236 @@
+package org.refconv.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.refconv.engine.Engine;
+import org.refconv.engine.Modules;
+import org.refconv.engine.Ops;
+import org.refconv.engine.StepScope;
+import org.refconv.engine.Tensors;
+import org.refconv.layers.ConvFactory;
+import org.refconv.layers.RefConvOptions;
+import org.refconv.models.Classifier;
+import org.refconv.models.ModelZoo;
+import org.refconv.optim.Sgd;
+import org.refconv.reparam.RefocusRule;
+import org.refconv.reparam.Refocuser;
+
+/**
+ * Training throughput of zoo models, plain vs refocused (rule all, basis-only freezing): images/s of forward +
+ * backward + SGD step, the two variants alternated round by round in one process. Where /usr/bin/python3 has torch
+ * and torchvision, the same shapes are timed in PyTorch eager (same threads, OMP_WAIT_POLICY=PASSIVE, same RefConv
+ * as fixtures/make_refconv_fixtures.py), one workload right after the Java one, and Java/PyTorch is printed.
+ * Run with {@code mvn -Pbench -pl refconv-layers test -Dtest=ZooBench}; {@code -Dbench.rounds=N},
+ * {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and {@code -Drefconv.trimEvery=N} (malloc_trim every N steps; 0 = never) adjust it. The
+ * PyTorch child inherits the environment (e.g. an LD_PRELOAD'ed allocator), so both sides run alike.
+ */
+@Tag("bench")
+class ZooBench {
+
+    /** A model at one input shape. */
+    record Workload(String model, int imageSize, int batch, int classes) {
+        String label() {
+            return model + " " + imageSize + "px b" + batch;
+        }
+    }
+
+
+    static final List<Workload> WORKLOADS = List.of(
+            new Workload("resnet18", 224, 16, 1000),
+            new Workload("mobilenet_v2", 224, 16, 1000),
+            new Workload("resnet18_small", 32, 128, 10));
+
+    /** A model, its optimizer and a fixed batch, ready to time steps. */
+    static final class Runner {
+        final Classifier model;
+        final Sgd sgd;
+        final Tensor x;
+        final Tensor y;
+
+        Runner(Workload w, boolean refocused) {
+            ConvFactory convs = refocused ? new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT) : ConvFactory.plain();
+            model = ModelZoo.create(w.model(), convs, 3, w.classes(), w.imageSize());
+            model.train(true);
+            sgd = new Sgd(Modules.trainableParameters(model), 0.01, 0.9, 4e-5);
+            x = Tensors.randn(w.batch(), 3, w.imageSize(), w.imageSize());
+            y = Tensors.zeros(w.batch()).to(ScalarType.Long);
+        }
+
+        double stepSeconds() {
+            long t0 = System.nanoTime();
+            try (StepScope ignored = StepScope.open()) {
+                sgd.zeroGrad();
+                Tensor loss = Ops.crossEntropy(model.forward(x), y);
+                loss.backward();
+                sgd.step();
+                loss.item_double();
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    @Test
+    void printThroughput() throws Exception {
+        int threads = Integer.getInteger("bench.threads", 2);
+        int rounds = Integer.getInteger("bench.rounds", 5);
+        String only = System.getProperty("bench.workloads", "");
+        Engine.setThreads(threads);
+        boolean torch = torchAvailable();
+        System.out.printf(Locale.ROOT, "Zoo training-step benchmark: %d threads, %d alternated rounds after 1 warm-up, "
+                + "median; malloc_trim every %s steps; LD_PRELOAD=%s; PyTorch %s%n", threads, rounds, Integer.getInteger("refconv.trimEvery", 64),
+                System.getenv().getOrDefault("LD_PRELOAD", ""), torch ? "eager (/usr/bin/python3)" : "not available");
+        System.out.printf(Locale.ROOT, "%-26s %10s %10s %8s %10s %10s %8s %9s %9s%n", "workload", "plain i/s",
+                "ref i/s", "ref/plain", "torch pl", "torch ref", "ref/plain", "J/T plain", "J/T ref");
+        for (Workload w : WORKLOADS) {
+            if (!only.isEmpty() && !List.of(only.split(",")).contains(w.model())) {
+                continue;
+            }
+            double[] java = timeJava(w, rounds);
+            double[] py = torch ? timeTorch(w, rounds, threads) : null;
+            // Seconds per step: a ratio of times is the inverse ratio of throughputs.
+            System.out.printf(Locale.ROOT, "%-26s %10.1f %10.1f %8.3f %10s %10s %8s %9s %9s%n", w.label(),
+                    w.batch() / java[0], w.batch() / java[1], java[1] / java[0],
+                    py == null ? "-" : fmt(w.batch() / py[0]), py == null ? "-" : fmt(w.batch() / py[1]),
+                    py == null ? "-" : String.format(Locale.ROOT, "%.3f", py[1] / py[0]),
+                    py == null ? "-" : String.format(Locale.ROOT, "%.3f", java[0] / py[0]),
+                    py == null ? "-" : String.format(Locale.ROOT, "%.3f", java[1] / py[1]));
+        }
+        System.out.println("ref/plain: step time refocused / plain (1.0 = free); J/T: Java step time / PyTorch's");
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** Median step seconds {plain, refocused}, alternating which goes first. */
+    static double[] timeJava(Workload w, int rounds) {
+        Runner plain = new Runner(w, false);
+        Runner ref = new Runner(w, true);
+        return StepBench.alternatedMedians(plain::stepSeconds, ref::stepSeconds, rounds);
+    }
+
+    static boolean torchAvailable() {
+        try {
+            Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch, torchvision")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Median step seconds {plain, refocused} in PyTorch eager for the same workload. */
+    static double[] timeTorch(Workload w, int rounds, int threads) throws IOException, InterruptedException {
+        Path script = Files.createTempFile("zoo_bench", ".py");
+        try {
+            Files.writeString(script, TORCH_SCRIPT, StandardCharsets.UTF_8);
+            ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), w.model(),
+                    Integer.toString(w.imageSize()), Integer.toString(w.batch()), Integer.toString(w.classes()),
+                    Integer.toString(rounds), Integer.toString(threads)).redirectErrorStream(true);
+            pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+            pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+            Process p = pb.start();
+            Map<String, Double> result = new LinkedHashMap<>();
+            List<String> output = new ArrayList<>();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    output.add(line);
+                    String[] parts = line.split(" ");
+                    if (parts.length == 2 && parts[0].startsWith("median_")) {
+                        result.put(parts[0], Double.parseDouble(parts[1]));
+                    }
+                }
+            }
+            if (p.waitFor() != 0 || result.size() != 2) {
+                throw new IllegalStateException("PyTorch timing failed for " + w + ":\n" + String.join("\n", output));
+            }
+            return new double[]{result.get("median_plain"), result.get("median_refconv")};
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
+    /** The same step in PyTorch eager: torchvision models, RefConv as in the paper's Algorithm 1 on every K > 1 conv. */
+    private static final String TORCH_SCRIPT = """
+            import statistics, sys, time
+            import torch, torch.nn as nn, torch.nn.functional as F, torchvision
+
+            model_name, size, batch, classes, rounds, threads = sys.argv[1], *map(int, sys.argv[2:])
+            torch.set_num_threads(threads)
+
+            class RefConv(nn.Module):
+                def __init__(self, conv):
+                    super().__init__()
+                    cout, cin_g, k, _ = conv.weight.shape
+                    self.register_buffer("weight", conv.weight.detach().clone())
+                    self.bias = conv.bias
+                    self.stride, self.padding, self.dilation, self.groups = (conv.stride, conv.padding, conv.dilation,
+                                                                              conv.groups)
+                    self.n2d = cout * cin_g
+                    self.convmap = nn.Conv2d(self.n2d, self.n2d, 3, 1, 1, groups=cin_g * cout // conv.groups,
+                                             bias=False)
+                    nn.init.xavier_uniform_(self.convmap.weight)
+
+                def forward(self, x):
+                    k = self.weight.shape[-1]
+                    w = self.weight + self.convmap(self.weight.view(1, self.n2d, k, k)).view_as(self.weight)
+                    return F.conv2d(x, w, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+            def build(refocus):
+                if model_name == "resnet18_small":
+                    m = torchvision.models.resnet18(num_classes=classes)
+                    m.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+                    m.maxpool = nn.Identity()
+                else:
+                    m = getattr(torchvision.models, model_name)(num_classes=classes)
+                if refocus:
+                    for parent in list(m.modules()):
+                        for name, child in list(parent.named_children()):
+                            if isinstance(child, nn.Conv2d) and child.kernel_size[0] > 1:
+                                setattr(parent, name, RefConv(child))
+                m.train()
+                opt = torch.optim.SGD([p for p in m.parameters() if p.requires_grad], lr=0.01, momentum=0.9,
+                                      weight_decay=4e-5)
+                return m, opt
+
+            x = torch.randn(batch, 3, size, size)
+            y = torch.zeros(batch, dtype=torch.long)
+            runners = {"plain": build(False), "refconv": build(True)}
+
+            def step(m, opt):
+                t0 = time.perf_counter()
+                opt.zero_grad()
+                loss = F.cross_entropy(m(x), y)
+                loss.backward()
+                opt.step()
+                loss.item()
+                return time.perf_counter() - t0
+
+            for m, opt in runners.values():
+                step(m, opt)
+            times = {"plain": [], "refconv": []}
+            for i in range(rounds):
+                order = ["plain", "refconv"] if i % 2 == 0 else ["refconv", "plain"]
+                for name in order:
+                    times[name].append(step(*runners[name]))
+            for name, t in times.items():
+                print("median_" + name, statistics.median(t))
+            """;
+}
