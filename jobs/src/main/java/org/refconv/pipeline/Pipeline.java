@@ -1,5 +1,6 @@
 package org.refconv.pipeline;
 
+import org.refconv.train.RunConfigFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Locale;
@@ -14,7 +15,6 @@ import org.refconv.data.prepare.Preparer;
 import org.refconv.models.ModelZoo;
 import org.refconv.publish.PublishResult;
 import org.refconv.publish.Publisher;
-import org.refconv.publish.RunConfigFile;
 import org.refconv.publish.TrainedRun;
 import org.refconv.train.DistributedTraining;
 import org.refconv.train.RankTrainer;
@@ -120,7 +120,6 @@ public final class Pipeline {
         if (runConfig.getFileSystem(conf).exists(runConfig)) {
             requireSameSettings(t, name);
         }
-        RunConfigFile.write(t, conf);
         RankTrainer.Result r = DistributedTraining.run(spark, t, SLOT_WAIT_MILLIS)[0];
         summary.stage(name, String.format(Locale.ROOT, "done: %d steps%s, last loss %.4f, val top-1 %.2f%% (%d ranks)",
                 r.steps(), r.resumedFromStep() > 0 ? " (resumed from step " + r.resumedFromStep() + ")" : "",

@@ -1,5 +1,7 @@
 package org.refconv.publish;
 
+import org.refconv.train.Preprocessing;
+import org.refconv.train.RunConfigFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -130,8 +132,9 @@ public final class Publisher {
     }
 
     /**
-     * The version is already published (a rerun): nothing is rewritten. If its card says it was promoted but a
-     * kill came before LATEST moved, the promotion is finished, unless LATEST has moved on to another version since.
+     * The version is already published (a rerun): nothing is rewritten. With {@code promote = always} it becomes
+     * LATEST (promotion by hand). If its card says it was promoted but a kill came before LATEST moved, the
+     * promotion is finished, unless LATEST has moved on to another version since.
      */
     private PublishResult finishExisting(ModelRegistry registry, PublishConfig pc) throws IOException {
         JsonNode card = registry.card(pc.version());
@@ -139,8 +142,12 @@ public final class Publisher {
         String reason = card.path("promotion").path("reason").asText();
         Optional<String> latest = registry.latest();
         String previous = card.path("promotion").path("previous").path("version").asText("");
-        if (promoted && !latest.equals(Optional.of(pc.version()))
-                && latest.orElse("").equals(previous)) {
+        boolean isLatestNow = latest.equals(Optional.of(pc.version()));
+        if (!isLatestNow && pc.promote().equals("always")) {
+            registry.promote(pc.version());
+            reason = "promoted by hand (promote = always) after publishing";
+            System.out.println("publish: " + pc.version() + " promoted to LATEST (promote = always)");
+        } else if (!isLatestNow && promoted && latest.orElse("").equals(previous)) {
             registry.promote(pc.version());
             System.out.println("publish: " + pc.version() + " was published but LATEST had not moved: promoted now");
         }

@@ -1,5 +1,6 @@
 package org.refconv.publish;
 
+import org.refconv.train.Preprocessing;
 import java.io.IOException;
 
 import org.apache.hadoop.conf.Configuration;

@@ -1,5 +1,6 @@
 package org.refconv.train;
 
+import java.io.IOException;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -27,9 +28,11 @@ public final class DistributedTraining {
     }
 
     public static RankTrainer.Result[] run(SparkSession spark, TrainConfig config, long slotWaitMillis)
-            throws InterruptedException {
+            throws InterruptedException, IOException {
         SparkContext sc = spark.sparkContext();
         awaitSlots(sc, config.ranks(), slotWaitMillis);
+        // What rebuilds this run's model later (publish); written before any work so a partial run has it too.
+        RunConfigFile.write(config, sc.hadoopConfiguration());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
         jsc.setJobDescription(String.format("RefConv %s %s: %d ranks x batch %d, %d epochs (barrier stage)",
                 config.mode(), config.model(), config.ranks(), config.batchPerRank(), config.epochs()));

@@ -198,7 +198,7 @@ public final class RankTrainer {
     private double[] evaluate(ModelBuilder.Built built) throws IOException {
         InputPipeline val = InputPipeline.builder(config.data() + "/val").rank(rank).worldSize(group.worldSize())
                 .seed(config.seed()).batchSize(config.batchPerRank())
-                .transform(ImageTransform.val(config.imageSize() * 8 / 7, config.imageSize()))
+                .transform(Preprocessing.transform(config.imageSize()))
                 .threads(Math.max(1, config.threadsPerRank())).hadoopConf(conf).build();
         built.model().eval();
         long[] counts = new long[3];

@@ -1,5 +1,6 @@
 package org.refconv.publish;
 
+import org.refconv.train.RunConfigFile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -55,14 +55,15 @@ class PublishTest {
 
     @BeforeAll
     static void makeRuns() throws Exception {
-        dir = fresh(Path.of("target", "it-publish").toAbsolutePath());
+        dir = TinyPipeline.fresh(Path.of("target", "it-publish").toAbsolutePath());
         spark = SparkSession.builder().appName("PublishTest").master("local[2]")
                 .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.ui.enabled", "false").config("spark.local.dir", dir.resolve("spark-local").toString())
                 .getOrCreate();
         String work = dir.resolve("runs").toUri().toString();
         PipelineConfig pipeline = PipelineConfig.fromArgs(TinyPipeline.args(work, dir.resolve("tree").toString(),
-                dir.resolve("scratch-models").toUri().toString(), "base", "--publish.promote", "never"));
+                dir.resolve("scratch-models").toUri().toString(), "base", concat(TinyPipeline.fashionMnistTree(),
+                "--publish.promote", "never")));
         new Pipeline(spark).run(pipeline);
         run = pipeline.runDir();
         root = dir.resolve("models").toUri().toString();
@@ -150,6 +151,11 @@ class PublishTest {
         assertFalse(card.at("/promotion/promoted").asBoolean(true));
         assertEquals("promote = never", card.at("/promotion/reason").asText());
         assertEquals("v2", card.at("/promotion/previous/version").asText());
+
+        // Promotion by hand: publishing the existing version again with promote = always moves LATEST only.
+        PublishResult byHand = new Publisher(CONF).publish(config(run + "/refocus", "v3", "--promote", "always"));
+        assertTrue(byHand.alreadyPublished() && byHand.promoted(), byHand.reason());
+        assertEquals(Optional.of("v3"), registry().latest());
     }
 
     @Test
@@ -159,7 +165,9 @@ class PublishTest {
         long before = Files.getLastModifiedTime(model).toMillis();
         String sha = Sha256.of(model.toUri().toString(), CONF);
         PublishResult again = new Publisher(CONF).publish(config(run + "/refocus", "v2"));
-        assertTrue(again.alreadyPublished() && again.promoted());
+        assertTrue(again.alreadyPublished());
+        assertFalse(again.promoted(), "a rerun of an older version does not take LATEST back");
+        assertEquals(Optional.of("v3"), registry().latest());
         assertEquals(before, Files.getLastModifiedTime(model).toMillis());
         assertEquals(sha, Sha256.of(model.toUri().toString(), CONF));
     }
@@ -218,14 +226,7 @@ class PublishTest {
         assertEquals(2, PublishJob.run(config(empty.toUri().toString(), "v9"), CONF));
     }
 
-    static Path fresh(Path p) throws Exception {
-        if (Files.exists(p)) {
-            try (Stream<Path> walk = Files.walk(p)) {
-                for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(q);
-                }
-            }
-        }
-        return Files.createDirectories(p);
+    private static String[] concat(String[] a, String... b) {
+        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
     }
 }

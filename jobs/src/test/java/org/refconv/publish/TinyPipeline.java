@@ -1,7 +1,12 @@
 package org.refconv.publish;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.refconv.data.demo.FashionMnistDemoDataset;
 
@@ -14,17 +19,36 @@ public final class TinyPipeline {
     private TinyPipeline() {
     }
 
-    /** @param tree a local folder for the image tree; the other locations may be any Hadoop URI */
-    public static String[] args(String work, String tree, String publishRoot, String runId, String... more) {
-        List<String> a = new ArrayList<>(List.of("--work", work, "--input", tree, "--publishRoot", publishRoot,
-                "--runId", runId, "--fashionMnist", FashionMnistDemoDataset.DEFAULT_SOURCE,
-                "--fashionMnistPerClass", "12", "--fashionMnistSize", "32",
-                "--prepare.rowGroupRows", "16",
+    /** The tiny demo tree's size: 12 train and 12 validation images per class, 32 px. */
+    public static final int PER_CLASS = 12;
+
+    /** @param input the image tree (any Hadoop URI); the other locations too */
+    public static String[] args(String work, String input, String publishRoot, String runId, String... more) {
+        List<String> a = new ArrayList<>(List.of("--work", work, "--input", input, "--publishRoot", publishRoot,
+                "--runId", runId, "--prepare.rowGroupRows", "16",
                 "--train.model", "cifar_quick", "--train.numClasses", "10", "--train.imageSize", "32",
                 "--train.batch", "8", "--train.ranks", "2", "--train.maxStepsPerEpoch", "3",
                 "--train.warmupEpochs", "0", "--train.epochs", "1", "--train.lr", "0.02",
                 "--train.checkpointEvery", "2", "--publish.evalBatch", "64"));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
+    }
+
+    /** An empty folder at {@code p} (deleted first if it exists). */
+    public static Path fresh(Path p) throws IOException {
+        if (Files.exists(p)) {
+            try (Stream<Path> walk = Files.walk(p)) {
+                for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(q);
+                }
+            }
+        }
+        return Files.createDirectories(p);
+    }
+
+    /** Extra arguments making the pipeline write the tree itself (then the input must be a local path). */
+    public static String[] fashionMnistTree() {
+        return new String[]{"--fashionMnist", FashionMnistDemoDataset.DEFAULT_SOURCE, "--fashionMnistPerClass",
+                String.valueOf(PER_CLASS), "--fashionMnistSize", "32"};
     }
 }

@@ -8,7 +8,9 @@ import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -41,8 +43,8 @@ public final class CheckpointFiles {
      * Writes {@code uri} so that readers see either the old file or the complete new one: {@code writer} fills a
      * hidden temporary file in the same directory ({@code .<name>.tmp-<uuid>}), which is then renamed onto
      * {@code uri}. If the writer (or closing, or renaming) fails, the temporary file is deleted and an existing
-     * file at {@code uri} is left as it was. HDFS's rename does not overwrite, so an existing target is deleted
-     * just before the rename there; the local filesystem replaces it atomically.
+     * file at {@code uri} is left as it was. HDFS's FileSystem rename does not overwrite, so an existing target is
+     * replaced there with FileContext's atomic overwriting rename; the local filesystem replaces it directly.
      */
     public static void writeAtomically(String uri, Configuration conf, IOConsumer<OutputStream> writer)
             throws IOException {
@@ -57,7 +59,7 @@ public final class CheckpointFiles {
             try (OutputStream out = fs.create(temporary, false)) {
                 writer.accept(out);
             }
-            renameReplacing(fs, temporary, target);
+            renameReplacing(fs, temporary, target, conf);
         } catch (IOException | RuntimeException | Error failure) {
             try {
                 fs.delete(temporary, false);
@@ -68,14 +70,15 @@ public final class CheckpointFiles {
         }
     }
 
-    private static void renameReplacing(FileSystem fs, Path source, Path target) throws IOException {
+    private static void renameReplacing(FileSystem fs, Path source, Path target, Configuration conf)
+            throws IOException {
         if (fs.rename(source, target)) {
             return;
         }
-        if (fs.exists(target) && fs.delete(target, false) && fs.rename(source, target)) {
-            return;
-        }
-        throw new IOException("could not rename " + source + " to " + target);
+        // HDFS's FileSystem.rename never replaces a file; FileContext's rename with OVERWRITE does, in one atomic
+        // step (deleting first would leave a moment, and after a kill a state, with no file at all).
+        FileContext.getFileContext(target.toUri(), conf != null ? conf : new Configuration())
+                .rename(source, target, Options.Rename.OVERWRITE);
     }
 
     /**

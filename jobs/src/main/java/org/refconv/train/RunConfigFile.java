@@ -1,4 +1,4 @@
-package org.refconv.publish;
+package org.refconv.train;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +12,6 @@ import org.apache.hadoop.fs.Path;
 import org.refconv.checkpoint.CheckpointFiles;
 import org.refconv.data.config.ConfigException;
 import org.refconv.data.config.Settings;
-import org.refconv.train.TrainConfig;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package org.refconv.publish;
+package org.refconv.train;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
