@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 
 import org.bytedeco.pytorch.Tensor;
 import org.refconv.engine.Engine;
@@ -74,7 +75,7 @@ public final class StepBench {
         }
     }
 
-    /** A model and its optimizer, ready to time steps. */
+    /** A model (plain or refocused, rule all) and its optimizer, ready to time training steps on a fixed batch. */
     static final class Runner {
         final Classifier model;
         final Sgd sgd;
@@ -82,12 +83,16 @@ public final class StepBench {
         final Tensor y;
 
         Runner(Workload w, boolean refocused) {
+            this(w::build, refocused, w.input);
+        }
+
+        Runner(Function<ConvFactory, Classifier> build, boolean refocused, long... input) {
             ConvFactory f = refocused ? new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT) : ConvFactory.plain();
-            model = w.build(f);
+            model = build.apply(f);
             model.train(true);
             sgd = new Sgd(Modules.trainableParameters(model), 0.01, 0.9, 4e-5);
-            x = Tensors.randn(w.input);
-            y = Tensors.zeros(w.batch).to(org.bytedeco.pytorch.global.torch.ScalarType.Long);
+            x = Tensors.randn(input);
+            y = Tensors.zeros(input[0]).to(org.bytedeco.pytorch.global.torch.ScalarType.Long);
         }
 
         double stepSeconds() {

@@ -12,22 +12,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.refconv.engine.Engine;
-import org.refconv.engine.Modules;
-import org.refconv.engine.Ops;
-import org.refconv.engine.StepScope;
-import org.refconv.engine.Tensors;
-import org.refconv.layers.ConvFactory;
-import org.refconv.layers.RefConvOptions;
-import org.refconv.models.Classifier;
 import org.refconv.models.ModelZoo;
-import org.refconv.optim.Sgd;
-import org.refconv.reparam.RefocusRule;
-import org.refconv.reparam.Refocuser;
 
 /**
  * Training throughput of zoo models, plain vs refocused (rule all, basis-only freezing): images/s of forward +
@@ -48,40 +36,10 @@ class ZooBench {
         }
     }
 
-
     static final List<Workload> WORKLOADS = List.of(
             new Workload("resnet18", 224, 16, 1000),
             new Workload("mobilenet_v2", 224, 16, 1000),
             new Workload("resnet18_small", 32, 128, 10));
-
-    /** A model, its optimizer and a fixed batch, ready to time steps. */
-    static final class Runner {
-        final Classifier model;
-        final Sgd sgd;
-        final Tensor x;
-        final Tensor y;
-
-        Runner(Workload w, boolean refocused) {
-            ConvFactory convs = refocused ? new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT) : ConvFactory.plain();
-            model = ModelZoo.create(w.model(), convs, 3, w.classes(), w.imageSize());
-            model.train(true);
-            sgd = new Sgd(Modules.trainableParameters(model), 0.01, 0.9, 4e-5);
-            x = Tensors.randn(w.batch(), 3, w.imageSize(), w.imageSize());
-            y = Tensors.zeros(w.batch()).to(ScalarType.Long);
-        }
-
-        double stepSeconds() {
-            long t0 = System.nanoTime();
-            try (StepScope ignored = StepScope.open()) {
-                sgd.zeroGrad();
-                Tensor loss = Ops.crossEntropy(model.forward(x), y);
-                loss.backward();
-                sgd.step();
-                loss.item_double();
-            }
-            return (System.nanoTime() - t0) / 1e9;
-        }
-    }
 
     @Test
     void printThroughput() throws Exception {
@@ -118,9 +76,14 @@ class ZooBench {
 
     /** Median step seconds {plain, refocused}, alternating which goes first. */
     static double[] timeJava(Workload w, int rounds) {
-        Runner plain = new Runner(w, false);
-        Runner ref = new Runner(w, true);
+        StepBench.Runner plain = runner(w, false);
+        StepBench.Runner ref = runner(w, true);
         return StepBench.alternatedMedians(plain::stepSeconds, ref::stepSeconds, rounds);
+    }
+
+    private static StepBench.Runner runner(Workload w, boolean refocused) {
+        return new StepBench.Runner(f -> ModelZoo.create(w.model(), f, 3, w.classes(), w.imageSize()), refocused,
+                w.batch(), 3, w.imageSize(), w.imageSize());
     }
 
     static boolean torchAvailable() {
