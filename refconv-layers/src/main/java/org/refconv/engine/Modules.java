@@ -84,7 +84,10 @@ public final class Modules {
 
     /** Which keys of a checkpoint are missing, unexpected or of another shape than the module's. */
     public static LoadReport compare(Module root, StateDict source) {
-        Map<String, Tensor> target = stateDict(root);
+        return compare(stateDict(root), source);
+    }
+
+    private static LoadReport compare(Map<String, Tensor> target, StateDict source) {
         List<String> missing = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : target.entrySet()) {
@@ -114,7 +117,7 @@ public final class Modules {
      */
     public static LoadReport load(Module root, StateDict source, boolean strict) {
         Map<String, Tensor> target = stateDict(root);
-        LoadReport report = compare(root, source);
+        LoadReport report = compare(target, source);
         if (strict && !report.isClean()) {
             throw new IllegalArgumentException("state_dict does not match the model: " + report);
         }
