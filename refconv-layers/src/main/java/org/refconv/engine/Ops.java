@@ -84,10 +84,6 @@ public final class Ops {
         }
     }
 
-    public static Tensor scale(Tensor a, double factor) {
-        return a.mul(new Scalar(factor));
-    }
-
     /** min(max(x, 0), 6): MobileNetV2's activation. */
     public static Tensor relu6(Tensor x) {
         return torch.hardtanh(x, new Scalar(0.0), new Scalar(6.0));

@@ -1,8 +1,6 @@
 package org.refconv.optim;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import org.bytedeco.pytorch.Scalar;
@@ -88,9 +86,5 @@ public final class Sgd {
             }
             momentum.put(e.getKey(), e.getValue());
         }
-    }
-
-    public List<Tensor> parameters() {
-        return new ArrayList<>(params.values());
     }
 }
