@@ -3,12 +3,10 @@ package org.refconv.publish;
 import org.refconv.checkpoint.StateDict;
 import org.refconv.engine.Modules;
 import org.refconv.layers.ConvFactory;
-import org.refconv.layers.RefConvOptions;
 import org.refconv.models.Classifier;
-import org.refconv.models.ModelZoo;
-import org.refconv.reparam.RefocusRule;
 import org.refconv.reparam.Refocuser;
 import org.refconv.reparam.Reparameterization;
+import org.refconv.train.ModelBuilder;
 import org.refconv.train.TrainConfig;
 
 /**
@@ -36,9 +34,8 @@ public final class RunModels {
             plain.eval();
             return new RunModels(plain, plain, null);
         }
-        Refocuser refocuser = new Refocuser(RefocusRule.parse(c.refocusRule()),
-                RefConvOptions.DEFAULT.withInit(RefConvOptions.WrInit.parse(c.wrInit())));
-        Classifier refocused = ModelZoo.create(c.model(), refocuser, c.inChannels(), c.numClasses(), c.imageSize());
+        Refocuser refocuser = ModelBuilder.refocuser(c);
+        Classifier refocused = ModelBuilder.model(c, refocuser);
         Modules.load(refocused, state, true);
         Reparameterization.fold(refocused, refocuser, plain);
         refocused.eval();
@@ -48,7 +45,7 @@ public final class RunModels {
 
     /** The plain architecture of the run (torchvision's keys), freshly initialised. */
     public static Classifier plainModel(TrainConfig c) {
-        return ModelZoo.create(c.model(), ConvFactory.plain(), c.inChannels(), c.numClasses(), c.imageSize());
+        return ModelBuilder.model(c, ConvFactory.plain());
     }
 
     public Classifier trained() {

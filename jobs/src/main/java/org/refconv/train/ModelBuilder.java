@@ -14,7 +14,7 @@ import org.refconv.reparam.Refocuser;
 import org.refconv.reparam.Reparameterization;
 
 /** The model a training run starts from: plain (pretrain) or refocused over a pretrained basis (refocus). */
-final class ModelBuilder {
+public final class ModelBuilder {
 
     private ModelBuilder() {
     }
@@ -23,16 +23,25 @@ final class ModelBuilder {
     record Built(Classifier model, Refocuser refocuser) {
     }
 
+    /** The run's refocusing rule and Wr init, as a factory for its RefConv twin. */
+    public static Refocuser refocuser(TrainConfig c) {
+        return new Refocuser(RefocusRule.parse(c.refocusRule()),
+                RefConvOptions.DEFAULT.withInit(RefConvOptions.WrInit.parse(c.wrInit())));
+    }
+
+    /** The run's architecture built with {@code convs}, freshly initialised. */
+    public static Classifier model(TrainConfig c, ConvFactory convs) {
+        return ModelZoo.create(c.model(), convs, c.inChannels(), c.numClasses(), c.imageSize());
+    }
+
     static Built build(TrainConfig c, Configuration conf) throws IOException {
         if (c.refocus()) {
-            Refocuser refocuser = new Refocuser(RefocusRule.parse(c.refocusRule()),
-                    RefConvOptions.DEFAULT.withInit(RefConvOptions.WrInit.parse(c.wrInit())));
-            Classifier model = ModelZoo.create(c.model(), refocuser, c.inChannels(), c.numClasses(), c.imageSize());
+            Refocuser refocuser = refocuser(c);
+            Classifier model = model(c, refocuser);
             Reparameterization.loadBasis(model, refocuser, Checkpoints.read(c.checkpointIn(), conf), c.checkpointIn());
             return new Built(model, refocuser);
         }
-        Classifier model = ModelZoo.create(c.model(), ConvFactory.plain(), c.inChannels(), c.numClasses(),
-                c.imageSize());
+        Classifier model = model(c, ConvFactory.plain());
         if (!c.checkpointIn().isEmpty()) {
             Modules.load(model, Checkpoints.read(c.checkpointIn(), conf), true);
         }

@@ -1,9 +1,9 @@
 package org.refconv.train;
 
+import org.refconv.dist.FreePort;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +44,7 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
         int rank = ctx.partitionId();
         int world = ctx.getTaskInfos().length;
         String myHost = hostOf(ctx.getTaskInfos()[rank].address());
-        String[] all = ctx.allGather(rank == 0 ? myHost + ":" + freePort() : "");
+        String[] all = ctx.allGather(rank == 0 ? myHost + ":" + FreePort.find() : "");
         String master = all[0];
         int colon = master.lastIndexOf(':');
         Device device = DeviceChoice.forTask(config.device(), ctx.resourcesJMap());
@@ -65,13 +65,5 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
     private static String hostOf(String address) {
         int colon = address.lastIndexOf(':');
         return colon > 0 ? address.substring(0, colon) : address;
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port for the c10d store", e);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package org.refconv.pipeline;
 
+import org.refconv.dist.FreePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,9 +9,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,8 +77,8 @@ class PipelineClusterTest {
         fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(tree.toUri()), new org.apache.hadoop.fs.Path(hdfs
                 + "/images"));
 
-        String master = localCluster("start", "--workers", "2", "--port", String.valueOf(freePort()),
-                "--webui-port", String.valueOf(freePort()));
+        String master = localCluster("start", "--workers", "2", "--port", String.valueOf(FreePort.find()),
+                "--webui-port", String.valueOf(FreePort.find()));
         spark = SparkSession.builder().appName("PipelineClusterTest").master(master)
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
@@ -238,11 +237,5 @@ class PipelineClusterTest {
                 .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-modules") || a.startsWith("-Dio.netty")
                         || a.startsWith("-Djdk.reflect"))
                 .toList();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

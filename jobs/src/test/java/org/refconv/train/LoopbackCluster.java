@@ -1,8 +1,8 @@
 package org.refconv.train;
 
+import org.refconv.dist.FreePort;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,14 +31,14 @@ final class LoopbackCluster implements AutoCloseable {
     LoopbackCluster(Path dir, int workers, List<String> workerJvmOptions) throws IOException, InterruptedException {
         this.dir = dir;
         Files.createDirectories(dir.resolve("spark-home/jars"));
-        masterPort = freePort();
+        masterPort = FreePort.find();
         processes.add(start("master", List.of(), List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                "--port", String.valueOf(masterPort), "--webui-port", String.valueOf(freePort()))));
+                "--port", String.valueOf(masterPort), "--webui-port", String.valueOf(FreePort.find()))));
         awaitPort(masterPort);
         for (int i = 0; i < workers; i++) {
             Path work = Files.createDirectories(dir.resolve("worker-" + i));
             processes.add(start("worker-" + i, workerJvmOptions, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
-                    "--cores", "1", "--memory", "2g", "--webui-port", String.valueOf(freePort()), "--work-dir",
+                    "--cores", "1", "--memory", "2g", "--webui-port", String.valueOf(FreePort.find()), "--work-dir",
                     work.toString(), masterUrl())));
         }
     }
@@ -117,12 +117,6 @@ final class LoopbackCluster implements AutoCloseable {
             }
         }
         throw new IOException("Spark master did not open port " + port);
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     @Override

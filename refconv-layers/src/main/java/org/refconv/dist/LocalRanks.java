@@ -1,7 +1,5 @@
 package org.refconv.dist;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +19,7 @@ public final class LocalRanks {
     }
 
     public static <T> List<T> run(int worldSize, Function<Collectives, T> body) throws Exception {
-        int port = freePort();
+        int port = FreePort.find();
         ExecutorService pool = Executors.newFixedThreadPool(worldSize);
         try {
             List<Future<T>> futures = new ArrayList<>();
@@ -50,12 +48,6 @@ public final class LocalRanks {
             return out;
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }
