@@ -57,6 +57,34 @@ public class BatchNorm2d extends Module {
         return Ops.batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps);
     }
 
+    public Tensor weight() {
+        return weight;
+    }
+
+    public Tensor bias() {
+        return bias;
+    }
+
+    public Tensor runningMean() {
+        return runningMean;
+    }
+
+    public Tensor runningVar() {
+        return runningVar;
+    }
+
+    /**
+     * The eval-mode transform as y = x * scale + shift per channel: scale = weight / sqrt(running_var + eps), shift =
+     * bias - running_mean * scale (what folding a BN into the conv before it needs). New tensors, no autograd.
+     */
+    public Tensor[] evalScaleShift() {
+        try (NoGrad ignored = NoGrad.enter()) {
+            Tensor scale = runningVar.add(new Scalar(eps)).rsqrt().mul(weight);
+            Tensor shift = bias.sub(runningMean.mul(scale));
+            return new Tensor[]{scale, shift};
+        }
+    }
+
     public double eps() {
         return eps;
     }

@@ -28,6 +28,10 @@ public record Conv2dSpec(String name, int inChannels, int outChannels, int kerne
         return new Conv2dSpec(name, in, out, kernel, kernel, stride, padding, 1, groups, bias);
     }
 
+    public Conv2dSpec withBias(boolean on) {
+        return new Conv2dSpec(name, inChannels, outChannels, kernelH, kernelW, stride, padding, dilation, groups, on);
+    }
+
     public long[] weightShape() {
         return new long[]{outChannels, inChannels / groups, kernelH, kernelW};
     }

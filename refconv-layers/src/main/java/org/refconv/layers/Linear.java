@@ -23,4 +23,12 @@ public class Linear extends Module {
     public Tensor forward(Tensor x) {
         return Ops.linear(x, weight, bias);
     }
+
+    public Tensor weight() {
+        return weight;
+    }
+
+    public Tensor bias() {
+        return bias;
+    }
 }

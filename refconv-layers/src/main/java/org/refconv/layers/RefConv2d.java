@@ -1,5 +1,7 @@
 package org.refconv.layers;
 
+import java.util.List;
+
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.refconv.engine.Init;
@@ -16,9 +18,10 @@ import org.refconv.engine.Tensors;
  * {@code convmap} is a conv over the weights themselves: Wb viewed as one image of n2d = Cout*Cin/g channels of
  * K x K, convolved with Wr [n2d, n2d/G, 3, 3], padding 1, groups G = Cin*Cout/g^2 (Eq. 2). The input is then
  * convolved with Wt = Wb * Wr + Wb (Eq. 1) with the original stride, padding, dilation and groups. A bias, if
- * the original conv has one, stays a trainable parameter named {@code bias}.
+ * the original conv has one, stays a trainable parameter named {@code bias}. With {@code trainBasis} (an ablation)
+ * the basis is a trainable parameter under the same name.
  */
-public class RefConv2d extends Module implements ConvLayer {
+public class RefConv2d extends Module implements ReparamConv {
 
     private final Conv2dSpec spec;
     private final RefConvOptions options;
@@ -47,7 +50,9 @@ public class RefConv2d extends Module implements ConvLayer {
         if (n2d > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(where + "n2d = " + n2d + " channels is too large");
         }
-        this.weight = Modules.registerBuffer(this, "weight", Tensors.zeros(spec.weightShape()));
+        this.weight = options.trainBasis()
+                ? Modules.registerParameter(this, "weight", Tensors.zeros(spec.weightShape()))
+                : Modules.registerBuffer(this, "weight", Tensors.zeros(spec.weightShape()));
         if (spec.bias()) {
             this.bias = Modules.registerParameter(this, "bias", Tensors.zeros(spec.outChannels()));
         } else {
@@ -77,16 +82,16 @@ public class RefConv2d extends Module implements ConvLayer {
                 spec.groups());
     }
 
-    /** The re-parameterized plain conv: weight Wt computed once, the same bias. Inference cost equals the original. */
-    public Conv2d toPlain() {
-        Conv2d plain = new Conv2d(spec);
+    @Override
+    public List<String> addedKeys() {
+        return List.of("convmap.weight");
+    }
+
+    @Override
+    public ConvWeights merge() {
         try (NoGrad ignored = NoGrad.enter()) {
-            plain.weight().copy_(transformedWeight());
-            if (bias != null) {
-                plain.bias().copy_(bias);
-            }
+            return new ConvWeights(transformedWeight(), bias == null ? null : bias.clone());
         }
-        return plain;
     }
 
     @Override

@@ -8,8 +8,9 @@ import java.util.Locale;
  * @param init       initialisation of the refocusing weight Wr
  * @param identity   add the basis weight back (Wt = Wb * Wr + Wb, Eq. 1); off only for the paper's ablation
  * @param mapKernel  kernel size of the refocusing transform (3 in the paper and the official code, even for 5x5)
+ * @param trainBasis the basis Wb is a trainable parameter instead of a frozen buffer (the paper's ablation)
  */
-public record RefConvOptions(WrInit init, boolean identity, int mapKernel) {
+public record RefConvOptions(WrInit init, boolean identity, int mapKernel, boolean trainBasis) {
 
     /** Initialisation of Wr. */
     public enum WrInit {
@@ -29,7 +30,7 @@ public record RefConvOptions(WrInit init, boolean identity, int mapKernel) {
         }
     }
 
-    public static final RefConvOptions DEFAULT = new RefConvOptions(WrInit.XAVIER, true, 3);
+    public static final RefConvOptions DEFAULT = new RefConvOptions(WrInit.XAVIER, true, 3, false);
 
     public RefConvOptions {
         if (mapKernel < 1 || mapKernel % 2 == 0) {
@@ -39,10 +40,14 @@ public record RefConvOptions(WrInit init, boolean identity, int mapKernel) {
     }
 
     public RefConvOptions withInit(WrInit newInit) {
-        return new RefConvOptions(newInit, identity, mapKernel);
+        return new RefConvOptions(newInit, identity, mapKernel, trainBasis);
     }
 
     public RefConvOptions withIdentity(boolean on) {
-        return new RefConvOptions(init, on, mapKernel);
+        return new RefConvOptions(init, on, mapKernel, trainBasis);
+    }
+
+    public RefConvOptions withTrainableBasis(boolean on) {
+        return new RefConvOptions(init, identity, mapKernel, on);
     }
 }

@@ -1,6 +1,7 @@
 package org.refconv.reparam;
 
 import java.util.Locale;
+import java.util.Set;
 
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.StringTensorDict;
@@ -9,25 +10,30 @@ import org.refconv.engine.Modules;
 import org.refconv.engine.Tensors;
 
 /**
- * What a refocused model trains. The basis weights are frozen by construction (they are buffers); this decides
- * about everything else. Apply it before building the optimizer from {@link Modules#trainableParameters}.
+ * What a re-parameterized model trains. The basis weights are frozen by construction (they are buffers); this
+ * decides about everything else. Apply it before building the optimizer from {@link Modules#trainableParameters}.
  */
 public enum FreezePolicy {
     /** Only the basis is frozen: BN, 1x1 convs, biases and the classifier stay trainable, as in the official code. */
     BASIS_ONLY,
     /**
-     * Only the refocusing weights Wr ({@code *.convmap.weight}) train. BatchNorm's running statistics are buffers, not
-     * parameters: they still update in training mode unless the BN layers are put in eval mode.
+     * Only the tensors the re-parameterization adds train: the refocusing weights Wr ({@code *.convmap.weight}), or a
+     * Rep-Adapter's tuned branch and its BatchNorms. Running statistics are buffers, not parameters: they still
+     * update in training mode unless the BN layers are put in eval mode.
      */
     ALL_BUT_REFOCUSING;
 
-    /** Sets requires_grad on every parameter of the model according to this policy. Returns how many stay trainable. */
-    public long apply(Module model) {
+    /**
+     * Sets requires_grad on every parameter of {@code model}, built by {@code factory}, according to this policy.
+     * Returns how many parameter values stay trainable.
+     */
+    public long apply(Module model, ReparamConvFactory<?> factory) {
+        Set<String> added = Reparameterization.addedKeys(factory);
         long trainable = 0;
         StringTensorDict params = model.named_parameters(true);
         for (long i = 0; i < params.size(); i++) {
             StringTensorDictItem item = params.get(i);
-            boolean train = this == BASIS_ONLY || item.key().getString().endsWith(Reparameterization.MAP_SUFFIX);
+            boolean train = this == BASIS_ONLY || added.contains(item.key().getString());
             Tensors.requiresGrad(item.value(), train);
             if (train) {
                 trainable += item.value().numel();

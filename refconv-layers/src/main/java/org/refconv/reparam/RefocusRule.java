@@ -4,7 +4,7 @@ import java.util.Locale;
 
 import org.refconv.layers.Conv2dSpec;
 
-/** Which convs of a model become RefConv. 1x1 convs never do. */
+/** Which convs of a model become RefConv (or Rep-Adapter). 1x1 convs never do. */
 public enum RefocusRule {
     /** Every conv with K > 1 (stem, depthwise, grouped, dense), as in the paper's Section 3.3. Default. */
     ALL,

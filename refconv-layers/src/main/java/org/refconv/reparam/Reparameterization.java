@@ -11,12 +11,13 @@ import org.bytedeco.pytorch.Tensor;
 import org.refconv.checkpoint.StateDict;
 import org.refconv.engine.Modules;
 import org.refconv.engine.NoGrad;
-import org.refconv.layers.RefConv2d;
+import org.refconv.engine.Tensors;
+import org.refconv.layers.ReparamConv;
 
 /**
- * Moving between a plain model and its refocused twin (built by the same model class with a {@link Refocuser}):
- * loading a pretrained checkpoint as the frozen basis, and folding the trained model back into a plain one whose
- * keys and shapes are the pretrained model's.
+ * Moving between a plain model and its re-parameterized twin (the same model class built with a
+ * {@link ReparamConvFactory}: RefConv or Rep-Adapter): loading a pretrained checkpoint as the frozen basis, and
+ * folding the trained model back into a plain one whose keys and shapes are the pretrained model's.
  */
 public final class Reparameterization {
 
@@ -26,52 +27,92 @@ public final class Reparameterization {
     }
 
     /**
-     * Loads a plain (pretrained) state_dict into a refocused model: every key must match except the refocusing
-     * weights, which keep their init. A checkpoint that is already refocused, or of another model, is refused.
+     * Loads a plain (pretrained) state_dict into a re-parameterized model: every key must match except the tensors
+     * the layers add, which keep their init (a Rep-Adapter's tuned branch then starts as a copy of the basis). A
+     * checkpoint that is already re-parameterized, or of another model, is refused.
      */
-    public static void loadBasis(Module refocusedModel, Refocuser refocuser, StateDict pretrained, String source) {
+    public static void loadBasis(Module model, ReparamConvFactory<?> factory, StateDict pretrained, String source) {
+        Set<String> added = addedKeys(factory);
         for (String k : pretrained.keys()) {
-            if (k.endsWith(MAP_SUFFIX)) {
-                throw new IllegalArgumentException("checkpoint " + source + " is already refocused (it has '" + k
-                        + "'): refocus a plain pretrained checkpoint, or fold this one first");
+            if (added.contains(k) || k.endsWith(MAP_SUFFIX)) {
+                throw new IllegalArgumentException("checkpoint " + source + " is already refocused or adapted (it has '"
+                        + k + "'): start from a plain pretrained checkpoint, or fold this one first");
             }
         }
-        Modules.LoadReport report = Modules.compare(refocusedModel, pretrained);
-        Set<String> expectedMissing = new TreeSet<>();
-        refocuser.layers().keySet().forEach(name -> expectedMissing.add(name + MAP_SUFFIX));
+        Modules.LoadReport report = Modules.compare(model, pretrained);
         List<String> missing = new ArrayList<>(report.missing());
-        missing.removeAll(expectedMissing);
+        missing.removeAll(added);
         if (!missing.isEmpty() || !report.unexpected().isEmpty() || !report.mismatched().isEmpty()) {
             throw new IllegalArgumentException("checkpoint " + source + " does not match the model: missing keys "
                     + missing + "; unexpected keys " + report.unexpected() + "; shape mismatches "
                     + report.mismatched());
         }
-        Modules.load(refocusedModel, pretrained, false);
+        Modules.load(model, pretrained, false);
+        factory.layers().values().forEach(ReparamConv::basisLoaded);
     }
 
     /**
-     * Writes the folded weights into {@code plainModel} (the same architecture built with plain convs): every RefConv
-     * weight becomes Wt = Wb * Wr + Wb, computed once; every other tensor is copied. The result has exactly the
-     * pretrained model's keys, order and shapes, and the same outputs as the refocused model.
+     * Writes the folded weights into {@code plainModel} (the same architecture built with plain convs): every
+     * re-parameterized conv becomes its merged weight, computed once; every other tensor is copied. A merged bias
+     * goes into the conv's own bias, or, for a conv without one (the torchvision case: conv then BatchNorm), into the
+     * running mean of the BatchNorm right after it: BN(z + c) = BN'(z) with mean' = mean - c, exact in eval mode. The
+     * result has exactly the pretrained model's keys, order and shapes, and the same eval outputs.
      */
-    public static void fold(Module refocusedModel, Refocuser refocuser, Module plainModel) {
-        Map<String, Tensor> source = Modules.stateDict(refocusedModel);
+    public static void fold(Module model, ReparamConvFactory<?> factory, Module plainModel) {
+        Map<String, Tensor> source = Modules.stateDict(model);
         Map<String, Tensor> target = Modules.stateDict(plainModel);
+        Set<String> added = addedKeys(factory);
         Set<String> sourceKeys = new TreeSet<>(source.keySet());
-        sourceKeys.removeIf(k -> k.endsWith(MAP_SUFFIX));
+        sourceKeys.removeAll(added);
         if (!sourceKeys.equals(new TreeSet<>(target.keySet()))) {
-            throw new IllegalArgumentException("cannot fold: the plain model's keys differ from the refocused model's"
-                    + " (without the refocusing weights): are they the same architecture?");
+            throw new IllegalArgumentException("cannot fold: the plain model's keys differ from the re-parameterized"
+                    + " model's (without the added tensors): are they the same architecture?");
         }
-        Map<String, RefConv2d> layers = refocuser.layers();
+        List<String> order = new ArrayList<>(target.keySet());
         try (NoGrad ignored = NoGrad.enter()) {
-            for (Map.Entry<String, Tensor> e : target.entrySet()) {
-                String key = e.getKey();
-                String prefix = key.endsWith(".weight") ? key.substring(0, key.length() - ".weight".length()) : null;
-                RefConv2d layer = prefix == null ? null : layers.get(prefix);
-                Tensor value = layer != null ? layer.transformedWeight() : source.get(key);
-                e.getValue().copy_(value);
+            target.forEach((key, t) -> t.copy_(source.get(key)));
+            for (Map.Entry<String, ? extends ReparamConv> e : factory.layers().entrySet()) {
+                String prefix = e.getKey();
+                ReparamConv.ConvWeights merged = e.getValue().merge();
+                target.get(prefix + ".weight").copy_(merged.weight());
+                if (merged.bias() == null) {
+                    continue;
+                }
+                Tensor ownBias = target.get(prefix + ".bias");
+                if (ownBias != null) {
+                    ownBias.copy_(merged.bias());
+                } else {
+                    target.get(followingNorm(order, target, prefix) + ".running_mean").sub_(merged.bias());
+                }
             }
         }
+    }
+
+    /** Every state_dict key the factory's layers add to the plain model. */
+    static Set<String> addedKeys(ReparamConvFactory<?> factory) {
+        Set<String> keys = new TreeSet<>();
+        factory.layers().forEach((prefix, layer) -> layer.addedKeys().forEach(k -> keys.add(prefix + "." + k)));
+        return keys;
+    }
+
+    /**
+     * The BatchNorm registered right after conv {@code prefix} (torchvision registers a conv's norm next to it:
+     * conv1/bn1, downsample.0/.1, Conv2dNormActivation's 0/1), with one channel per conv output.
+     */
+    private static String followingNorm(List<String> order, Map<String, Tensor> target, String prefix) {
+        int i = order.indexOf(prefix + ".weight") + 1;
+        if (i < order.size() && order.get(i).equals(prefix + ".bias")) {
+            i++;
+        }
+        String next = i < order.size() ? order.get(i) : "";
+        String norm = next.endsWith(".weight") ? next.substring(0, next.length() - ".weight".length()) : "";
+        Tensor mean = target.get(norm + ".running_mean");
+        long channels = Tensors.shape(target.get(prefix + ".weight"))[0];
+        if (mean == null || Tensors.shape(mean).length != 1 || Tensors.shape(mean)[0] != channels) {
+            throw new IllegalArgumentException("cannot fold conv '" + prefix + "': its merged form has a bias, the conv"
+                    + " has none, and no BatchNorm with " + channels + " channels follows it to absorb it (next key: '"
+                    + next + "')");
+        }
+        return norm;
     }
 }

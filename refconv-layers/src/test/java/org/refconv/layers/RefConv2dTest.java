@@ -157,6 +157,6 @@ class RefConv2dTest {
                         RefConvOptions.DEFAULT));
         assertTrue(nonSquare.getMessage().contains("Mixed_6b.branch7x7_2") && nonSquare.getMessage().contains("square"),
                 nonSquare.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new RefConvOptions(WrInit.XAVIER, true, 2));
+        assertThrows(IllegalArgumentException.class, () -> new RefConvOptions(WrInit.XAVIER, true, 2, false));
     }
 }

@@ -152,7 +152,7 @@ class ZooRefocusTest {
         long wr = refocuser.layers().values().stream().mapToLong(l -> l.refocusingWeight().numel()).sum();
         long allParams = Modules.count(Modules.trainableParameters(m).values());
 
-        assertEquals(wr, FreezePolicy.ALL_BUT_REFOCUSING.apply(m));
+        assertEquals(wr, FreezePolicy.ALL_BUT_REFOCUSING.apply(m, refocuser));
         Map<String, Tensor> trainable = Modules.trainableParameters(m);
         assertTrue(trainable.keySet().stream().allMatch(k -> k.endsWith(".convmap.weight")), trainable.keySet().toString());
         assertEquals(refocuser.layers().size(), trainable.size());
@@ -165,7 +165,7 @@ class ZooRefocusTest {
         assertFalse(state.get("classifier.3.weight").grad().defined(), "classifier frozen");
 
         // Back to the default: everything but the basis trains again (the basis is a buffer, never a parameter).
-        assertEquals(allParams, FreezePolicy.BASIS_ONLY.apply(m));
+        assertEquals(allParams, FreezePolicy.BASIS_ONLY.apply(m, refocuser));
         assertFalse(state.get("features.0.0.weight").requires_grad());
         assertEquals(FreezePolicy.ALL_BUT_REFOCUSING, FreezePolicy.parse("all-but-refocusing"));
         assertThrows(IllegalArgumentException.class, () -> FreezePolicy.parse("bn"));
