@@ -41,10 +41,10 @@ public final class ModelCard {
         arch.put("parameters", parameters);
         arch.put("tensors", tensors);
         arch.put("keys", "torchvision state_dict names (load_state_dict unchanged)");
-        arch.put("reparameterized", foldedLayers > 0
-                ? foldedLayers + " RefConv layers folded into plain convs (Wt = Wb * Wr + Wb); same structure and"
-                        + " inference cost as the basis"
-                : "no (pretrain run: a plain model)");
+        arch.put("reparameterized", foldedLayers == 0 ? "no (" + train.mode() + " run: a plain model)"
+                : foldedLayers + (train.refocus() ? " RefConv layers folded into plain convs (Wt = Wb * Wr + Wb)"
+                        : " Rep-Adapter convs merged into plain convs (W = W0*s0 + W1*s1, the BN shifts moved into"
+                        + " the following BatchNorm)") + "; same structure and inference cost as the basis");
         arch.put("file", ModelRegistry.MODEL);
         root.put("architecture", arch);
         root.put("sources", sources);

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * What a publish did: the version and where it is, whether it became LATEST and why, and the measured accuracies
- * (baseline = the basis checkpoint of a refocus run on the same images; NaN for a pretrain run).
+ * (baseline = the basis checkpoint of the run on the same images; NaN for a run without one).
  */
 public record PublishResult(String version, String versionUri, boolean promoted, String reason, long images,
                             double top1, double top5, double baselineTop1, double baselineTop5,

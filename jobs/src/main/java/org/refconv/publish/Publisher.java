@@ -57,7 +57,7 @@ public final class Publisher {
         String data = pc.data().isEmpty() ? tc.data() : pc.data();
 
         System.out.println("publish: rebuilding " + tc.model() + " from " + run.modelUri()
-                + (run.refocused() ? " and folding its RefConv layers" : " (pretrain run: nothing to fold)"));
+                + (run.reparameterized() ? " and folding its re-parameterized layers" : " (plain model: nothing to fold)"));
         RunModels models = RunModels.of(tc, run.state());
         StateDict published = Modules.toStateDict(models.plain());
 
@@ -72,20 +72,20 @@ public final class Publisher {
                     + referenceName + ": " + differences);
         }
 
-        // (b) folded vs RefConv logits, (c) accuracy of the published model (and of the basis, for comparison).
+        // (b) folded vs trained (RefConv or Rep-Adapter) logits, (c) accuracy of the published model (and of the basis, for comparison).
         Classifier baseline = null;
-        if (run.refocused()) {
+        if (hasBasis) {
             baseline = RunModels.plainModel(tc);
             Modules.load(baseline, reference, true);
             baseline.eval();
         }
         System.out.println("publish: evaluating on " + data + "/val");
         ValidationPass.Result r = new ValidationPass(data + "/val", tc.imageSize(), tc.numClasses(), pc.evalBatch(),
-                pc.threads(), conf).run(models.plain(), run.refocused() ? models.trained() : null, baseline,
+                pc.threads(), conf).run(models.plain(), run.reparameterized() ? models.trained() : null, baseline,
                 pc.sampleImages());
-        if (run.refocused() && !(r.maxRelativeDifference() <= pc.maxRelativeDifference())) {
+        if (run.reparameterized() && !(r.maxRelativeDifference() <= pc.maxRelativeDifference())) {
             throw new VerificationException(String.format(Locale.ROOT, "the folded model's logits differ from the"
-                    + " RefConv model's by %.3g (relative, on %d images), above the limit %.3g", r.maxRelativeDifference(),
+                    + " trained model's by %.3g (relative, on %d images), above the limit %.3g", r.maxRelativeDifference(),
                     r.sampledImages(), pc.maxRelativeDifference()));
         }
 

@@ -35,7 +35,7 @@ public record TrainedRun(String uri, TrainConfig config, String modelUri, StateD
         return new TrainedRun(runUri, config, modelUri, state, Sha256.of(modelUri, conf));
     }
 
-    public boolean refocused() {
-        return config.refocus();
+    public boolean reparameterized() {
+        return config.reparameterized();
     }
 }

@@ -4,29 +4,42 @@ import java.io.IOException;
 
 import org.apache.hadoop.conf.Configuration;
 import org.refconv.checkpoint.Checkpoints;
+import org.refconv.engine.Init;
 import org.refconv.engine.Modules;
+import org.refconv.engine.NoGrad;
 import org.refconv.layers.ConvFactory;
+import org.refconv.layers.RefConv2d;
 import org.refconv.layers.RefConvOptions;
+import org.refconv.layers.RepAdapterOptions;
 import org.refconv.models.Classifier;
 import org.refconv.models.ModelZoo;
 import org.refconv.reparam.RefocusRule;
 import org.refconv.reparam.Refocuser;
+import org.refconv.reparam.RepAdapters;
+import org.refconv.reparam.ReparamConvFactory;
 import org.refconv.reparam.Reparameterization;
 
-/** The model a training run starts from: plain (pretrain) or refocused over a pretrained basis (refocus). */
+/**
+ * The model a training run starts from: plain (pretrain, retrain, finetune) or re-parameterized over a pretrained
+ * basis (refocus: RefConv; rep-adapter).
+ */
 public final class ModelBuilder {
 
     private ModelBuilder() {
     }
 
-    /** The model and, for refocus runs, the factory that knows its RefConv layers (needed to fold it later). */
-    record Built(Classifier model, Refocuser refocuser) {
+    /** The model and, for re-parameterized runs, the factory that knows its layers (needed to fold it later). */
+    record Built(Classifier model, ReparamConvFactory<?> factory) {
     }
 
-    /** The run's refocusing rule and Wr init, as a factory for its RefConv twin. */
-    public static Refocuser refocuser(TrainConfig c) {
-        return new Refocuser(RefocusRule.parse(c.refocusRule()),
-                RefConvOptions.DEFAULT.withInit(RefConvOptions.WrInit.parse(c.wrInit())));
+    /** The run's RefConv or Rep-Adapter factory; null for the plain modes. */
+    public static ReparamConvFactory<?> reparamFactory(TrainConfig c) {
+        RefocusRule rule = RefocusRule.parse(c.refocusRule());
+        if (c.refocus()) {
+            return new Refocuser(rule, RefConvOptions.DEFAULT.withInit(RefConvOptions.WrInit.parse(c.wrInit()))
+                    .withIdentity(c.identity()).withTrainableBasis(c.trainBasis()));
+        }
+        return c.reparameterized() ? new RepAdapters(rule, new RepAdapterOptions(c.adapterScale())) : null;
     }
 
     /** The run's architecture built with {@code convs}, freshly initialised. */
@@ -35,16 +48,31 @@ public final class ModelBuilder {
     }
 
     static Built build(TrainConfig c, Configuration conf) throws IOException {
-        if (c.refocus()) {
-            Refocuser refocuser = refocuser(c);
-            Classifier model = model(c, refocuser);
-            Reparameterization.loadBasis(model, refocuser, Checkpoints.read(c.checkpointIn(), conf), c.checkpointIn());
-            return new Built(model, refocuser);
+        ReparamConvFactory<?> factory = reparamFactory(c);
+        if (factory == null) {
+            Classifier model = model(c, ConvFactory.plain());
+            if (!c.checkpointIn().isEmpty()) {
+                Modules.load(model, Checkpoints.read(c.checkpointIn(), conf), true);
+            }
+            return new Built(model, null);
         }
-        Classifier model = model(c, ConvFactory.plain());
-        if (!c.checkpointIn().isEmpty()) {
-            Modules.load(model, Checkpoints.read(c.checkpointIn(), conf), true);
+        Classifier model = model(c, factory);
+        Reparameterization.loadBasis(model, factory, Checkpoints.read(c.checkpointIn(), conf), c.checkpointIn());
+        if (c.randomBasis()) {
+            randomizeBasis((Refocuser) factory); // validated: randomBasis is a refocus-only setting
         }
-        return new Built(model, null);
+        return new Built(model, factory);
+    }
+
+    /**
+     * The random-basis ablation: every RefConv basis Wb drawn afresh (torch.nn.Conv2d's init, from the run's seed)
+     * while every other tensor keeps the checkpoint's value, so only the pretrained kernels are taken away.
+     */
+    private static void randomizeBasis(Refocuser refocuser) {
+        try (NoGrad ignored = NoGrad.enter()) {
+            for (RefConv2d layer : refocuser.layers().values()) {
+                Init.torchDefault(layer.basisWeight());
+            }
+        }
     }
 }

@@ -31,10 +31,15 @@ public record TrainConfig(
         int warmupEpochs,
         int batch,
         double lr,
+        double finetuneLr,
         double momentum,
         double weightDecay,
         String wrInit,
         String refocusRule,
+        boolean identity,
+        boolean trainBasis,
+        boolean randomBasis,
+        double adapterScale,
         int ranks,
         String device,
         int threadsPerRank,
@@ -45,7 +50,16 @@ public record TrainConfig(
         boolean force,
         String master) implements Serializable {
 
-    public static final List<String> MODES = List.of("pretrain", "refocus");
+    /**
+     * pretrain: the plain model, from scratch or from checkpointIn. The others all start from the basis checkpointIn:
+     * refocus (RefConv), rep-adapter, retrain (the plain model trained again with the same recipe) and finetune (the
+     * plain model with the small finetuneLr): the columns of the paper's Tables 4 and 5.
+     */
+    public static final List<String> MODES = List.of("pretrain", "refocus", "rep-adapter", "retrain", "finetune");
+
+    /** Settings that only a refocus run uses, with their neutral values. */
+    private static final Map<String, String> REFOCUS_ONLY = Map.of("identity", "true", "trainBasis", "false",
+            "randomBasis", "false");
 
     static final Map<String, String> DEFAULTS = defaults();
 
@@ -63,10 +77,15 @@ public record TrainConfig(
         d.put("warmupEpochs", "5");
         d.put("batch", "256");
         d.put("lr", "0.1");
+        d.put("finetuneLr", "1e-4");
         d.put("momentum", "0.9");
         d.put("weightDecay", "4e-5");
         d.put("wrInit", "xavier");
         d.put("refocusRule", "all");
+        d.put("identity", "true");
+        d.put("trainBasis", "false");
+        d.put("randomBasis", "false");
+        d.put("adapterScale", "0.5");
         d.put("ranks", "2");
         d.put("device", "cpu");
         d.put("threadsPerRank", "1");
@@ -99,11 +118,16 @@ public record TrainConfig(
                 v.positiveInt("epochs"),
                 (int) v.rangedLong("warmupEpochs", 0, Integer.MAX_VALUE),
                 v.positiveInt("batch"),
-                v.doubleValue("lr", Double.MIN_VALUE, 100),
+                v.doubleValue(mode.equals("finetune") ? "finetuneLr" : "lr", Double.MIN_VALUE, 100),
+                v.doubleValue("finetuneLr", Double.MIN_VALUE, 100),
                 v.doubleValue("momentum", 0, 1),
                 v.doubleValue("weightDecay", 0, 1),
                 v.oneOf("wrInit", List.of("xavier", "zero", "kaiming")),
                 v.oneOf("refocusRule", List.of("all", "official")),
+                v.bool("identity"),
+                v.bool("trainBasis"),
+                v.bool("randomBasis"),
+                v.doubleValue("adapterScale", Double.MIN_VALUE, 100),
                 v.positiveInt("ranks"),
                 v.oneOf("device", List.of("cpu", "gpu")),
                 v.positiveInt("threadsPerRank"),
@@ -121,8 +145,16 @@ public record TrainConfig(
             throw new ConfigException(v.origin("warmupEpochs") + ": " + c.warmupEpochs + " warmup epochs exceed "
                     + c.epochs + " epochs");
         }
-        if (mode.equals("refocus") && c.checkpointIn.isEmpty()) {
-            throw new ConfigException("mode refocus needs checkpointIn: the pretrained basis (.safetensors or .pth)");
+        if (!mode.equals("pretrain") && c.checkpointIn.isEmpty()) {
+            throw new ConfigException("mode " + mode + " needs checkpointIn: the pretrained basis (.safetensors or .pth)");
+        }
+        if (!mode.equals("refocus")) {
+            for (Map.Entry<String, String> e : REFOCUS_ONLY.entrySet()) {
+                if (!v.string(e.getKey()).equalsIgnoreCase(e.getValue())) {
+                    throw new ConfigException(v.origin(e.getKey()) + ": applies to mode refocus only (this run is "
+                            + mode + ")");
+                }
+            }
         }
         return c;
     }
@@ -135,6 +167,11 @@ public record TrainConfig(
         return mode.equals("refocus");
     }
 
+    /** Whether the run trains a re-parameterized model (RefConv or Rep-Adapter) that publish folds. */
+    public boolean reparameterized() {
+        return refocus() || mode.equals("rep-adapter");
+    }
+
     /**
      * A hash of everything that shapes the optimisation trajectory; a checkpoint written under another hash is not
      * resumed from unless forced. Ranks, threads and checkpoint cadence may change between attempts.
@@ -143,7 +180,8 @@ public record TrainConfig(
         String key = String.join("|", mode, model, String.valueOf(numClasses), String.valueOf(inChannels),
                 String.valueOf(imageSize), data, checkpointIn, String.valueOf(epochs), String.valueOf(warmupEpochs),
                 String.valueOf(batch), String.valueOf(lr), String.valueOf(momentum), String.valueOf(weightDecay),
-                wrInit, refocusRule, String.valueOf(seed), String.valueOf(maxStepsPerEpoch));
+                wrInit, refocusRule, String.valueOf(identity), String.valueOf(trainBasis), String.valueOf(randomBasis),
+                String.valueOf(adapterScale), String.valueOf(seed), String.valueOf(maxStepsPerEpoch));
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 8);

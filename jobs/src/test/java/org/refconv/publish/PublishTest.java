@@ -23,6 +23,9 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.refconv.checkpoint.HostTensor;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
@@ -35,6 +38,8 @@ import org.refconv.engine.Tensors;
 import org.refconv.models.Classifier;
 import org.refconv.pipeline.Pipeline;
 import org.refconv.pipeline.PipelineConfig;
+import org.refconv.train.DistributedTraining;
+import org.refconv.train.TrainConfig;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -228,5 +233,68 @@ class PublishTest {
 
     private static String[] concat(String[] a, String... b) {
         return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+    }
+
+    static Stream<Arguments> methods() {
+        return Stream.of(
+                Arguments.of("rep-adapter", List.of()),
+                Arguments.of("retrain", List.of()),
+                Arguments.of("finetune", List.of()),
+                Arguments.of("refocus", List.of("--wrInit", "zero")),
+                Arguments.of("refocus", List.of("--identity", "false")),
+                Arguments.of("refocus", List.of("--trainBasis", "true")),
+                Arguments.of("refocus", List.of("--randomBasis", "true")));
+    }
+
+    /**
+     * Every method of the train job starts from the same basis (the pipeline's pretrain run), trains, and publishes
+     * a plain model with the basis' keys; re-parameterized ones pass the fold check.
+     */
+    @ParameterizedTest
+    @Order(20)
+    @MethodSource("methods")
+    void everyMethodTrainsFromTheBasisAndPublishesAPlainModel(String mode, List<String> switches) throws Exception {
+        String basisUri = run + "/pretrain/model.safetensors";
+        String name = mode + String.join("", switches).replace("--", "-");
+        String out = dir.resolve("methods").resolve(name).toUri().toString();
+        List<String> a = new ArrayList<>(List.of("--mode", mode, "--model", "cifar_quick", "--numClasses", "10",
+                "--imageSize", "32", "--data", RunConfigFile.read(run + "/refocus", CONF).data(), "--checkpointIn",
+                basisUri, "--output", out, "--epochs", "1", "--warmupEpochs", "0", "--batch", "8", "--ranks", "2",
+                "--maxStepsPerEpoch", "3", "--lr", "0.02"));
+        a.addAll(switches);
+        TrainConfig tc = TrainConfig.fromArgs(a.toArray(String[]::new));
+        assertEquals(3, DistributedTraining.run(spark, tc, 60_000)[0].steps());
+
+        PublishResult r = new Publisher(CONF).publish(config(out, name, "--gateTolerance", "1"));
+        StateDict basis = SafeTensors.read(basisUri, CONF);
+        StateDict published = SafeTensors.read(r.versionUri() + "/model.safetensors", CONF);
+        assertEquals(basis.keys(), published.keys(), name + ": the basis' keys");
+        assertNotEquals(basis.get("conv2.weight"), published.get("conv2.weight"), name + ": trained");
+        JsonNode card = registry().card(name);
+        if (tc.reparameterized()) {
+            assertTrue(r.maxRelativeDifference() <= 1e-4, name + " fold check: " + r.maxRelativeDifference());
+            assertTrue(card.at("/architecture/reparameterized").asText().startsWith("3 "), card.toString());
+        } else {
+            assertTrue(card.at("/architecture/reparameterized").asText().startsWith("no (" + mode), card.toString());
+        }
+        StateDict trained = SafeTensors.read(out + "/model.safetensors", CONF);
+        Tensor basisConv = Tensors.fromHost(basis.get("conv1.weight"));
+        Tensor trainedConv = Tensors.fromHost(trained.get("conv1.weight"));
+        switch (name) {
+            case "finetune" -> {
+                assertEquals(1e-4, tc.lr());
+                double moved = Ops.maxAbsDiff(trainedConv, basisConv);
+                assertTrue(moved > 0 && moved < 1e-2, "finetune moves the weights a little: " + moved);
+            }
+            case "retrain" -> assertEquals(0.02, tc.lr());
+            case "rep-adapter" -> assertTrue(trained.keys().contains("conv1.tuned.weight"), trained.keys().toString());
+            case "refocus-trainBasistrue" -> assertTrue(Ops.maxAbsDiff(trainedConv, basisConv) > 0, "Wb trained");
+            case "refocus-randomBasistrue" -> {
+                // A fresh torch.nn.Conv2d init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = 3 * 5 * 5; not trained.
+                assertTrue(Ops.maxAbs(trainedConv) <= 1 / Math.sqrt(75) + 1e-7, "random basis bound");
+                assertTrue(Ops.maxAbsDiff(trainedConv, basisConv) > 1e-3, "not the pretrained basis");
+            }
+            default -> assertEquals(0.0, Ops.maxAbsDiff(trainedConv, basisConv), name + ": the basis stays frozen");
+        }
     }
 }

@@ -45,6 +45,32 @@ class TrainConfigTest {
     }
 
     @Test
+    void everyMethodStartsFromTheBasisAndFinetuneTakesItsOwnLearningRate() {
+        String[] common = {"--model", "resnet18", "--data", "/d", "--output", "/o", "--checkpointIn", "/b.pth"};
+        for (String mode : List.of("refocus", "rep-adapter", "retrain", "finetune")) {
+            List<String> a = new ArrayList<>(List.of(common));
+            a.addAll(List.of("--mode", mode));
+            TrainConfig c = parse(a.toArray(String[]::new));
+            assertEquals(mode.equals("refocus") || mode.equals("rep-adapter"), c.reparameterized(), mode);
+            assertEquals(mode.equals("finetune") ? 1e-4 : 0.1, c.lr(), mode);
+            ConfigException noBasis = assertThrows(ConfigException.class,
+                    () -> parse("--mode", mode, "--model", "m", "--data", "/d", "--output", "/o"));
+            assertTrue(noBasis.getMessage().contains("mode " + mode + " needs checkpointIn"), noBasis.getMessage());
+        }
+        assertEquals(3e-4, parse("--mode", "finetune", "--finetuneLr", "3e-4", "--model", "m", "--data", "/d",
+                "--output", "/o", "--checkpointIn", "/b").lr());
+        // The refocus ablation switches are refused elsewhere rather than silently ignored.
+        ConfigException wrongMode = assertThrows(ConfigException.class, () -> parse("--mode", "retrain",
+                "--trainBasis", "true", "--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b"));
+        assertTrue(wrongMode.getMessage().contains("trainBasis") && wrongMode.getMessage().contains("refocus only"),
+                wrongMode.getMessage());
+        TrainConfig ablation = parse(common[0], common[1], common[2], common[3], common[4], common[5], common[6],
+                common[7], "--identity", "false", "--randomBasis", "true");
+        assertTrue(!ablation.identity() && ablation.randomBasis());
+        assertNotEquals(parse(common).trajectoryHash(), ablation.trajectoryHash(), "the switches shape the run");
+    }
+
+    @Test
     void badSettingsAreRefusedNamingTheSetting() {
         ConfigException batch = assertThrows(ConfigException.class,
                 () -> parse("--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--batch", "10",
