@@ -2,7 +2,6 @@ package org.refconv.pipeline;
 
 import org.refconv.train.RunConfigFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.Locale;
 
 import org.apache.hadoop.conf.Configuration;
@@ -11,7 +10,6 @@ import org.apache.spark.sql.SparkSession;
 import org.refconv.data.config.ConfigException;
 import org.refconv.data.demo.FashionMnistDemoDataset;
 import org.refconv.data.prepare.DatasetOutput;
-import org.refconv.data.prepare.Preparer;
 import org.refconv.models.ModelZoo;
 import org.refconv.publish.PublishResult;
 import org.refconv.publish.Publisher;
@@ -87,25 +85,11 @@ public final class Pipeline {
             summary.stage("prepare", "skipped: prepared dataset given (" + c.data() + ")");
             return;
         }
-        if (!c.fashionMnist().isEmpty()) {
-            java.nio.file.Path tree = java.nio.file.Path.of(new Path(c.input()).toUri().getPath());
-            if (Files.exists(tree)) {
-                System.out.println("pipeline: Fashion-MNIST tree already at " + tree);
-            } else {
-                FashionMnistDemoDataset.Result r = FashionMnistDemoDataset.write(new FashionMnistDemoDataset.Options(
-                        java.nio.file.Path.of(c.fashionMnist()), tree, c.fashionMnistSize(), c.fashionMnistPerClass(),
-                        95, false));
-                System.out.printf("pipeline: wrote the Fashion-MNIST tree (%,d train, %,d val images, %d px) to %s%n",
-                        r.train(), r.val(), c.fashionMnistSize(), tree);
-            }
-        }
-        Path out = new Path(c.data());
-        if (new DatasetOutput(out.getFileSystem(conf), out).state() == DatasetOutput.State.COMPLETE) {
-            summary.stage("prepare", "skipped: complete dataset at " + c.data());
-            return;
-        }
-        System.out.print(new Preparer(spark).run(c.prepare()));
-        summary.stage("prepare", "done");
+        FashionMnistDemoDataset.Options demoTree = c.fashionMnist().isEmpty() ? null
+                : new FashionMnistDemoDataset.Options(java.nio.file.Path.of(c.fashionMnist()),
+                java.nio.file.Path.of(new Path(c.input()).toUri().getPath()), c.fashionMnistSize(),
+                c.fashionMnistPerClass(), 95, false);
+        summary.stage("prepare", DatasetStage.ensure(spark, conf, demoTree, c.prepare()));
     }
 
     /** Runs a training stage unless its model exists; a partial run resumes from its newest checkpoint. */

@@ -5,13 +5,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.apache.hadoop.conf.Configuration;
+
 /**
  * Per-epoch metrics of a run (train loss, validation top-1/top-5, learning rate) as JSON lines, rewritten whole
  * each epoch (files on HDFS cannot be appended to portably) and drawn as PNG curves next to them.
  */
-final class Metrics {
+public final class Metrics {
 
-    record Row(long epoch, long step, double trainLoss, double top1, double top5, double lr) {
+    /** One epoch of a run. */
+    public record Row(long epoch, long step, double trainLoss, double top1, double top5, double lr) {
         String json() {
             return String.format(Locale.ROOT,
                     "{\"epoch\":%d,\"step\":%d,\"trainLoss\":%s,\"top1\":%s,\"top5\":%s,\"lr\":%s}",
@@ -49,6 +52,12 @@ final class Metrics {
         lines.add(r.json());
         files.writeText(RunFiles.METRICS, String.join("\n", lines) + "\n");
         files.writeBytes(RunFiles.CURVES, CurvePlot.render(Metrics.parse(lines)));
+    }
+
+    /** The epochs a run has finished so far ({@code <runOutput>/metrics.jsonl}; empty before the first). */
+    public static List<Row> read(String runOutput, Configuration conf) throws IOException {
+        return parse(List.of(new RunFiles(runOutput, conf).readText(RunFiles.METRICS).split("\n")).stream()
+                .filter(l -> !l.isBlank()).toList());
     }
 
     /** Rows back from their JSON lines (the format above; nulls become NaN). */

@@ -157,7 +157,8 @@ public final class Settings {
     }
   }
 
-  static String camelCase(String key) {
+  /** The key as stored: kebab-case and snake_case become camelCase (resnet18_small.x -> resnet18Small.x). */
+  public static String camelCase(String key) {
     StringBuilder b = new StringBuilder();
     boolean upper = false;
     for (char c : key.strip().toCharArray()) {

@@ -25,7 +25,7 @@ import org.refconv.data.layout.KaggleLayout;
  *
  * <pre>
  * FashionMnistDemoDataset --output DIR [--source /usr/share/datasets/fashion-mnist] [--size 32]
- *     [--perClass N (0 = all)] [--quality 95] [--overwrite]
+ *     [--perClass N (0 = all)] [--valPerClass N (default: perClass)] [--quality 95] [--overwrite]
  * </pre>
  */
 public final class FashionMnistDemoDataset {
@@ -34,7 +34,13 @@ public final class FashionMnistDemoDataset {
       "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
   /** Options of the command. */
-  public record Options(Path source, Path output, int size, int perClass, int quality, boolean overwrite) {}
+  /** @param valPerClass validation images per class (0 = all 1,000); the other constructor takes perClass */
+  public record Options(Path source, Path output, int size, int perClass, int valPerClass, int quality,
+      boolean overwrite) {
+    public Options(Path source, Path output, int size, int perClass, int quality, boolean overwrite) {
+      this(source, output, size, perClass, perClass, quality, overwrite);
+    }
+  }
 
   /** Counts of what was written. */
   public record Result(int train, int val) {}
@@ -61,7 +67,7 @@ public final class FashionMnistDemoDataset {
   static Options parse(String[] args) {
     Settings s = Settings.fromArgs(args);
     for (String key : s.asMap().keySet()) {
-      if (!List.of("source", "output", "size", "perClass", "quality", "overwrite").contains(key)) {
+      if (!List.of("source", "output", "size", "perClass", "valPerClass", "quality", "overwrite").contains(key)) {
         throw new ConfigException(s.get(key).origin() + ": unknown option '" + key + "'");
       }
     }
@@ -73,6 +79,7 @@ public final class FashionMnistDemoDataset {
         Path.of(s.get("output").value()),
         intOption(s, "size", 32, 8, 4096),
         intOption(s, "perClass", 0, 0, Integer.MAX_VALUE),
+        intOption(s, "valPerClass", intOption(s, "perClass", 0, 0, Integer.MAX_VALUE), 0, Integer.MAX_VALUE),
         intOption(s, "quality", 95, 1, 100),
         s.get("overwrite") != null && Boolean.parseBoolean(s.get("overwrite").value()));
   }
@@ -121,7 +128,7 @@ public final class FashionMnistDemoDataset {
 
     IdxFile valLabels = IdxFile.read(o.source().resolve("t10k-labels-idx1-ubyte.gz"));
     IdxFile valImages = IdxFile.read(o.source().resolve("t10k-images-idx3-ubyte.gz"));
-    List<Integer> val = select(valLabels, o.perClass());
+    List<Integer> val = select(valLabels, o.valPerClass());
     writeImages(o, valImages, val, i -> data.resolve("val").resolve(valId(i) + ".JPEG"));
     List<String> csv = new ArrayList<>(List.of("ImageId,PredictionString"));
     int last = o.size() - 1;

@@ -1,0 +1,45 @@
+package org.refconv.pipeline;
+
+import java.io.IOException;
+import java.nio.file.Files;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.refconv.data.config.PrepareConfig;
+import org.refconv.data.demo.FashionMnistDemoDataset;
+import org.refconv.data.prepare.DatasetOutput;
+import org.refconv.data.prepare.Preparer;
+
+/**
+ * Makes sure a prepared dataset exists: writes the Fashion-MNIST demo tree first when asked to (and it is not there
+ * yet), then runs {@code prepare} unless its output is complete. Shared by the pipeline and the experiment.
+ */
+public final class DatasetStage {
+
+    private DatasetStage() {
+    }
+
+    /**
+     * @param demoTree the demo tree to write to {@code prepare.input()} (a local path), or null for a real tree
+     * @return what was done, for the run summary
+     */
+    public static String ensure(SparkSession spark, Configuration conf, FashionMnistDemoDataset.Options demoTree,
+                                PrepareConfig prepare) throws IOException {
+        if (demoTree != null) {
+            if (Files.exists(demoTree.output())) {
+                System.out.println("dataset: Fashion-MNIST tree already at " + demoTree.output());
+            } else {
+                FashionMnistDemoDataset.Result r = FashionMnistDemoDataset.write(demoTree);
+                System.out.printf("dataset: wrote the Fashion-MNIST tree (%,d train, %,d val images, %d px) to %s%n",
+                        r.train(), r.val(), demoTree.size(), demoTree.output());
+            }
+        }
+        Path out = new Path(prepare.output());
+        if (new DatasetOutput(out.getFileSystem(conf), out).state() == DatasetOutput.State.COMPLETE) {
+            return "skipped: complete dataset at " + prepare.output();
+        }
+        System.out.print(new Preparer(spark).run(prepare));
+        return "done";
+    }
+}
