@@ -151,10 +151,14 @@ public final class RefocusAnalysis {
     }
 
     private static String tableNumber(double v) {
-        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.5f", v);
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.5g", v);
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length == 0 || List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println("RefocusAnalysis " + Options.USAGE);
+            return;
+        }
         try {
             run(Options.parse(args), new Configuration(), System.out);
         } catch (IllegalArgumentException | FileNotFoundException | CheckpointFormatException e) {
