@@ -4,16 +4,12 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 
-import javax.imageio.ImageIO;
+import org.refconv.plot.Png;
 
 /**
  * Channel matrices as a PNG heatmap: one panel per matrix side by side, all on one colour scale (so that the basis
@@ -47,10 +43,7 @@ public final class Heatmap {
         double max = panels.stream().mapToDouble(p -> p.matrix().max()).max().orElse(1);
         BufferedImage img = new BufferedImage(panels.size() * PANEL_W + LEGEND_W, TITLE_H + PANEL_H,
                 BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        Graphics2D g = Png.whiteCanvas(img);
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
         drawFitted(g, title, 8, 18, img.getWidth() - 16);
@@ -61,13 +54,7 @@ public final class Heatmap {
         }
         legend(g, panels.size() * PANEL_W, min, max);
         g.dispose();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return Png.encode(img);
     }
 
     private static void panel(Graphics2D g, int x0, Panel panel, double min, double max) {
