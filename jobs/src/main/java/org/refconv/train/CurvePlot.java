@@ -4,16 +4,12 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
-import javax.imageio.ImageIO;
+import org.refconv.plot.Png;
 
 /** Training curves as a PNG: three panels (train loss, validation top-1/top-5, learning rate) over epochs. */
 final class CurvePlot {
@@ -27,23 +23,14 @@ final class CurvePlot {
 
     static byte[] render(List<Metrics.Row> rows) {
         BufferedImage img = new BufferedImage(3 * PANEL_W, PANEL_H, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        Graphics2D g = Png.whiteCanvas(img);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         panel(g, 0, "train loss", rows, List.of(Metrics.Row::trainLoss), List.of(new Color(0xC0392B)));
         panel(g, 1, "val top-1 / top-5", rows, List.of(Metrics.Row::top1, Metrics.Row::top5),
                 List.of(new Color(0x2471A3), new Color(0x7FB3D5)));
         panel(g, 2, "learning rate", rows, List.of(Metrics.Row::lr), List.of(new Color(0x239B56)));
         g.dispose();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return Png.encode(img);
     }
 
     private static void panel(Graphics2D g, int index, String title, List<Metrics.Row> rows,
