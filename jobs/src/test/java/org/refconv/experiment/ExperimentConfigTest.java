@@ -1,0 +1,73 @@
+package org.refconv.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.refconv.data.config.ConfigException;
+import org.refconv.train.TrainConfig;
+
+/** The experiment's settings: sections, precedence, wiring of every run, and refusals before anything starts. */
+class ExperimentConfigTest {
+
+    private static final Path CONF = Path.of(System.getProperty("refconv.repo.root", ".."), "conf",
+            "experiment.conf");
+
+    private static ExperimentConfig parse(String... overrides) {
+        List<String> a = new ArrayList<>(List.of("--config", CONF.toString(), "--work", "/w/"));
+        a.addAll(List.of(overrides));
+        return ExperimentConfig.fromArgs(a.toArray(String[]::new));
+    }
+
+    @Test
+    void everyRunIsWiredFromTheSameBasisWithItsMethodAndSeed() {
+        ExperimentConfig c = parse();
+        assertEquals(List.of("cifar_quick", "resnet18_small"), c.models());
+        assertEquals(List.of(Method.REFCONV, Method.RETRAIN, Method.FINETUNE, Method.REP_ADAPTER), c.methods());
+        TrainConfig basis = c.pretrain().get("resnet18_small");
+        assertEquals("pretrain", basis.mode());
+        assertEquals(4, basis.epochs(), "pretrain section wins over the model section");
+        assertEquals(30, basis.maxStepsPerEpoch(), "the model section still applies to its basis");
+        assertEquals("/w/resnet18_small/pretrain", basis.output());
+        assertEquals("/w/data", basis.data());
+
+        List<List<TrainConfig>> runs = c.runs("resnet18_small");
+        assertEquals(4, runs.size());
+        TrainConfig finetune = runs.get(2).get(1);
+        assertEquals("finetune", finetune.mode());
+        assertEquals(1e-4, finetune.lr());
+        assertEquals(1, finetune.seed());
+        assertEquals(1, finetune.epochs(), "resnet18_small.epochs");
+        assertEquals("/w/resnet18_small/pretrain/model.safetensors", finetune.checkpointIn());
+        assertEquals("/w/resnet18_small/finetune/seed-1", finetune.output());
+        TrainConfig refconv = c.runs("cifar_quick").get(0).get(2);
+        assertEquals("refocus", refconv.mode());
+        assertEquals(2, refconv.epochs());
+        assertEquals(0.05, refconv.lr());
+        assertEquals(0, refconv.maxStepsPerEpoch());
+
+        ExperimentConfig ablation = parse("--methods", "refconv-zi,refconv-randombasis", "--seeds", "1");
+        TrainConfig zi = ablation.runs("cifar_quick").get(0).get(0);
+        assertEquals("zero", zi.wrInit());
+        assertTrue(ablation.runs("cifar_quick").get(1).get(0).randomBasis());
+    }
+
+    @Test
+    void badSettingsAreRefusedBeforeAnythingRuns() {
+        assertTrue(assertThrows(ConfigException.class, () -> parse("--methods", "refconv,dropout")).getMessage()
+                .contains("unknown method 'dropout'"));
+        assertTrue(assertThrows(ConfigException.class, () -> parse("--models", "vgg16")).getMessage()
+                .contains("unknown model 'vgg16'"));
+        assertTrue(assertThrows(ConfigException.class, () -> parse("--resnet50.epochs", "3")).getMessage()
+                .contains("unknown section 'resnet50'"));
+        assertTrue(assertThrows(ConfigException.class, () -> parse("--train.output", "/elsewhere")).getMessage()
+                .contains("'output' is set by the experiment"));
+        assertTrue(assertThrows(ConfigException.class, () -> parse("--train.batch", "63", "--train.ranks", "2"))
+                .getMessage().contains("divisible"));
+    }
+}
