@@ -7,12 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.refconv.data.image.BadImageException;
+import org.refconv.data.image.CvJpeg;
 import org.refconv.data.image.ImageDecoder;
 import org.refconv.data.image.ImageNormalizer;
+import org.refconv.data.image.JpegEncoder;
 import org.refconv.data.image.JpegHeader;
 import org.refconv.data.image.NormalizedImage;
 import org.refconv.data.image.ResizeRule;
@@ -107,5 +114,92 @@ class ImageNormalizerTest {
     assertBaselineRgb(n);
     ImageNormalizer max = new ImageNormalizer(new ResizeRule(ResizeRule.Mode.MAX_SIDE, 1000), 90);
     assertFalse(max.normalize(TestImages.jpeg(dog)).reencoded(), "a small image must not be enlarged");
+  }
+
+  /** The default engine is OpenCV; CMYK, PNG and anything OpenCV cannot judge go the ImageIO way. */
+  private static ImageNormalizer engine(ImageNormalizer.Engine engine, ResizeRule rule, int quality) {
+    return new ImageNormalizer(rule, quality, engine);
+  }
+
+  private static BufferedImage pixels(NormalizedImage n) throws BadImageException {
+    return RgbImages.toRgb(new ImageDecoder().decode(n.jpeg(), SourceFormat.JPEG_BASELINE_RGB));
+  }
+
+  @Test
+  void openCvAndImageIoEnginesGiveTheSameImages() throws Exception {
+    // Tolerances in mean abs levels. Without resizing only the encoders differ (measured 0.00: same tables, same
+    // integer DCT). A shrink by 1.9 is antialiased on the OpenCV route (CvResampler) but one plain bilinear draw
+    // on the ImageIO route, which only halves from 2x on: measured 4.2-4.3.
+    ResizeRule shrink = new ResizeRule(ResizeRule.Mode.SHORTER_SIDE, 64);
+    for (Object[] c : new Object[][] {{ResizeRule.NONE, 0.5}, {shrink, 5.0}}) {
+      ResizeRule rule = (ResizeRule) c[0];
+      ImageNormalizer cv = engine(ImageNormalizer.Engine.OPENCV, rule, 90);
+      ImageNormalizer io = engine(ImageNormalizer.Engine.IMAGEIO, rule, 90);
+      for (byte[] input : new byte[][] {TestImages.jpeg(dog), TestImages.greyJpeg(dog),
+          TestImages.progressiveJpeg(dog), TestImages.png(dog), TestImages.cmykJpeg()}) {
+        NormalizedImage a = cv.normalize(input);
+        NormalizedImage b = io.normalize(input);
+        assertBaselineRgb(a);
+        assertEquals(b.width(), a.width());
+        assertEquals(b.height(), a.height());
+        assertEquals(b.source(), a.source());
+        double error = TestImages.meanAbsError(pixels(b), pixels(a));
+        assertTrue(error < (double) c[1], a.source() + " " + rule + ": engines " + error + " levels apart");
+      }
+      BadImageException truncated = assertThrows(BadImageException.class,
+          () -> cv.normalize(TestImages.truncated(TestImages.jpeg(dog))));
+      assertTrue(truncated.getMessage().contains("truncated"), truncated.getMessage());
+    }
+  }
+
+  @Test
+  void openCvRouteIsTakenForPlainJpegsAndHonoursTheQuality() throws Exception {
+    byte[] grey = TestImages.greyJpeg(dog);
+    for (int quality : new int[] {50, 95}) {
+      NormalizedImage n = engine(ImageNormalizer.Engine.OPENCV, ResizeRule.NONE, quality).normalize(grey);
+      assertBaselineRgb(n);
+      try (PointerScope scope = new PointerScope()) {
+        assertArrayEquals(CvJpeg.encode(CvJpeg.decode(grey, 1), quality), n.jpeg(), "not libjpeg-turbo's output");
+      }
+      // Same quantisation tables as the ImageIO encoder at that quality: the setting means the same on both.
+      assertEquals(quantisationTables(new JpegEncoder(quality).encode(dog)), quantisationTables(n.jpeg()));
+    }
+  }
+
+  @Test
+  void openCvDecodesCmykCorrectlyButCmykStaysOnTheTwelveMonkeysRoute() throws Exception {
+    // Checked against STACK.md's finding (TurboJPEG's Java bindings throw on CMYK): OpenCV 4.13 converts this
+    // Adobe CMYK fixture right. CMYK still goes to TwelveMonkeys, which is built for YCCK and embedded ICC
+    // profiles; OpenCV was checked on this one file only.
+    try (PointerScope scope = new PointerScope()) {
+      Mat m = CvJpeg.decode(TestImages.cmykJpeg(), 1);
+      BufferedImage cv = new BufferedImage(m.cols(), m.rows(), BufferedImage.TYPE_3BYTE_BGR);
+      m.data().get(((DataBufferByte) cv.getRaster().getDataBuffer()).getData());
+      double error = TestImages.meanAbsError(TestImages.cmykReference(), cv);
+      assertTrue(error < 8, "OpenCV decoded CMYK with mean error " + error);
+    }
+    ImageNormalizer imageIo = engine(ImageNormalizer.Engine.IMAGEIO, ResizeRule.NONE, 90);
+    byte[] cmyk = TestImages.cmykJpeg();
+    assertArrayEquals(imageIo.normalize(cmyk).jpeg(), normalizer.normalize(cmyk).jpeg(), "CMYK left TwelveMonkeys");
+  }
+
+  /** The 8-bit quantisation tables of a JPEG's DQT segments, in file order. */
+  private static List<Integer> quantisationTables(byte[] jpeg) {
+    List<Integer> values = new ArrayList<>();
+    int i = 2;
+    while (i + 4 <= jpeg.length && (jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) != 0xDA) {
+      int length = ((jpeg[i + 2] & 0xFF) << 8) | (jpeg[i + 3] & 0xFF);
+      if ((jpeg[i + 1] & 0xFF) == 0xDB) {
+        for (int t = i + 4; t < i + 2 + length; t += 65) {
+          values.add(jpeg[t] & 0x0F); // table id (precision 0 = 8 bits, as baseline requires)
+          for (int k = 1; k <= 64; k++) {
+            values.add(jpeg[t + k] & 0xFF);
+          }
+        }
+      }
+      i += 2 + length;
+    }
+    assertTrue(values.size() >= 65, "no quantisation table found");
+    return values;
   }
 }

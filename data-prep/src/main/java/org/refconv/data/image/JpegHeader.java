@@ -14,8 +14,11 @@ public record JpegHeader(int width, int height, int components, int sofMarker) {
     return sofMarker == 0xC2;
   }
 
-  /** Walks the marker segments up to the first SOFn; null if there is none or the bytes end first. */
+  /** Walks the marker segments up to the first SOFn; null if not a JPEG, if there is none or the bytes end first. */
   public static JpegHeader parse(byte[] b) {
+    if (b.length < 2 || (b[0] & 0xFF) != 0xFF || (b[1] & 0xFF) != 0xD8) {
+      return null;
+    }
     int i = 2;
     while (i + 4 <= b.length) {
       if ((b[i] & 0xFF) != 0xFF) {

@@ -1,20 +1,14 @@
 package org.refconv.data.pipeline;
 
-import java.awt.image.BufferedImage;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
-import org.refconv.data.image.BadImageException;
-import org.refconv.data.image.ImageDecoder;
-import org.refconv.data.image.RgbImages;
-import org.refconv.data.image.SourceFormat;
 
 /**
  * The batches of one rank for one epoch. Rows are read on the caller's thread; every image is decoded and
@@ -27,7 +21,7 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
   private final long seed;
   private final long total;
   private final ExecutorService workers;
-  private final ThreadLocal<ImageDecoder> decoders;
+  private final ThreadLocal<SampleDecoder> decoders;
   private final Deque<CompletableFuture<Batch>> inFlight = new ArrayDeque<>();
   private long submitted;
   private long delivered;
@@ -38,7 +32,8 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     this.options = options;
     this.seed = seed;
     this.total = total;
-    this.decoders = ThreadLocal.withInitial(() -> new ImageDecoder(options.jpegReader()));
+    this.decoders = ThreadLocal.withInitial(
+        () -> options.decoder().create(options.transform(), options.normalization()));
     ThreadFactory daemons = r -> {
       Thread t = new Thread(r, "refconv-decode");
       t.setDaemon(true);
@@ -86,21 +81,11 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
       Sample s = samples.next();
       labels[i] = s.label();
       keys[i] = s.key();
-      SplittableRandom random = new SplittableRandom(Seeds.mix(seed, position++));
+      long imageSeed = Seeds.mix(seed, position++);
       int offset = i * stride;
-      parts[i] = CompletableFuture.runAsync(() -> decodeInto(s, random, images, offset), workers);
+      parts[i] = CompletableFuture.runAsync(() -> decoders.get().decodeInto(s, imageSeed, images, offset), workers);
     }
     return CompletableFuture.allOf(parts).thenApply(v -> new Batch(images, labels, keys, size, size));
-  }
-
-  private void decodeInto(Sample s, SplittableRandom random, float[] images, int offset) {
-    BufferedImage image;
-    try {
-      image = decoders.get().decode(s.jpeg(), SourceFormat.sniff(s.jpeg()));
-    } catch (BadImageException e) {
-      throw new IllegalStateException(s.key() + ": " + e.getMessage(), e);
-    }
-    options.transform().apply(RgbImages.toRgb(image), random, options.normalization(), images, offset);
   }
 
   @Override

@@ -31,6 +31,9 @@ public sealed interface ImageTransform extends Serializable
     return ((DataBufferByte) bgr.getRaster().getDataBuffer()).getData();
   }
 
+  /** Where a random crop lies in the full image ({x, y, w, h}) and whether it is mirrored. */
+  record Placement(int[] box, boolean flip) {}
+
   /** Random crop of random area and aspect ratio, resized to {@code size}, flipped with probability p. */
   record RandomResizedCropFlip(int size, double scaleMin, double scaleMax, double ratioMin, double ratioMax,
       double flipProbability) implements ImageTransform {
@@ -39,11 +42,17 @@ public sealed interface ImageTransform extends Serializable
     public void apply(BufferedImage bgr, SplittableRandom random, Normalization norm, float[] out, int offset) {
       int width = bgr.getWidth();
       int height = bgr.getHeight();
-      int[] box = cropBox(width, height, random);
-      boolean flip = random.nextDouble() < flipProbability;
+      Placement p = place(width, height, random);
+      int[] box = p.box();
       // The filter reads only inside the crop, as torchvision crops before it resizes.
       Resampler.resample(pixels(bgr), width, box[0], box[1], box[2], box[3], box[0], box[0] + box[2], box[1],
-          box[1] + box[3], size, size, flip, norm, out, offset);
+          box[1] + box[3], size, size, p.flip(), norm, out, offset);
+    }
+
+    /** The crop box and the flip, drawn in this order; every decoding path draws them here. */
+    public Placement place(int width, int height, SplittableRandom random) {
+      int[] box = cropBox(width, height, random);
+      return new Placement(box, random.nextDouble() < flipProbability);
     }
 
     /** {x, y, w, h}, following torchvision's RandomResizedCrop.get_params (10 tries, then a central crop). */
@@ -86,12 +95,16 @@ public sealed interface ImageTransform extends Serializable
     public void apply(BufferedImage bgr, SplittableRandom random, Normalization norm, float[] out, int offset) {
       int width = bgr.getWidth();
       int height = bgr.getHeight();
-      double sourcePerOutput = (double) Math.min(width, height) / resize;
-      double side = size * sourcePerOutput;
+      double side = size * sourcePerOutput(width, height);
       double x0 = (width - side) / 2;
       double y0 = (height - side) / 2;
       Resampler.resample(pixels(bgr), width, x0, y0, side, side, 0, width, 0, height, size, size, false, norm,
           out, offset);
+    }
+
+    /** Source pixels per output pixel: the shorter side becomes {@code resize}. */
+    public double sourcePerOutput(int width, int height) {
+      return (double) Math.min(width, height) / resize;
     }
   }
 }
