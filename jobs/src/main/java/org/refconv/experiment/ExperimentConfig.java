@@ -71,14 +71,14 @@ public record ExperimentConfig(String work, String fashionMnist, int perClass, i
         for (String model : models) {
             Map<String, String> wiring = new LinkedHashMap<>(Map.of("model", model, "numClasses", "10", "inChannels",
                     "3", "imageSize", String.valueOf(imageSize), "data", data, "master", master));
-            Settings base = merge(section(sections, "train"), Map.of());
+            Settings base = section(sections, "train");
             Settings modelOwn = section(sections, Settings.camelCase(model)); // keys are stored camelCased
             Map<String, String> pre = new LinkedHashMap<>(wiring);
             pre.putAll(Map.of("mode", "pretrain", "checkpointIn", "", "output", work + "/" + model + "/pretrain"));
             // The pretrain section wins over the model's: e.g. pretrain.epochs for every basis, <model>.epochs for
             // that model's method runs.
-            pretrain.put(model, TrainConfig.from(merge(overlay(overlay(base, modelOwn), section(sections,
-                    "pretrain")), pre)));
+            Settings pretrainSettings = base.overlay(modelOwn).overlay(section(sections, "pretrain"));
+            pretrain.put(model, TrainConfig.from(merge(pretrainSettings, pre)));
             List<List<TrainConfig>> perMethod = new ArrayList<>();
             for (Method method : methods) {
                 List<TrainConfig> perSeed = new ArrayList<>();
@@ -88,7 +88,7 @@ public record ExperimentConfig(String work, String fashionMnist, int perClass, i
                     w.putAll(Map.of("seed", String.valueOf(seed), "checkpointIn", pretrain.get(model).output()
                             + "/model.safetensors", "output", work + "/" + model + "/" + method.label() + "/seed-"
                             + seed));
-                    perSeed.add(TrainConfig.from(merge(overlay(base, modelOwn), w)));
+                    perSeed.add(TrainConfig.from(merge(base.overlay(modelOwn), w)));
                 }
                 perMethod.add(perSeed);
             }
@@ -112,23 +112,14 @@ public record ExperimentConfig(String work, String fashionMnist, int perClass, i
         return sections.getOrDefault(name, new Settings());
     }
 
-    private static Settings overlay(Settings base, Settings over) {
-        Settings s = new Settings();
-        base.asMap().forEach((k, val) -> s.put(k, val.value(), val.origin()));
-        over.asMap().forEach((k, val) -> s.put(k, val.value(), val.origin()));
-        return s;
-    }
-
     /** {@code base} with the experiment's wiring on top (what the experiment decides, the user cannot override). */
     private static Settings merge(Settings base, Map<String, String> wiring) {
-        Settings s = overlay(base, new Settings());
         wiring.forEach((k, val) -> {
             Settings.Setting user = base.get(k);
             if (user != null && !user.value().equals(val)) {
                 throw new ConfigException(user.origin() + ": '" + k + "' is set by the experiment (to " + val + ")");
             }
-            s.put(k, val, "experiment (" + k + ")");
         });
-        return s;
+        return base.with(wiring, "experiment");
     }
 }

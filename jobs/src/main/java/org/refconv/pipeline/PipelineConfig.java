@@ -127,16 +127,11 @@ public record PipelineConfig(
     }
 
     private static Settings merge(Settings base, Settings over) {
-        Settings s = new Settings();
-        base.asMap().forEach((k, v) -> s.put(k, v.value(), v.origin()));
-        over.asMap().forEach((k, v) -> s.put(k, v.value(), v.origin()));
-        return s;
+        return base.overlay(over);
     }
 
     private static Settings with(Settings stage, Map<String, String> wiring) {
-        Settings s = merge(stage, new Settings());
-        wiring.forEach((k, v) -> s.put(k, v, "pipeline (" + k + ")"));
-        return s;
+        return stage.with(wiring, "pipeline");
     }
 
     private static String strip(String s) {

@@ -3,6 +3,7 @@ package org.refconv.reparam;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.refconv.layers.Conv2d;
 import org.refconv.layers.Conv2dSpec;
@@ -16,17 +17,17 @@ import org.refconv.layers.ReparamConv;
  *
  * @param <L> the layer type it builds
  */
-public abstract class ReparamConvFactory<L extends ReparamConv> implements ConvFactory {
+public class ReparamConvFactory<L extends ReparamConv> implements ConvFactory {
 
     private final RefocusRule rule;
+    private final Function<Conv2dSpec, L> newLayer;
     private final Map<String, L> layers = new LinkedHashMap<>();
 
-    protected ReparamConvFactory(RefocusRule rule) {
+    /** @param newLayer a new re-parameterized layer with the geometry of the given spec */
+    protected ReparamConvFactory(RefocusRule rule, Function<Conv2dSpec, L> newLayer) {
         this.rule = rule;
+        this.newLayer = newLayer;
     }
-
-    /** A new re-parameterized layer with the geometry of {@code spec}. */
-    protected abstract L newLayer(Conv2dSpec spec);
 
     @Override
     public ConvLayer create(Conv2dSpec spec, boolean stem) {
@@ -36,7 +37,7 @@ public abstract class ReparamConvFactory<L extends ReparamConv> implements ConvF
         if (layers.containsKey(spec.name())) {
             throw new IllegalStateException("two convs named '" + spec.name() + "': one factory per model");
         }
-        L layer = newLayer(spec);
+        L layer = newLayer.apply(spec);
         layers.put(spec.name(), layer);
         return layer;
     }

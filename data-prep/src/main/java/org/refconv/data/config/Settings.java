@@ -38,6 +38,21 @@ public final class Settings {
   }
 
   /** Reads {@code args}: {@code --config FILE} first (wherever it is), then every other option on top. */
+  /** A new Settings: these, with {@code over}'s on top (a key in both takes over's value and origin). */
+  public Settings overlay(Settings over) {
+    Settings s = new Settings();
+    asMap().forEach((k, v) -> s.put(k, v.value(), v.origin()));
+    over.asMap().forEach((k, v) -> s.put(k, v.value(), v.origin()));
+    return s;
+  }
+
+  /** A new Settings: these, with {@code fixed} on top, each value's origin "{@code who} (key)". */
+  public Settings with(Map<String, String> fixed, String who) {
+    Settings s = overlay(new Settings());
+    fixed.forEach((k, v) -> s.put(k, v, who + " (" + k + ")"));
+    return s;
+  }
+
   public static Settings fromArgs(String[] args) {
     Settings settings = new Settings();
     List<String[]> options = parseArgs(args);
