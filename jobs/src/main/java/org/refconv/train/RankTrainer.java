@@ -16,6 +16,7 @@ import org.refconv.data.pipeline.ImageTransform;
 import org.refconv.data.pipeline.InputPipeline;
 import org.refconv.dist.Collectives;
 import org.refconv.dist.GradientAverager;
+import org.refconv.dist.GradientSync;
 import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
@@ -81,9 +82,9 @@ public final class RankTrainer {
         long stepsPerEpoch = config.maxStepsPerEpoch() > 0 ? Math.min(available, config.maxStepsPerEpoch()) : available;
         long totalSteps = stepsPerEpoch * config.epochs();
         WarmupCosine schedule = new WarmupCosine(config.lr(), stepsPerEpoch * config.warmupEpochs(), totalSteps);
-        GradientAverager averager = new GradientAverager(group, new ArrayList<>(trainable.values()),
+        GradientSync gradients = GradientSync.create(config.gradientSync(), group, new ArrayList<>(trainable.values()),
                 GradientAverager.DEFAULT_BUCKET_BYTES);
-        TrainStep trainStep = new TrainStep(built.model(), sgd, averager);
+        TrainStep trainStep = new TrainStep(built.model(), sgd, gradients);
         Metrics metrics = rank == 0 ? Metrics.open(files) : null;
 
         long step = startStep;
@@ -91,40 +92,45 @@ public final class RankTrainer {
         double lastLoss = Double.NaN;
         double[] eval = {Double.NaN, Double.NaN};
         built.model().train(true);
-        for (long epoch = step / stepsPerEpoch; epoch < config.epochs(); epoch++) {
-            long skip = step - epoch * stepsPerEpoch;
-            long epochStart = System.nanoTime();
-            double lossSum = 0;
-            try (BatchIterator batches = train.epoch(epoch)) {
-                for (long i = 0; i < stepsPerEpoch; i++) {
-                    long t0 = System.nanoTime(); // input wait included: the throughput a user gets
-                    Batch b = batches.next();
-                    if (i < skip) {
-                        continue; // resuming mid-epoch: these batches were trained on before the stop
-                    }
-                    double lr = schedule.lr(step);
-                    lastLoss = step(trainStep, b, lr);
-                    trainNanos += System.nanoTime() - t0;
-                    lossSum += lastLoss;
-                    step++;
-                    if (rank == 0) {
-                        double secs = (System.nanoTime() - epochStart) / 1e9;
-                        double imagesPerSec = (i + 1 - skip) * (double) config.batch() / secs;
-                        files.writeProgress(epoch + 1, config.epochs(), i + 1, stepsPerEpoch, lastLoss, imagesPerSec, lr);
-                        if (step % config.checkpointEvery() == 0) {
-                            saveCheckpoint(checkpoints, step, epoch, built, sgd);
+        try {
+            for (long epoch = step / stepsPerEpoch; epoch < config.epochs(); epoch++) {
+                long skip = step - epoch * stepsPerEpoch;
+                long epochStart = System.nanoTime();
+                double lossSum = 0;
+                try (BatchIterator batches = train.epoch(epoch)) {
+                    for (long i = 0; i < stepsPerEpoch; i++) {
+                        long t0 = System.nanoTime(); // input wait included: the throughput a user gets
+                        Batch b = batches.next();
+                        if (i < skip) {
+                            continue; // resuming mid-epoch: these batches were trained on before the stop
+                        }
+                        double lr = schedule.lr(step);
+                        lastLoss = step(trainStep, b, lr);
+                        trainNanos += System.nanoTime() - t0;
+                        lossSum += lastLoss;
+                        step++;
+                        if (rank == 0) {
+                            double secs = (System.nanoTime() - epochStart) / 1e9;
+                            double imagesPerSec = (i + 1 - skip) * (double) config.batch() / secs;
+                            files.writeProgress(epoch + 1, config.epochs(), i + 1, stepsPerEpoch, lastLoss,
+                                    imagesPerSec, lr);
+                            if (step % config.checkpointEvery() == 0) {
+                                saveCheckpoint(checkpoints, step, epoch, built, sgd);
+                            }
                         }
                     }
                 }
+                eval = evaluate(built);
+                built.model().train(true);
+                if (rank == 0) {
+                    long trained = stepsPerEpoch - skip;
+                    metrics.append(epoch + 1, step, trained > 0 ? lossSum / trained : Double.NaN, eval[0], eval[1],
+                            schedule.lr(Math.max(0, step - 1)));
+                    saveCheckpoint(checkpoints, step, epoch + 1, built, sgd);
+                }
             }
-            eval = evaluate(built);
-            built.model().train(true);
-            if (rank == 0) {
-                long trained = stepsPerEpoch - skip;
-                metrics.append(epoch + 1, step, trained > 0 ? lossSum / trained : Double.NaN, eval[0], eval[1],
-                        schedule.lr(Math.max(0, step - 1)));
-                saveCheckpoint(checkpoints, step, epoch + 1, built, sgd);
-            }
+        } finally {
+            gradients.close(); // unhooks the parameters and frees the buckets now, not at some later GC
         }
         String modelUri = null;
         if (rank == 0) {

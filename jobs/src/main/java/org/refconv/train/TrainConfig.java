@@ -12,6 +12,7 @@ import java.util.Map;
 import org.refconv.data.config.ConfigException;
 import org.refconv.data.config.ConfigValues;
 import org.refconv.data.config.Settings;
+import org.refconv.dist.GradientSync;
 
 /**
  * Settings of the {@code train} job: what to train (mode, model), on what (data), how (recipe, ranks, device), and
@@ -43,6 +44,7 @@ public record TrainConfig(
         int ranks,
         String device,
         int threadsPerRank,
+        GradientSync.Mode gradientSync,
         long seed,
         int checkpointEvery,
         int keepCheckpoints,
@@ -89,6 +91,7 @@ public record TrainConfig(
         d.put("ranks", "2");
         d.put("device", "cpu");
         d.put("threadsPerRank", "1");
+        d.put("gradientSync", "overlapped");
         d.put("seed", "0");
         d.put("checkpointEvery", "500");
         d.put("keepCheckpoints", "3");
@@ -131,6 +134,7 @@ public record TrainConfig(
                 v.positiveInt("ranks"),
                 v.oneOf("device", List.of("cpu", "gpu")),
                 v.positiveInt("threadsPerRank"),
+                GradientSync.Mode.parse(v.oneOf("gradientSync", List.of("overlapped", "blocking"))),
                 v.longValue("seed"),
                 v.positiveInt("checkpointEvery"),
                 v.positiveInt("keepCheckpoints"),
@@ -174,7 +178,8 @@ public record TrainConfig(
 
     /**
      * A hash of everything that shapes the optimisation trajectory; a checkpoint written under another hash is not
-     * resumed from unless forced. Ranks, threads and checkpoint cadence may change between attempts.
+     * resumed from unless forced. Ranks, threads, the gradient sync (the same mean, summed in another order) and
+     * checkpoint cadence may change between attempts.
      */
     public String trajectoryHash() {
         String key = String.join("|", mode, model, String.valueOf(numClasses), String.valueOf(inChannels),

@@ -1,7 +1,7 @@
 package org.refconv.train;
 
 import org.bytedeco.pytorch.Tensor;
-import org.refconv.dist.GradientAverager;
+import org.refconv.dist.GradientSync;
 import org.refconv.engine.Ops;
 import org.refconv.engine.StepScope;
 import org.refconv.models.Classifier;
@@ -15,12 +15,12 @@ final class TrainStep {
 
     private final Classifier model;
     private final Sgd sgd;
-    private final GradientAverager averager;
+    private final GradientSync gradients;
 
-    TrainStep(Classifier model, Sgd sgd, GradientAverager averager) {
+    TrainStep(Classifier model, Sgd sgd, GradientSync gradients) {
         this.model = model;
         this.sgd = sgd;
-        this.averager = averager;
+        this.gradients = gradients;
     }
 
     /** Returns this rank's loss (the mean over its share of the batch). */
@@ -28,8 +28,7 @@ final class TrainStep {
         try (StepScope ignored = StepScope.open()) {
             sgd.zeroGrad();
             Tensor loss = Ops.crossEntropy(model.forward(images), labels);
-            loss.backward();
-            averager.average();
+            gradients.backward(loss);
             sgd.setLearningRate(lr);
             sgd.step();
             return loss.item_double();

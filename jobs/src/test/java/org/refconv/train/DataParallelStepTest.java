@@ -9,8 +9,10 @@ import java.util.Map;
 
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.refconv.dist.Collectives;
-import org.refconv.dist.GradientAverager;
+import org.refconv.dist.GradientSync;
 import org.refconv.dist.LocalRanks;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
@@ -21,51 +23,76 @@ import org.refconv.optim.Sgd;
 
 /**
  * Synchronous data parallelism is exact: 2 ranks x batch B/2 make the same update as 1 rank x batch B (a model
- * without BatchNorm), and the ranks' parameters stay identical.
+ * without BatchNorm), and the ranks' parameters stay identical, whether gradients are averaged after backward or
+ * during it (DDP's Reducer).
  */
 class DataParallelStepTest {
 
     private static final int BATCH = 8;
     private static final int STEPS = 3;
+    private static final long[] LABELS = {0, 1, 2, 3, 4, 5, 6, 7};
 
-    @Test
-    void twoRanksOfHalfTheBatchEqualOneRankOfTheWholeBatch() throws Exception {
-        float[] images = new float[BATCH * 3 * 32 * 32];
-        java.util.Random rnd = new java.util.Random(5);
-        for (int i = 0; i < images.length; i++) {
-            images[i] = (float) rnd.nextGaussian();
-        }
-        long[] labels = {0, 1, 2, 3, 4, 5, 6, 7};
-        List<float[]> one = LocalRanks.run(1, c -> train(c, images, labels));
-        List<float[]> two = LocalRanks.run(2, c -> train(c, images, labels));
+    @ParameterizedTest
+    @EnumSource(GradientSync.Mode.class)
+    void twoRanksOfHalfTheBatchEqualOneRankOfTheWholeBatch(GradientSync.Mode mode) throws Exception {
+        float[] images = images();
+        List<float[]> one = LocalRanks.run(1, c -> train(c, images, mode, STEPS));
+        List<float[]> two = LocalRanks.run(2, c -> train(c, images, mode, STEPS));
         float[] single = one.get(0);
         assertEquals(0.0, maxDiff(two.get(0), two.get(1)), "ranks must hold identical parameters");
-        double diff = maxDiff(single, two.get(0));
-        double scale = 0;
-        for (float v : single) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        assertTrue(diff / scale < 1e-5, "2 x B/2 vs 1 x B: relative difference " + diff / scale);
+        assertClose(single, two.get(0), "2 x B/2 vs 1 x B");
         // The parameters really moved: the comparison is not between two untouched inits.
         float[] init = initialParameters();
         assertTrue(maxDiff(init, single) > 1e-4);
     }
 
-    /** STEPS steps of SGD on this rank's contiguous share of the batch; returns all parameters flattened. */
-    private static float[] train(Collectives c, float[] images, long[] labels) {
+    @Test
+    void overlappedAveragingTrainsLikeBlockingAveraging() throws Exception {
+        // More steps than the Reducer's first one, after which it re-buckets by the order gradients became ready.
+        int steps = 6;
+        float[] images = images();
+        List<float[]> blocking = LocalRanks.run(2, c -> train(c, images, GradientSync.Mode.BLOCKING, steps));
+        List<float[]> overlapped = LocalRanks.run(2, c -> train(c, images, GradientSync.Mode.OVERLAPPED, steps));
+        assertEquals(0.0, maxDiff(overlapped.get(0), overlapped.get(1)), "ranks must hold identical parameters");
+        // Not bit-identical: the Reducer divides by the world size before summing, the blocking path after.
+        assertClose(blocking.get(0), overlapped.get(0), "overlapped vs blocking after " + steps + " steps");
+    }
+
+    private static float[] images() {
+        float[] images = new float[BATCH * 3 * 32 * 32];
+        java.util.Random rnd = new java.util.Random(5);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) rnd.nextGaussian();
+        }
+        return images;
+    }
+
+    private static void assertClose(float[] want, float[] got, String what) {
+        double scale = 0;
+        for (float v : want) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        double relative = maxDiff(want, got) / scale;
+        assertTrue(relative < 1e-5, what + ": relative difference " + relative);
+    }
+
+    /** Steps of SGD on this rank's contiguous share of the batch; returns all parameters flattened. */
+    private static float[] train(Collectives c, float[] images, GradientSync.Mode mode, int steps) {
         Engine.setThreads(1);
         CifarQuick model = model();
         Map<String, Tensor> params = Modules.trainableParameters(model);
         Sgd sgd = new Sgd(params, 0.05, 0.9, 4e-5);
-        TrainStep step = new TrainStep(model, sgd, new GradientAverager(c, new ArrayList<>(params.values()), 4096));
         int share = BATCH / c.worldSize();
         int px = 3 * 32 * 32;
         float[] x = new float[share * px];
         System.arraycopy(images, c.rank() * share * px, x, 0, x.length);
         long[] y = new long[share];
-        System.arraycopy(labels, c.rank() * share, y, 0, share);
-        for (int s = 0; s < STEPS; s++) {
-            step.run(Tensors.fromFloats(x, share, 3, 32, 32), Tensors.fromLongs(y, share), 0.05);
+        System.arraycopy(LABELS, c.rank() * share, y, 0, share);
+        try (GradientSync gradients = GradientSync.create(mode, c, new ArrayList<>(params.values()), 4096)) {
+            TrainStep step = new TrainStep(model, sgd, gradients);
+            for (int s = 0; s < steps; s++) {
+                step.run(Tensors.fromFloats(x, share, 3, 32, 32), Tensors.fromLongs(y, share), 0.05);
+            }
         }
         return flatten(model);
     }

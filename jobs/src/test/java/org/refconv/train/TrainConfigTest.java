@@ -16,6 +16,7 @@ import org.apache.spark.resource.ResourceInformation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.refconv.data.config.ConfigException;
+import org.refconv.dist.GradientSync;
 import org.refconv.engine.Device;
 
 /** The train job's configuration: file + overrides, validation before any cluster work, device choice. */
@@ -85,6 +86,10 @@ class TrainConfigTest {
                 () -> parse("--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--device",
                         "tpu"));
         assertTrue(device.getMessage().contains("device"), device.getMessage());
+        ConfigException sync = assertThrows(ConfigException.class,
+                () -> parse("--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--gradientSync",
+                        "async"));
+        assertTrue(sync.getMessage().contains("gradientSync"), sync.getMessage());
     }
 
     @Test
@@ -110,10 +115,14 @@ class TrainConfigTest {
     }
 
     @Test
-    void theTrajectoryHashIgnoresRanksAndThreadsButNotTheRecipe() {
+    void theTrajectoryHashIgnoresRanksThreadsAndGradientSyncButNotTheRecipe() {
         String[] base = {"--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b"};
         TrainConfig a = parse(base);
         assertEquals(a.trajectoryHash(), parse(concat(base, "--ranks", "8", "--threadsPerRank", "4")).trajectoryHash());
+        TrainConfig blocking = parse(concat(base, "--gradientSync", "blocking"));
+        assertEquals(GradientSync.Mode.OVERLAPPED, a.gradientSync());
+        assertEquals(GradientSync.Mode.BLOCKING, blocking.gradientSync());
+        assertEquals(a.trajectoryHash(), blocking.trajectoryHash());
         assertNotEquals(a.trajectoryHash(), parse(concat(base, "--lr", "0.05")).trajectoryHash());
     }
 

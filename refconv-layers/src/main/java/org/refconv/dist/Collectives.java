@@ -5,7 +5,9 @@ import java.util.List;
 
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.Backend;
+import org.bytedeco.pytorch.BackendOptional;
 import org.bytedeco.pytorch.BroadcastOptions;
+import org.bytedeco.pytorch.ProcessGroup;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.Store;
 import org.bytedeco.pytorch.TCPStore;
@@ -13,6 +15,7 @@ import org.bytedeco.pytorch.TCPStoreOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.GlooDeviceVector;
+import org.bytedeco.pytorch.global.torch.DeviceType;
 
 /**
  * A c10d process group for one rank of a synchronous data-parallel job: a TCPStore rendezvous at rank 0's
@@ -22,12 +25,14 @@ public final class Collectives implements AutoCloseable {
 
     private final Store store;
     private final Backend group;
+    private final ProcessGroup processGroup;
     private final int rank;
     private final int worldSize;
 
-    private Collectives(Store store, Backend group, int rank, int worldSize) {
+    private Collectives(Store store, Backend group, ProcessGroup processGroup, int rank, int worldSize) {
         this.store = store;
         this.group = group;
+        this.processGroup = processGroup;
         this.rank = rank;
         this.worldSize = worldSize;
     }
@@ -55,7 +60,25 @@ public final class Collectives implements AutoCloseable {
             case GLOO -> gloo(store, localHost, rank, worldSize, ms);
             case NCCL -> NcclGroups.create(store, rank, worldSize);
         };
-        return new Collectives(store, group, rank, worldSize);
+        return new Collectives(store, group, processGroup(group, backend, rank, worldSize), rank, worldSize);
+    }
+
+    /**
+     * The same backend seen as a c10d ProcessGroup, the type DDP's Reducer takes, built as torch.distributed does it
+     * (a group without a store, the backend registered for its device type). The backend is shared, not copied:
+     * collectives issued through either handle form one sequence, which every rank must issue in the same order.
+     */
+    private static ProcessGroup processGroup(Backend group, CollectiveBackend backend, int rank, int worldSize) {
+        ProcessGroup.BackendType type = backend == CollectiveBackend.GLOO
+                ? ProcessGroup.BackendType.GLOO : ProcessGroup.BackendType.NCCL;
+        DeviceType device = backend == CollectiveBackend.GLOO ? DeviceType.CPU : DeviceType.CUDA;
+        ProcessGroup pg = new ProcessGroup(rank, worldSize);
+        pg.setDefaultBackend(type);
+        // Both Java wrappers hold a counted reference (make_intrusive'd objects): neither outlives the other's use.
+        try (BackendOptional handle = new BackendOptional(group)) {
+            pg.setBackend(device, type, handle);
+        }
+        return pg;
     }
 
     private static Backend gloo(Store store, String localHost, int rank, int worldSize, Milliseconds timeout) {
@@ -88,6 +111,11 @@ public final class Collectives implements AutoCloseable {
         group.barrier()._wait();
     }
 
+    /** The group for c10d's own machinery (DDP's Reducer); valid until {@link #close()}. */
+    ProcessGroup processGroup() {
+        return processGroup;
+    }
+
     public int rank() {
         return rank;
     }
@@ -98,6 +126,8 @@ public final class Collectives implements AutoCloseable {
 
     @Override
     public void close() {
+        // Drops the process group's reference to the backend first, so that closing the backend below frees it.
+        processGroup.close();
         try {
             group.shutdown();
         } catch (RuntimeException e) {

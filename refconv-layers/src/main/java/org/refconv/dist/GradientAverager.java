@@ -12,11 +12,12 @@ import org.refconv.engine.NoGrad;
 import org.refconv.engine.Tensors;
 
 /**
- * Averages gradients across ranks after backward, as PyTorch's DDP does: parameters are grouped into buckets of
- * about {@code bucketBytes}, each bucket's gradients are flattened into one tensor, all-reduced (summed) in a single
- * collective and divided by the world size. Fewer, larger messages keep Gloo's per-call latency out of the step.
+ * Averages gradients across ranks after backward: parameters are grouped into buckets of about {@code bucketBytes},
+ * each bucket's gradients are flattened into one tensor, all-reduced (summed) in a single blocking collective and
+ * divided by the world size. Fewer, larger messages keep Gloo's per-call latency out of the step; the communication
+ * never overlaps compute, unlike {@link OverlappingGradientAverager}, which is what DDP does.
  */
-public final class GradientAverager {
+public final class GradientAverager implements GradientSync {
 
     /** PyTorch DDP's default bucket size. */
     public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
@@ -44,6 +45,17 @@ public final class GradientAverager {
 
     public int bucketCount() {
         return buckets.size();
+    }
+
+    @Override
+    public void backward(Tensor loss) {
+        loss.backward();
+        average();
+    }
+
+    /** Nothing to release: this averager attaches nothing to the parameters. */
+    @Override
+    public void close() {
     }
 
     /** Replaces every parameter's gradient by its mean over all ranks. */

@@ -1,0 +1,38 @@
+package org.refconv.dist;
+
+import java.util.List;
+import java.util.Locale;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * How a data-parallel step turns each rank's gradients into their mean over all ranks: the step hands its loss to
+ * {@link #backward}, which leaves every trainable parameter's {@code grad} averaged. Closing releases what the
+ * strategy attached to the parameters.
+ */
+public interface GradientSync extends AutoCloseable {
+
+    /** Runs backward from {@code loss}; on return every parameter's gradient is its mean over the ranks. */
+    void backward(Tensor loss);
+
+    @Override
+    void close();
+
+    /** The strategies: all-reduce after backward, or all-reduce buckets while backward is still running. */
+    enum Mode {
+        BLOCKING,
+        OVERLAPPED;
+
+        public static Mode parse(String name) {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /** Buckets of about {@code bucketBytes} ({@link GradientAverager#DEFAULT_BUCKET_BYTES}, as DDP's default). */
+    static GradientSync create(Mode mode, Collectives collectives, List<Tensor> parameters, long bucketBytes) {
+        return switch (mode) {
+            case BLOCKING -> new GradientAverager(collectives, parameters, bucketBytes);
+            case OVERLAPPED -> new OverlappingGradientAverager(collectives, parameters, bucketBytes);
+        };
+    }
+}
