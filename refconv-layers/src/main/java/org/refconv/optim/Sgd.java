@@ -56,13 +56,13 @@ public final class Sgd {
                     continue;
                 }
                 if (momentumFactor == 0) {
-                    p.add_(weightDecay != 0 ? g.add(p, new Scalar(weightDecay)) : g, new Scalar(-lr));
+                    p.add_(withDecay(g, p), new Scalar(-lr));
                     continue;
                 }
                 Tensor buf = momentum.get(e.getKey());
                 if (buf == null) {
-                    // The first step's buffer is g + wd * p itself, a new tensor: no clone needed.
-                    buf = Tensors.keepAlive(weightDecay != 0 ? g.add(p, new Scalar(weightDecay)) : g.clone());
+                    // With weight decay the first buffer, g + wd * p, is already a new tensor: no clone needed.
+                    buf = Tensors.keepAlive(weightDecay != 0 ? withDecay(g, p) : g.clone());
                     momentum.put(e.getKey(), buf);
                 } else {
                     Ops.addScaledInto(buf, g, buf, momentumFactor);
@@ -73,6 +73,11 @@ public final class Sgd {
                 p.add_(buf, new Scalar(-lr));
             }
         }
+    }
+
+    /** g + wd * p as a new tensor, or g itself without weight decay. */
+    private Tensor withDecay(Tensor g, Tensor p) {
+        return weightDecay != 0 ? g.add(p, new Scalar(weightDecay)) : g;
     }
 
     /**
