@@ -71,6 +71,11 @@ public final class Ops {
         return logits.argmax(new LongOptional(1), false);
     }
 
+    /** out = a + alpha * b in one pass, without a temporary; {@code out} may be {@code a} or {@code b}. */
+    public static Tensor addScaledInto(Tensor out, Tensor a, Tensor b, double alpha) {
+        return torch.add_out(out, a, b, new Scalar(alpha));
+    }
+
     /** Largest absolute element-wise difference, for comparisons in tests and verification. */
     public static double maxAbsDiff(Tensor a, Tensor b) {
         try (NoGrad ignored = NoGrad.enter()) {

@@ -75,6 +75,15 @@ public final class Tensors {
     }
 
     /**
+     * Makes a parameter's gradient undefined again (libtorch's own zero_grad does the same): the next backward
+     * stores its fresh gradient there rather than accumulating into the old one.
+     */
+    public static void dropGrad(Tensor parameter) {
+        // mutable_grad() is a reference to the slot itself, so resetting it clears the parameter's gradient.
+        parameter.mutable_grad().reset();
+    }
+
+    /**
      * Takes a tensor out of the enclosing {@link StepScope}, for state created during a step that must outlive it
      * (e.g. optimizer buffers). It is then freed when its Java object is collected.
      */

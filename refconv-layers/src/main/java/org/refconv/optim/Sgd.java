@@ -6,6 +6,7 @@ import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.refconv.engine.NoGrad;
+import org.refconv.engine.Ops;
 import org.refconv.engine.Tensors;
 
 /**
@@ -38,7 +39,14 @@ public final class Sgd {
         return lr;
     }
 
-    /** Applies one update from the gradients currently in .grad; parameters without a gradient are skipped. */
+    /**
+     * Applies one update from the gradients currently in .grad; parameters without a gradient are skipped.
+     *
+     * <p>The momentum buffer is updated in place as b = (g + m * b) + wd * p, which is torch's b = m * b + (g + wd * p)
+     * up to rounding, so that no gradient-sized temporary is allocated and each element is passed over three times
+     * instead of four: with RefConv's dense refocusing weights (40.6M values for MobileNetV2) the optimizer is
+     * memory-bound.
+     */
     public void step() {
         try (NoGrad ignored = NoGrad.enter()) {
             for (Map.Entry<String, Tensor> e : params.entrySet()) {
@@ -47,28 +55,38 @@ public final class Sgd {
                 if (!g.defined()) {
                     continue;
                 }
-                Tensor d = weightDecay != 0 ? g.add(p, new Scalar(weightDecay)) : g;
-                if (momentumFactor != 0) {
-                    Tensor buf = momentum.get(e.getKey());
-                    if (buf == null) {
-                        buf = Tensors.keepAlive(d.clone());
-                        momentum.put(e.getKey(), buf);
-                    } else {
-                        buf.mul_(new Scalar(momentumFactor)).add_(d);
-                    }
-                    d = buf;
+                if (momentumFactor == 0) {
+                    p.add_(withDecay(g, p), new Scalar(-lr));
+                    continue;
                 }
-                p.add_(d, new Scalar(-lr));
+                Tensor buf = momentum.get(e.getKey());
+                if (buf == null) {
+                    // With weight decay the first buffer, g + wd * p, is already a new tensor: no clone needed.
+                    buf = Tensors.keepAlive(weightDecay != 0 ? withDecay(g, p) : g.clone());
+                    momentum.put(e.getKey(), buf);
+                } else {
+                    Ops.addScaledInto(buf, g, buf, momentumFactor);
+                    if (weightDecay != 0) {
+                        buf.add_(p, new Scalar(weightDecay));
+                    }
+                }
+                p.add_(buf, new Scalar(-lr));
             }
         }
     }
 
+    /** g + wd * p as a new tensor, or g itself without weight decay. */
+    private Tensor withDecay(Tensor g, Tensor p) {
+        return weightDecay != 0 ? g.add(p, new Scalar(weightDecay)) : g;
+    }
+
+    /**
+     * Drops the gradients (torch's zero_grad(set_to_none=True), its default since 2.0): the next backward then
+     * stores each fresh gradient instead of adding it to a zeroed one, which saves two passes over every gradient.
+     */
     public void zeroGrad() {
         for (Tensor p : params.values()) {
-            Tensor g = p.grad();
-            if (g.defined()) {
-                g.zero_();
-            }
+            Tensors.dropGrad(p);
         }
     }
 

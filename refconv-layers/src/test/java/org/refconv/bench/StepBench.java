@@ -160,14 +160,8 @@ public final class StepBench {
     }
 
     static long childPeakRss(String variant, int threads) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Dbench.threads=" + threads));
-        String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
-        if (cache != null) {
-            cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);
-        }
-        cmd.addAll(List.of(StepBench.class.getName(), "--peak-rss", variant));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(childJava(StepBench.class, "-Dbench.threads=" + threads, "--peak-rss", variant))
+                .redirectErrorStream(true).start();
         long kb = -1;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
             for (String line; (line = r.readLine()) != null; ) {
@@ -180,6 +174,23 @@ public final class StepBench {
             throw new IllegalStateException("peak-RSS child for " + variant + " failed");
         }
         return kb;
+    }
+
+    /** A command running {@code main} in a new JVM with this one's class path and JavaCPP cache; -D options first. */
+    static List<String> childJava(Class<?> main, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path")));
+        String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
+        if (cache != null) {
+            cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);
+        }
+        List<String> rest = new ArrayList<>();
+        for (String a : args) {
+            (a.startsWith("-D") ? cmd : rest).add(a);
+        }
+        cmd.add(main.getName());
+        cmd.addAll(rest);
+        return cmd;
     }
 
     static long peakRssKb() throws IOException {

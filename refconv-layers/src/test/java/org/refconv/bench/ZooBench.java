@@ -19,12 +19,12 @@ import org.refconv.models.ModelZoo;
 
 /**
  * Training throughput of zoo models, plain vs refocused (rule all, basis-only freezing): images/s of forward +
- * backward + SGD step, the two variants alternated round by round in one process. Where /usr/bin/python3 has torch
+ * backward + SGD step, the two variants alternated round by round in one child JVM. Where /usr/bin/python3 has torch
  * and torchvision, the same shapes are timed in PyTorch eager (same threads, OMP_WAIT_POLICY=PASSIVE, same RefConv
- * as fixtures/make_refconv_fixtures.py), one workload right after the Java one, and Java/PyTorch is printed.
+ * as fixtures/make_refconv_fixtures.py), one workload right after the Java one, and Java/PyTorch is printed. Each
+ * workload is timed under glibc's malloc and, when installed, tcmalloc (both sides preloaded alike), one row each.
  * Run with {@code mvn -Pbench -pl refconv-layers test -Dtest=ZooBench}; {@code -Dbench.rounds=N},
- * {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and {@code -Drefconv.trimEvery=N} (malloc_trim every N steps; 0 = never) adjust it. The
- * PyTorch child inherits the environment (e.g. an LD_PRELOAD'ed allocator), so both sides run alike.
+ * {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and {@code -Drefconv.trimEvery=N} (malloc_trim every N steps; 0 = never) adjust it.
  */
 @Tag("bench")
 class ZooBench {
@@ -41,37 +41,68 @@ class ZooBench {
             new Workload("mobilenet_v2", 224, 16, 1000),
             new Workload("resnet18_small", 32, 128, 10));
 
+    /** Preloaded allocator library of each variant timed ("" = glibc's malloc). */
+    record Allocator(String name, String preload) {
+    }
+
     @Test
     void printThroughput() throws Exception {
         int threads = Integer.getInteger("bench.threads", 2);
         int rounds = Integer.getInteger("bench.rounds", 5);
         String only = System.getProperty("bench.workloads", "");
-        Engine.setThreads(threads);
         boolean torch = torchAvailable();
+        List<Allocator> allocators = allocators();
         System.out.printf(Locale.ROOT, "Zoo training-step benchmark: %d threads, %d alternated rounds after 1 warm-up, "
-                + "median; malloc_trim every %s steps; LD_PRELOAD=%s; PyTorch %s%n", threads, rounds, Integer.getInteger("refconv.trimEvery", 64),
-                System.getenv().getOrDefault("LD_PRELOAD", ""), torch ? "eager (/usr/bin/python3)" : "not available");
-        System.out.printf(Locale.ROOT, "%-26s %10s %10s %8s %10s %10s %8s %9s %9s%n", "workload", "plain i/s",
-                "ref i/s", "ref/plain", "torch pl", "torch ref", "ref/plain", "J/T plain", "J/T ref");
+                + "median; malloc_trim every %s steps; allocators %s; PyTorch %s%n", threads, rounds,
+                Integer.getInteger("refconv.trimEvery", 64), allocators.stream().map(Allocator::name).toList(),
+                torch ? "eager (/usr/bin/python3)" : "not available");
+        System.out.printf(Locale.ROOT, "%-26s %-9s %10s %10s %8s %10s %10s %8s %9s %9s%n", "workload", "malloc",
+                "plain i/s", "ref i/s", "ref/plain", "torch pl", "torch ref", "ref/plain", "J/T plain", "J/T ref");
         for (Workload w : WORKLOADS) {
             if (!only.isEmpty() && !List.of(only.split(",")).contains(w.model())) {
                 continue;
             }
-            double[] java = timeJava(w, rounds);
-            double[] py = torch ? timeTorch(w, rounds, threads) : null;
-            // Seconds per step: a ratio of times is the inverse ratio of throughputs.
-            System.out.printf(Locale.ROOT, "%-26s %10.1f %10.1f %8.3f %10s %10s %8s %9s %9s%n", w.label(),
-                    w.batch() / java[0], w.batch() / java[1], java[1] / java[0],
-                    py == null ? "-" : fmt(w.batch() / py[0]), py == null ? "-" : fmt(w.batch() / py[1]),
-                    py == null ? "-" : String.format(Locale.ROOT, "%.3f", py[1] / py[0]),
-                    py == null ? "-" : String.format(Locale.ROOT, "%.3f", java[0] / py[0]),
-                    py == null ? "-" : String.format(Locale.ROOT, "%.3f", java[1] / py[1]));
+            for (Allocator a : allocators) {
+                double[] java = childMedians(StepBench.childJava(ZooBench.class, "-Dbench.threads=" + threads,
+                        "-Dbench.rounds=" + rounds, "-Drefconv.trimEvery=" + Integer.getInteger("refconv.trimEvery", 64),
+                        w.model()), a, threads, w);
+                double[] py = torch ? timeTorch(w, rounds, threads, a) : null;
+                // Seconds per step: a ratio of times is the inverse ratio of throughputs.
+                System.out.printf(Locale.ROOT, "%-26s %-9s %10.1f %10.1f %8.3f %10s %10s %8s %9s %9s%n", w.label(),
+                        a.name(), w.batch() / java[0], w.batch() / java[1], java[1] / java[0],
+                        py == null ? "-" : fmt(w.batch() / py[0]), py == null ? "-" : fmt(w.batch() / py[1]),
+                        py == null ? "-" : String.format(Locale.ROOT, "%.3f", py[1] / py[0]),
+                        py == null ? "-" : String.format(Locale.ROOT, "%.3f", java[0] / py[0]),
+                        py == null ? "-" : String.format(Locale.ROOT, "%.3f", java[1] / py[1]));
+            }
         }
         System.out.println("ref/plain: step time refocused / plain (1.0 = free); J/T: Java step time / PyTorch's");
     }
 
     private static String fmt(double v) {
         return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** Child-JVM entry point: times one workload (by model name) in this process's allocator and prints medians. */
+    public static void main(String[] args) {
+        Engine.setThreads(Integer.getInteger("bench.threads", 2));
+        Workload w = WORKLOADS.stream().filter(x -> x.model().equals(args[0])).findFirst().orElseThrow();
+        double[] m = timeJava(w, Integer.getInteger("bench.rounds", 5));
+        System.out.println("median_plain " + m[0]);
+        System.out.println("median_refconv " + m[1]);
+    }
+
+    /**
+     * glibc's malloc, and tcmalloc when installed (-Dbench.tcmalloc=path overrides where it is looked for): libtorch
+     * is timed under both, each in its own processes, since a process's allocator is fixed when it starts.
+     */
+    static List<Allocator> allocators() {
+        List<Allocator> list = new ArrayList<>(List.of(new Allocator("glibc", "")));
+        String tcmalloc = System.getProperty("bench.tcmalloc", "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4");
+        if (Files.isRegularFile(Path.of(tcmalloc))) {
+            list.add(new Allocator("tcmalloc", tcmalloc));
+        }
+        return list;
     }
 
     /** Median step seconds {plain, refocused}, alternating which goes first. */
@@ -99,35 +130,44 @@ class ZooBench {
         }
     }
 
-    /** Median step seconds {plain, refocused} in PyTorch eager for the same workload. */
-    static double[] timeTorch(Workload w, int rounds, int threads) throws IOException, InterruptedException {
+    /** Median step seconds {plain, refocused} in PyTorch eager for the same workload, under the same allocator. */
+    static double[] timeTorch(Workload w, int rounds, int threads, Allocator allocator)
+            throws IOException, InterruptedException {
         Path script = Files.createTempFile("zoo_bench", ".py");
         try {
             Files.writeString(script, TORCH_SCRIPT, StandardCharsets.UTF_8);
-            ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), w.model(),
+            return childMedians(List.of("/usr/bin/python3", script.toString(), w.model(),
                     Integer.toString(w.imageSize()), Integer.toString(w.batch()), Integer.toString(w.classes()),
-                    Integer.toString(rounds), Integer.toString(threads)).redirectErrorStream(true);
-            pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-            pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
-            Process p = pb.start();
-            Map<String, Double> result = new LinkedHashMap<>();
-            List<String> output = new ArrayList<>();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    output.add(line);
-                    String[] parts = line.split(" ");
-                    if (parts.length == 2 && parts[0].startsWith("median_")) {
-                        result.put(parts[0], Double.parseDouble(parts[1]));
-                    }
-                }
-            }
-            if (p.waitFor() != 0 || result.size() != 2) {
-                throw new IllegalStateException("PyTorch timing failed for " + w + ":\n" + String.join("\n", output));
-            }
-            return new double[]{result.get("median_plain"), result.get("median_refconv")};
+                    Integer.toString(rounds), Integer.toString(threads)), allocator, threads, w);
         } finally {
             Files.deleteIfExists(script);
         }
+    }
+
+    /** Runs a timing child (Java or PyTorch) with the allocator's LD_PRELOAD; reads its median_plain/_refconv lines. */
+    static double[] childMedians(List<String> cmd, Allocator allocator, int threads, Workload w)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+        pb.environment().put("LD_PRELOAD", allocator.preload());
+        Process p = pb.start();
+        Map<String, Double> result = new LinkedHashMap<>();
+        List<String> output = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                output.add(line);
+                String[] parts = line.split(" ");
+                if (parts.length == 2 && parts[0].startsWith("median_")) {
+                    result.put(parts[0], Double.parseDouble(parts[1]));
+                }
+            }
+        }
+        if (p.waitFor() != 0 || result.size() != 2) {
+            throw new IllegalStateException("timing failed for " + w + " (" + allocator.name() + "):\n"
+                    + String.join("\n", output));
+        }
+        return new double[]{result.get("median_plain"), result.get("median_refconv")};
     }
 
     /** The same step in PyTorch eager: torchvision models, RefConv as in the paper's Algorithm 1 on every K > 1 conv. */
