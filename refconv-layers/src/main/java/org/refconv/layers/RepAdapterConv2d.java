@@ -64,11 +64,26 @@ public class RepAdapterConv2d extends Module implements ReparamConv {
         return keys;
     }
 
-    /** The tuned branch starts as a copy of the pretrained weight. */
+    /**
+     * The tuned branch starts as a copy of the pretrained weight. When a BatchNorm follows, its pretrained statistics
+     * (those of conv(x, W0)) become both branch BNs' running statistics, and the following BN gets mean 0, variance 1
+     * (its input is now normalised; variance 1 - eps, see below): in eval mode the adapted model then starts equal to the pretrained one, rather
+     * than with running statistics that a short run cannot warm up (0 and 1 for a raw conv output).
+     */
     @Override
-    public void basisLoaded() {
+    public void basisLoaded(NormStatistics following) {
         try (NoGrad ignored = NoGrad.enter()) {
             tuned.weight().copy_(weight);
+            if (following != null) {
+                for (BatchNorm2d bn : List.of(frozenBn, tunedBn)) {
+                    bn.runningMean().copy_(following.runningMean());
+                    bn.runningVar().copy_(following.runningVar());
+                }
+                following.runningMean().zero_();
+                // 1 - eps: the following BN then divides by exactly 1 (torchvision's default eps; MobileNetV3's
+                // 1e-3 leaves a factor 1/sqrt(1 + 1e-3 - 1e-5) per layer).
+                following.runningVar().fill_(new Scalar(1.0 - BatchNorm2d.EPS));
+            }
         }
     }
 

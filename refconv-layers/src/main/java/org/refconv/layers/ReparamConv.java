@@ -16,8 +16,17 @@ public interface ReparamConv extends ConvLayer {
     /** state_dict keys, relative to this layer, that a plain checkpoint does not have (they train from their init). */
     List<String> addedKeys();
 
-    /** Called once the pretrained basis is in {@code weight}: a branch that starts as a copy of it is set here. */
-    default void basisLoaded() {
+    /**
+     * Called once the pretrained basis is in {@code weight}: a branch that starts as a copy of it is set here.
+     *
+     * @param following the running statistics of the BatchNorm right after this conv in the model (the pretrained
+     *                  statistics of this conv's output), or null when none follows; a layer may take them over
+     */
+    default void basisLoaded(NormStatistics following) {
+    }
+
+    /** A BatchNorm's running mean and variance, as tensors of the model (writes change the model). */
+    record NormStatistics(Tensor runningMean, Tensor runningVar) {
     }
 
     /**

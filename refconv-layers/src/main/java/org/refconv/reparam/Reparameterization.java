@@ -48,7 +48,13 @@ public final class Reparameterization {
                     + report.mismatched());
         }
         Modules.load(model, pretrained, false);
-        factory.layers().values().forEach(ReparamConv::basisLoaded);
+        Map<String, Tensor> state = Modules.stateDict(model);
+        List<String> order = new ArrayList<>(state.keySet());
+        factory.layers().forEach((prefix, layer) -> {
+            String norm = followingNorm(order, state, prefix);
+            layer.basisLoaded(norm == null ? null
+                    : new ReparamConv.NormStatistics(state.get(norm + ".running_mean"), state.get(norm + ".running_var")));
+        });
     }
 
     /**
@@ -82,7 +88,12 @@ public final class Reparameterization {
                 if (ownBias != null) {
                     ownBias.copy_(merged.bias());
                 } else {
-                    target.get(followingNorm(order, target, prefix) + ".running_mean").sub_(merged.bias());
+                    String norm = followingNorm(order, target, prefix);
+                    if (norm == null) {
+                        throw new IllegalArgumentException("cannot fold conv '" + prefix + "': its merged form has a"
+                                + " bias, the conv has none, and no BatchNorm follows it to absorb it");
+                    }
+                    target.get(norm + ".running_mean").sub_(merged.bias());
                 }
             }
         }
@@ -97,22 +108,18 @@ public final class Reparameterization {
 
     /**
      * The BatchNorm registered right after conv {@code prefix} (torchvision registers a conv's norm next to it:
-     * conv1/bn1, downsample.0/.1, Conv2dNormActivation's 0/1), with one channel per conv output.
+     * conv1/bn1, downsample.0/.1, Conv2dNormActivation's 0/1), with one channel per conv output; null if none. The
+     * conv's own tensors (bias, a re-parameterized layer's added ones) are skipped.
      */
-    private static String followingNorm(List<String> order, Map<String, Tensor> target, String prefix) {
+    private static String followingNorm(List<String> order, Map<String, Tensor> state, String prefix) {
         int i = order.indexOf(prefix + ".weight") + 1;
-        if (i < order.size() && order.get(i).equals(prefix + ".bias")) {
+        while (i < order.size() && order.get(i).startsWith(prefix + ".")) {
             i++;
         }
         String next = i < order.size() ? order.get(i) : "";
         String norm = next.endsWith(".weight") ? next.substring(0, next.length() - ".weight".length()) : "";
-        Tensor mean = target.get(norm + ".running_mean");
-        long channels = Tensors.shape(target.get(prefix + ".weight"))[0];
-        if (mean == null || Tensors.shape(mean).length != 1 || Tensors.shape(mean)[0] != channels) {
-            throw new IllegalArgumentException("cannot fold conv '" + prefix + "': its merged form has a bias, the conv"
-                    + " has none, and no BatchNorm with " + channels + " channels follows it to absorb it (next key: '"
-                    + next + "')");
-        }
-        return norm;
+        Tensor mean = state.get(norm + ".running_mean");
+        long channels = Tensors.shape(state.get(prefix + ".weight"))[0];
+        return mean != null && Tensors.shape(mean).length == 1 && Tensors.shape(mean)[0] == channels ? norm : null;
     }
 }

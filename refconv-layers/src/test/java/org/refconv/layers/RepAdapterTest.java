@@ -39,7 +39,7 @@ class RepAdapterTest {
         RepAdapterConv2d layer = new RepAdapterConv2d(spec, RepAdapterOptions.DEFAULT);
         try (NoGrad ignored = NoGrad.enter()) {
             layer.basisWeight().copy_(Tensors.randn(spec.weightShape()));
-            layer.basisLoaded();
+            layer.basisLoaded(null);
             layer.tunedWeight().add_(Tensors.randn(spec.weightShape()).mul(new Scalar(0.3)));
             for (Map.Entry<String, Tensor> e : Modules.stateDict(layer).entrySet()) {
                 String k = e.getKey();

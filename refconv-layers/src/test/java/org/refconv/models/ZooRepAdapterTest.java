@@ -87,6 +87,32 @@ class ZooRepAdapterTest {
         }
     }
 
+    /**
+     * With the following BatchNorm's statistics moved into the branch BNs, the adapted model starts equal to the
+     * pretrained one in eval mode (the "pretrained" model first gets real running statistics from a few batches).
+     */
+    @ParameterizedTest
+    @MethodSource("models")
+    void theAdaptedModelStartsEqualToThePretrainedOneInEvalMode(String model) {
+        Engine.manualSeed(42);
+        Classifier pretrained = build(model, ConvFactory.plain());
+        try (NoGrad ignored = NoGrad.enter()) {
+            pretrained.train(true);
+            for (int i = 0; i < 3; i++) {
+                pretrained.forward(input(model));
+            }
+        }
+        pretrained.eval();
+        RepAdapters adapters = new RepAdapters(RefocusRule.ALL, RepAdapterOptions.DEFAULT);
+        Classifier adapted = build(model, adapters);
+        Reparameterization.loadBasis(adapted, adapters, Modules.toStateDict(pretrained), model);
+        adapted.eval();
+        try (NoGrad ignored = NoGrad.enter()) {
+            Tensor x = input(model);
+            assertClose(adapted.forward(x), pretrained.forward(x), 1e-4, model + ": adapted at start vs pretrained");
+        }
+    }
+
     @Test
     void alreadyAdaptedCheckpointsAreRefused() {
         RepAdapters first = new RepAdapters(RefocusRule.ALL, RepAdapterOptions.DEFAULT);
