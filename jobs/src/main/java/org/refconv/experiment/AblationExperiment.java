@@ -80,7 +80,7 @@ public final class AblationExperiment {
                     table.add(train(t, c.methods().get(m).label()));
                 }
             }
-            write(c, table); // per model: a long experiment shows its first results early
+            write(c, table); // after each model: a long experiment shows its first results early
         }
         String report = report(c, table, (System.nanoTime() - start) / 1e9);
         System.out.println();
@@ -118,7 +118,6 @@ public final class AblationExperiment {
                         + " no per-cell paper numbers are printed.%nTotal %.1f min; runs in %s/results.csv%n",
                 c.imageSize(), c.perClass(), c.valPerClass(), c.seeds(), table.markdown(BASIS), seconds / 60,
                 c.work());
-        write(c, table);
         byte[] md = text.getBytes(StandardCharsets.UTF_8);
         CheckpointFiles.writeAtomically(c.work() + "/results.md", conf, out -> out.write(md));
         return text;

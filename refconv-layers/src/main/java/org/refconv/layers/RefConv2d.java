@@ -71,9 +71,20 @@ public class RefConv2d extends Module implements ReparamConv {
 
     /** Wt = Wb * Wr (+ Wb), with autograd recording when it is on. */
     public Tensor transformedWeight() {
-        long k = spec.kernelH();
-        Tensor refocused = convmap.forward(weight.view(1, n2d, k, k)).view(spec.weightShape());
-        return options.identity() ? refocused.add(weight) : refocused;
+        return transform(weight, convmap.weight(), mapGroups, options.identity());
+    }
+
+    /**
+     * Eq. 1 on plain tensors: Wt = conv2d(Wb viewed as [1, n2d, K, K], Wr, padding k/2, groups G) (+ Wb), in Wb's
+     * shape. The one definition of the transform: the layer and the checkpoint analysis both use it.
+     */
+    public static Tensor transform(Tensor basis, Tensor refocusing, long mapGroups, boolean identity) {
+        long[] shape = Tensors.shape(basis);
+        long n2d = shape[0] * shape[1];
+        long pad = Tensors.shape(refocusing)[2] / 2;
+        Tensor refocused = Ops.conv2d(basis.view(1, n2d, shape[2], shape[3]), refocusing, null, new long[]{1, 1},
+                new long[]{pad, pad}, new long[]{1, 1}, mapGroups).view(shape);
+        return identity ? refocused.add(basis) : refocused;
     }
 
     @Override
