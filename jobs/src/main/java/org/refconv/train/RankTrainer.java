@@ -231,7 +231,8 @@ public final class RankTrainer {
     }
 
     private Tensor images(Batch b) {
-        return Tensors.to(Tensors.fromFloats(b.images(), b.size(), 3, b.height(), b.width()), device);
+        return config.memoryFormat().apply(Tensors.to(Tensors.fromFloats(b.images(), b.size(), 3, b.height(), b.width()),
+                device));
     }
 
     private Tensor labels(Batch b) {

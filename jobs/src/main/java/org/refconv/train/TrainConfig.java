@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import org.refconv.data.config.ConfigException;
 import org.refconv.data.config.ConfigValues;
 import org.refconv.data.config.Settings;
 import org.refconv.dist.GradientSync;
+import org.refconv.engine.MemoryFormat;
 
 /**
  * Settings of the {@code train} job: what to train (mode, model), on what (data), how (recipe, ranks, device), and
@@ -45,6 +47,7 @@ public record TrainConfig(
         String device,
         int threadsPerRank,
         GradientSync.Mode gradientSync,
+        MemoryFormat memoryFormat,
         long seed,
         int checkpointEvery,
         int keepCheckpoints,
@@ -92,6 +95,7 @@ public record TrainConfig(
         d.put("device", "cpu");
         d.put("threadsPerRank", "1");
         d.put("gradientSync", "overlapped");
+        d.put("memoryFormat", MemoryFormat.CHANNELS_LAST.configName());
         d.put("seed", "0");
         d.put("checkpointEvery", "500");
         d.put("keepCheckpoints", "3");
@@ -135,6 +139,8 @@ public record TrainConfig(
                 v.oneOf("device", List.of("cpu", "gpu")),
                 v.positiveInt("threadsPerRank"),
                 GradientSync.Mode.parse(v.oneOf("gradientSync", List.of("overlapped", "blocking"))),
+                MemoryFormat.parse(v.oneOf("memoryFormat", Arrays.stream(MemoryFormat.values())
+                        .map(MemoryFormat::configName).toList())),
                 v.longValue("seed"),
                 v.positiveInt("checkpointEvery"),
                 v.positiveInt("keepCheckpoints"),
@@ -178,8 +184,8 @@ public record TrainConfig(
 
     /**
      * A hash of everything that shapes the optimisation trajectory; a checkpoint written under another hash is not
-     * resumed from unless forced. Ranks, threads, the gradient sync (the same mean, summed in another order) and
-     * checkpoint cadence may change between attempts.
+     * resumed from unless forced. Ranks, threads, the gradient sync (the same mean, summed in another order), the
+     * memory format (the same values, other strides) and checkpoint cadence may change between attempts.
      */
     public String trajectoryHash() {
         String key = String.join("|", mode, model, String.valueOf(numClasses), String.valueOf(inChannels),

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.refconv.data.config.ConfigException;
 import org.refconv.dist.GradientSync;
 import org.refconv.engine.Device;
+import org.refconv.engine.MemoryFormat;
 
 /** The train job's configuration: file + overrides, validation before any cluster work, device choice. */
 class TrainConfigTest {
@@ -90,6 +91,11 @@ class TrainConfigTest {
                 () -> parse("--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--gradientSync",
                         "async"));
         assertTrue(sync.getMessage().contains("gradientSync"), sync.getMessage());
+        ConfigException layout = assertThrows(ConfigException.class,
+                () -> parse("--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--memoryFormat",
+                        "nhwc"));
+        assertTrue(layout.getMessage().contains("memoryFormat") && layout.getMessage().contains("channels-last"),
+                layout.getMessage());
     }
 
     @Test
@@ -115,7 +121,7 @@ class TrainConfigTest {
     }
 
     @Test
-    void theTrajectoryHashIgnoresRanksThreadsAndGradientSyncButNotTheRecipe() {
+    void theTrajectoryHashIgnoresRanksThreadsGradientSyncAndLayoutButNotTheRecipe() {
         String[] base = {"--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b"};
         TrainConfig a = parse(base);
         assertEquals(a.trajectoryHash(), parse(concat(base, "--ranks", "8", "--threadsPerRank", "4")).trajectoryHash());
@@ -123,6 +129,10 @@ class TrainConfigTest {
         assertEquals(GradientSync.Mode.OVERLAPPED, a.gradientSync());
         assertEquals(GradientSync.Mode.BLOCKING, blocking.gradientSync());
         assertEquals(a.trajectoryHash(), blocking.trajectoryHash());
+        TrainConfig nchw = parse(concat(base, "--memoryFormat", "contiguous"));
+        assertEquals(MemoryFormat.CHANNELS_LAST, a.memoryFormat());
+        assertEquals(MemoryFormat.CONTIGUOUS, nchw.memoryFormat());
+        assertEquals(a.trajectoryHash(), nchw.trajectoryHash());
         assertNotEquals(a.trajectoryHash(), parse(concat(base, "--lr", "0.05")).trajectoryHash());
     }
 

@@ -18,8 +18,9 @@ import org.bytedeco.pytorch.global.torch;
  * Averages gradients while backward is still running, with c10d's own DDP {@code Reducer}: it hooks every
  * parameter's gradient accumulator, and as soon as all gradients of a bucket are ready, copies them (divided by the
  * world size) into the bucket and starts its all-reduce asynchronously; the end of backward waits for the buckets and
- * writes the means back into {@code grad}. Communication of the last layers' buckets thus overlaps the backward pass
- * of the first layers, which a blocking average after backward ({@link GradientAverager}) cannot do.
+ * leaves the means in {@code grad}, which is a view of its bucket (DDP's {@code gradient_as_bucket_view}).
+ * Communication of the last layers' buckets thus overlaps the backward pass of the first layers, which a blocking
+ * average after backward ({@link GradientAverager}) cannot do.
  *
  * <p>Every parameter must get a gradient in every step (the Reducer runs without {@code find_unused_parameters}:
  * a parameter without one would leave its bucket waiting). Parameters must not be re-created while it lives.
@@ -42,8 +43,10 @@ final class OverlappingGradientAverager implements GradientSync {
              BoolVector dense = new BoolVector((long) parameters.size());
              SizeTVectorVector buckets = bucketsInBackwardOrder(params, dense, firstBucketBytes, bucketBytes);
              SizeTStringMap noNames = new SizeTStringMap()) {
+            // find_unused_parameters off; gradient_as_bucket_view on: after the first copy into the bucket, each
+            // grad is a view of its bucket, so the averaged values need no copy back (one gradient-sized pass less).
             reducer = new Reducer(params, buckets, collectives.processGroup(), dense, bucketBytes,
-                    false, false, noNames, firstBucketBytes, false, false);
+                    false, true, noNames, firstBucketBytes, false, false);
         }
     }
 

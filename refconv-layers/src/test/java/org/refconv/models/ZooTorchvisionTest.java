@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.refconv.checkpoint.StateDict;
+import org.refconv.engine.MemoryFormat;
 import org.refconv.engine.Modules;
 import org.refconv.engine.NoGrad;
 import org.refconv.engine.Tensors;
@@ -58,6 +59,10 @@ class ZooTorchvisionTest {
         try (NoGrad ignored = NoGrad.enter()) {
             Tensor x = Tensors.fromHost(io.get("input"));
             assertClose(m.forward(x), Tensors.fromHost(io.get("output")), TOL, model + " eval output");
+            // The train job feeds channels-last batches by default: same output, other strides all the way through.
+            Tensor nhwc = MemoryFormat.CHANNELS_LAST.apply(x);
+            assertTrue(MemoryFormat.CHANNELS_LAST.isLayoutOf(nhwc) && !MemoryFormat.CONTIGUOUS.isLayoutOf(nhwc));
+            assertClose(m.forward(nhwc), Tensors.fromHost(io.get("output")), TOL, model + " eval output, channels last");
         }
     }
 
@@ -73,8 +78,8 @@ class ZooTorchvisionTest {
         Modules.load(m, ZooFixtures.weights(model), true);
         m.train(true);
         try (NoGrad ignored = NoGrad.enter()) {
-            assertClose(m.forward(Tensors.fromHost(io.get("input"))), Tensors.fromHost(io.get("train_output")), TOL,
-                    model + " train output");
+            assertClose(m.forward(MemoryFormat.CHANNELS_LAST.apply(Tensors.fromHost(io.get("input")))),
+                    Tensors.fromHost(io.get("train_output")), TOL, model + " train output, channels-last input");
         }
         Map<String, Tensor> state = Modules.stateDict(m);
         int checked = 0;
