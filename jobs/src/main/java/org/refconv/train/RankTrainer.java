@@ -82,8 +82,8 @@ public final class RankTrainer {
         long stepsPerEpoch = config.maxStepsPerEpoch() > 0 ? Math.min(available, config.maxStepsPerEpoch()) : available;
         long totalSteps = stepsPerEpoch * config.epochs();
         WarmupCosine schedule = new WarmupCosine(config.lr(), stepsPerEpoch * config.warmupEpochs(), totalSteps);
-        GradientSync gradients = GradientSync.create(config.gradientSync(), group, new ArrayList<>(trainable.values()),
-                GradientAverager.DEFAULT_BUCKET_BYTES);
+        GradientSync gradients = GradientSync.create(config.gradientSync(), config.gradientCompression(), group,
+                new ArrayList<>(trainable.values()), GradientAverager.DEFAULT_BUCKET_BYTES);
         TrainStep trainStep = new TrainStep(built.model(), sgd, gradients);
         Metrics metrics = rank == 0 ? Metrics.open(files) : null;
 
@@ -231,8 +231,8 @@ public final class RankTrainer {
     }
 
     private Tensor images(Batch b) {
-        return config.memoryFormat().apply(Tensors.to(Tensors.fromFloats(b.images(), b.size(), 3, b.height(), b.width()),
-                device));
+        Tensor images = Tensors.fromFloats(b.images(), b.size(), 3, b.height(), b.width());
+        return config.memoryFormat().apply(Tensors.to(images, device));
     }
 
     private Tensor labels(Batch b) {

@@ -47,6 +47,7 @@ public record TrainConfig(
         String device,
         int threadsPerRank,
         GradientSync.Mode gradientSync,
+        GradientSync.Compression gradientCompression,
         MemoryFormat memoryFormat,
         long seed,
         int checkpointEvery,
@@ -95,6 +96,7 @@ public record TrainConfig(
         d.put("device", "cpu");
         d.put("threadsPerRank", "1");
         d.put("gradientSync", "overlapped");
+        d.put("gradientCompression", "none");
         d.put("memoryFormat", MemoryFormat.CHANNELS_LAST.configName());
         d.put("seed", "0");
         d.put("checkpointEvery", "500");
@@ -139,6 +141,7 @@ public record TrainConfig(
                 v.oneOf("device", List.of("cpu", "gpu")),
                 v.positiveInt("threadsPerRank"),
                 GradientSync.Mode.parse(v.oneOf("gradientSync", List.of("overlapped", "blocking"))),
+                GradientSync.Compression.parse(v.oneOf("gradientCompression", List.of("none", "fp16"))),
                 MemoryFormat.parse(v.oneOf("memoryFormat", Arrays.stream(MemoryFormat.values())
                         .map(MemoryFormat::configName).toList())),
                 v.longValue("seed"),
@@ -154,6 +157,10 @@ public record TrainConfig(
         if (c.warmupEpochs > c.epochs) {
             throw new ConfigException(v.origin("warmupEpochs") + ": " + c.warmupEpochs + " warmup epochs exceed "
                     + c.epochs + " epochs");
+        }
+        if (c.gradientCompression != GradientSync.Compression.NONE && c.gradientSync != GradientSync.Mode.OVERLAPPED) {
+            throw new ConfigException(v.origin("gradientCompression") + ": " + v.string("gradientCompression")
+                    + " compression needs gradientSync = overlapped (DDP's Reducer runs the compression hook)");
         }
         if (!mode.equals("pretrain") && c.checkpointIn.isEmpty()) {
             throw new ConfigException("mode " + mode + " needs checkpointIn: the pretrained basis (.safetensors or .pth)");
@@ -184,8 +191,9 @@ public record TrainConfig(
 
     /**
      * A hash of everything that shapes the optimisation trajectory; a checkpoint written under another hash is not
-     * resumed from unless forced. Ranks, threads, the gradient sync (the same mean, summed in another order), the
-     * memory format (the same values, other strides) and checkpoint cadence may change between attempts.
+     * resumed from unless forced. Ranks, threads, the gradient sync (the same mean, summed in another order) and its
+     * compression, the memory format (the same values, other strides) and checkpoint cadence may change between
+     * attempts.
      */
     public String trajectoryHash() {
         String key = String.join("|", mode, model, String.valueOf(numClasses), String.valueOf(inChannels),

@@ -96,6 +96,13 @@ class TrainConfigTest {
                         "nhwc"));
         assertTrue(layout.getMessage().contains("memoryFormat") && layout.getMessage().contains("channels-last"),
                 layout.getMessage());
+        ConfigException compression = assertThrows(ConfigException.class,
+                () -> parse("--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--gradientSync",
+                        "blocking", "--gradientCompression", "fp16"));
+        assertTrue(compression.getMessage().contains("gradientCompression")
+                && compression.getMessage().contains("overlapped"), compression.getMessage());
+        assertEquals(GradientSync.Compression.FP16, parse("--model", "m", "--data", "/d", "--output", "/o",
+                "--checkpointIn", "/b", "--gradientCompression", "fp16").gradientCompression());
     }
 
     @Test

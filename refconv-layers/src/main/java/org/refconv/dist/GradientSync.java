@@ -28,11 +28,36 @@ public interface GradientSync extends AutoCloseable {
         }
     }
 
+    /**
+     * What the all-reduce sends: the float32 gradients, or each bucket cast to float16 (DDP's built-in
+     * {@code FP16_COMPRESS} hook: half the bytes, about 3 significant digits per averaged gradient).
+     */
+    enum Compression {
+        NONE,
+        FP16;
+
+        public static Compression parse(String name) {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        }
+    }
+
     /** Buckets of about {@code bucketBytes} ({@link GradientAverager#DEFAULT_BUCKET_BYTES}, as DDP's default). */
     static GradientSync create(Mode mode, Collectives collectives, List<Tensor> parameters, long bucketBytes) {
+        return create(mode, Compression.NONE, collectives, parameters, bucketBytes);
+    }
+
+    /** As {@link #create(Mode, Collectives, List, long)}; compression needs the overlapped mode (DDP's Reducer). */
+    static GradientSync create(Mode mode, Compression compression, Collectives collectives, List<Tensor> parameters,
+                               long bucketBytes) {
         return switch (mode) {
-            case BLOCKING -> new GradientAverager(collectives, parameters, bucketBytes);
-            case OVERLAPPED -> new OverlappingGradientAverager(collectives, parameters, bucketBytes);
+            case BLOCKING -> {
+                if (compression != Compression.NONE) {
+                    throw new IllegalArgumentException("gradient compression " + compression
+                            + " needs the overlapped gradient sync (DDP's Reducer), not " + mode);
+                }
+                yield new GradientAverager(collectives, parameters, bucketBytes);
+            }
+            case OVERLAPPED -> new OverlappingGradientAverager(collectives, parameters, bucketBytes, compression);
         };
     }
 }

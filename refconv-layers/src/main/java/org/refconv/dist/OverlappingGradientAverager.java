@@ -33,7 +33,8 @@ final class OverlappingGradientAverager implements GradientSync {
     /** The hooks point at the Reducer: it must stay reachable until {@link #close()}, which removes them. */
     private final Reducer reducer;
 
-    OverlappingGradientAverager(Collectives collectives, List<Tensor> parameters, long bucketBytes) {
+    OverlappingGradientAverager(Collectives collectives, List<Tensor> parameters, long bucketBytes,
+                                Compression compression) {
         if (parameters.isEmpty()) {
             throw new IllegalArgumentException("no trainable parameters to average");
         }
@@ -47,6 +48,10 @@ final class OverlappingGradientAverager implements GradientSync {
             // grad is a view of its bucket, so the averaged values need no copy back (one gradient-sized pass less).
             reducer = new Reducer(params, buckets, collectives.processGroup(), dense, bucketBytes,
                     false, true, noNames, firstBucketBytes, false, false);
+        }
+        if (compression == Compression.FP16) {
+            // c10d's own hook: divides by the world size, casts the bucket to float16, all-reduces, casts back.
+            reducer.register_builtin_comm_hook(torch.BuiltinCommHookType.FP16_COMPRESS);
         }
     }
 

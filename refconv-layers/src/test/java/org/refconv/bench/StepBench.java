@@ -13,6 +13,7 @@ import java.util.function.Function;
 
 import org.bytedeco.pytorch.Tensor;
 import org.refconv.engine.Engine;
+import org.refconv.engine.MemoryFormat;
 import org.refconv.engine.Modules;
 import org.refconv.engine.Ops;
 import org.refconv.engine.StepScope;
@@ -75,6 +76,10 @@ public final class StepBench {
         }
     }
 
+    /** Layout of the timed batches: the train job's default unless -Dbench.memoryFormat=contiguous. */
+    static final MemoryFormat FORMAT = MemoryFormat.parse(System.getProperty("bench.memoryFormat",
+            MemoryFormat.CHANNELS_LAST.configName()));
+
     /** A model (plain or refocused, rule all) and its optimizer, ready to time training steps on a fixed batch. */
     static final class Runner {
         final Classifier model;
@@ -91,7 +96,7 @@ public final class StepBench {
             model = build.apply(f);
             model.train(true);
             sgd = new Sgd(Modules.trainableParameters(model), 0.01, 0.9, 4e-5);
-            x = Tensors.randn(input);
+            x = input.length == 4 ? FORMAT.apply(Tensors.randn(input)) : Tensors.randn(input);
             y = Tensors.zeros(input[0]).to(org.bytedeco.pytorch.global.torch.ScalarType.Long);
         }
 
@@ -121,8 +126,8 @@ public final class StepBench {
             return;
         }
         Engine.setThreads(threads);
-        System.out.printf("RefConv training-step benchmark: %d threads, %d alternated rounds, median step time%n",
-                threads, rounds);
+        System.out.printf("RefConv training-step benchmark: %d threads, %d alternated rounds, median step time, %s "
+                + "batches%n", threads, rounds, FORMAT.configName());
         System.out.printf("%-16s %12s %12s %10s %14s %14s %10s%n", "workload", "plain ms", "refconv ms", "time x",
                 "plain MB", "refconv MB", "memory x");
         for (Workload w : Workload.values()) {
@@ -160,7 +165,8 @@ public final class StepBench {
     }
 
     static long childPeakRss(String variant, int threads) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(childJava(StepBench.class, "-Dbench.threads=" + threads, "--peak-rss", variant))
+        Process p = new ProcessBuilder(childJava(StepBench.class, "-Dbench.threads=" + threads,
+                "-Dbench.memoryFormat=" + FORMAT.configName(), "--peak-rss", variant))
                 .redirectErrorStream(true).start();
         long kb = -1;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {

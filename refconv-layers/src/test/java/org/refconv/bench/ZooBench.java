@@ -22,9 +22,12 @@ import org.refconv.models.ModelZoo;
  * backward + SGD step, the two variants alternated round by round in one child JVM. Where /usr/bin/python3 has torch
  * and torchvision, the same shapes are timed in PyTorch eager (same threads, OMP_WAIT_POLICY=PASSIVE, same RefConv
  * as fixtures/make_refconv_fixtures.py), one workload right after the Java one, and Java/PyTorch is printed. Each
- * workload is timed under glibc's malloc and, when installed, tcmalloc (both sides preloaded alike), one row each.
- * Run with {@code mvn -Pbench -pl refconv-layers test -Dtest=ZooBench}; {@code -Dbench.rounds=N},
- * {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and {@code -Drefconv.trimEvery=N} (malloc_trim every N steps; 0 = never) adjust it.
+ * workload is timed under tcmalloc (both sides preloaded alike; {@code -Dbench.allocators=glibc,tcmalloc} adds a row
+ * under glibc's malloc). Java feeds channels-last batches, as the train job does by default
+ * ({@code -Dbench.memoryFormat=contiguous} for NCHW); PyTorch is timed both with its default NCHW batches and with
+ * channels-last ones. Run with {@code mvn -Pbench -pl refconv-layers test -Dtest=ZooBench}; {@code -Dbench.rounds=N},
+ * {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and {@code -Drefconv.trimEvery=N} (malloc_trim
+ * every N steps; 0 = never) adjust it.
  */
 @Tag("bench")
 class ZooBench {
@@ -53,30 +56,39 @@ class ZooBench {
         boolean torch = torchAvailable();
         List<Allocator> allocators = allocators();
         System.out.printf(Locale.ROOT, "Zoo training-step benchmark: %d threads, %d alternated rounds after 1 warm-up, "
-                + "median; malloc_trim every %s steps; allocators %s; PyTorch %s%n", threads, rounds,
-                Integer.getInteger("refconv.trimEvery", 64), allocators.stream().map(Allocator::name).toList(),
-                torch ? "eager (/usr/bin/python3)" : "not available");
-        System.out.printf(Locale.ROOT, "%-26s %-9s %10s %10s %8s %10s %10s %8s %9s %9s%n", "workload", "malloc",
-                "plain i/s", "ref i/s", "ref/plain", "torch pl", "torch ref", "ref/plain", "J/T plain", "J/T ref");
+                + "median; Java batches %s; malloc_trim every %s steps; allocators %s; PyTorch %s%n", threads, rounds,
+                StepBench.FORMAT.configName(), Integer.getInteger("refconv.trimEvery", 64),
+                allocators.stream().map(Allocator::name).toList(),
+                torch ? "eager (/usr/bin/python3), NCHW (its default) and channels-last" : "not available");
+        System.out.printf(Locale.ROOT, "%-26s %-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %9s%n", "workload", "malloc",
+                "plain i/s", "ref i/s", "ref/plain", "T pl i/s", "T ref i/s", "T r/p", "J/T pl", "J/T ref",
+                "J/Tcl pl", "J/Tcl ref");
         for (Workload w : WORKLOADS) {
             if (!only.isEmpty() && !List.of(only.split(",")).contains(w.model())) {
                 continue;
             }
             for (Allocator a : allocators) {
                 double[] java = childMedians(StepBench.childJava(ZooBench.class, "-Dbench.threads=" + threads,
-                        "-Dbench.rounds=" + rounds, "-Drefconv.trimEvery=" + Integer.getInteger("refconv.trimEvery", 64),
-                        w.model()), a, threads, w);
-                double[] py = torch ? timeTorch(w, rounds, threads, a) : null;
+                        "-Dbench.rounds=" + rounds,
+                        "-Drefconv.trimEvery=" + Integer.getInteger("refconv.trimEvery", 64),
+                        "-Dbench.memoryFormat=" + StepBench.FORMAT.configName(), w.model()), a, threads, w);
+                double[] py = torch ? timeTorch(w, rounds, threads, a, false) : null;
+                double[] pyCl = torch ? timeTorch(w, rounds, threads, a, true) : null;
                 // Seconds per step: a ratio of times is the inverse ratio of throughputs.
-                System.out.printf(Locale.ROOT, "%-26s %-9s %10.1f %10.1f %8.3f %10s %10s %8s %9s %9s%n", w.label(),
+                System.out.printf(Locale.ROOT, "%-26s %-9s %9.1f %9.1f %9.3f %9s %9s %9s %9s %9s %9s %9s%n", w.label(),
                         a.name(), w.batch() / java[0], w.batch() / java[1], java[1] / java[0],
                         py == null ? "-" : fmt(w.batch() / py[0]), py == null ? "-" : fmt(w.batch() / py[1]),
-                        py == null ? "-" : String.format(Locale.ROOT, "%.3f", py[1] / py[0]),
-                        py == null ? "-" : String.format(Locale.ROOT, "%.3f", java[0] / py[0]),
-                        py == null ? "-" : String.format(Locale.ROOT, "%.3f", java[1] / py[1]));
+                        ratio(py, 1, py, 0), ratio(java, 0, py, 0), ratio(java, 1, py, 1), ratio(java, 0, pyCl, 0),
+                        ratio(java, 1, pyCl, 1));
             }
         }
-        System.out.println("ref/plain: step time refocused / plain (1.0 = free); J/T: Java step time / PyTorch's");
+        System.out.println("ref/plain, T r/p: step time refocused / plain (1.0 = free), Java and PyTorch (NCHW); J/T: "
+                + "Java step time / PyTorch's in NCHW; J/Tcl: / PyTorch's with channels-last batches");
+    }
+
+    /** a[i] / b[j] with 3 decimals, or "-" without PyTorch. */
+    private static String ratio(double[] a, int i, double[] b, int j) {
+        return a == null || b == null ? "-" : String.format(Locale.ROOT, "%.3f", a[i] / b[j]);
     }
 
     private static String fmt(double v) {
@@ -93,16 +105,24 @@ class ZooBench {
     }
 
     /**
-     * glibc's malloc, and tcmalloc when installed (-Dbench.tcmalloc=path overrides where it is looked for): libtorch
-     * is timed under both, each in its own processes, since a process's allocator is fixed when it starts.
+     * The allocators to time under, from -Dbench.allocators (default tcmalloc, what deploy/bin/native-env preloads;
+     * glibc,tcmalloc for both): each in its own processes, since a process's allocator is fixed when it starts.
+     * -Dbench.tcmalloc=path overrides where tcmalloc is looked for; without it, glibc's malloc is timed.
      */
     static List<Allocator> allocators() {
-        List<Allocator> list = new ArrayList<>(List.of(new Allocator("glibc", "")));
+        List<Allocator> list = new ArrayList<>();
         String tcmalloc = System.getProperty("bench.tcmalloc", "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4");
-        if (Files.isRegularFile(Path.of(tcmalloc))) {
-            list.add(new Allocator("tcmalloc", tcmalloc));
+        boolean haveTcmalloc = Files.isRegularFile(Path.of(tcmalloc));
+        for (String name : System.getProperty("bench.allocators", "tcmalloc").split(",")) {
+            switch (name.trim()) {
+                case "glibc" -> list.add(new Allocator("glibc", ""));
+                case "tcmalloc" -> list.add(haveTcmalloc ? new Allocator("tcmalloc", tcmalloc)
+                        : new Allocator("glibc", ""));
+                default -> throw new IllegalArgumentException("bench.allocators: unknown allocator '" + name
+                        + "' (glibc, tcmalloc)");
+            }
         }
-        return list;
+        return list.stream().distinct().toList();
     }
 
     /** Median step seconds {plain, refocused}, alternating which goes first. */
@@ -130,15 +150,19 @@ class ZooBench {
         }
     }
 
-    /** Median step seconds {plain, refocused} in PyTorch eager for the same workload, under the same allocator. */
-    static double[] timeTorch(Workload w, int rounds, int threads, Allocator allocator)
+    /**
+     * Median step seconds {plain, refocused} in PyTorch eager for the same workload, under the same allocator, with
+     * NCHW or channels-last batches.
+     */
+    static double[] timeTorch(Workload w, int rounds, int threads, Allocator allocator, boolean channelsLast)
             throws IOException, InterruptedException {
         Path script = Files.createTempFile("zoo_bench", ".py");
         try {
             Files.writeString(script, TORCH_SCRIPT, StandardCharsets.UTF_8);
             return childMedians(List.of("/usr/bin/python3", script.toString(), w.model(),
                     Integer.toString(w.imageSize()), Integer.toString(w.batch()), Integer.toString(w.classes()),
-                    Integer.toString(rounds), Integer.toString(threads)), allocator, threads, w);
+                    Integer.toString(rounds), Integer.toString(threads), channelsLast ? "1" : "0"), allocator,
+                    threads, w);
         } finally {
             Files.deleteIfExists(script);
         }
@@ -175,7 +199,7 @@ class ZooBench {
             import statistics, sys, time
             import torch, torch.nn as nn, torch.nn.functional as F, torchvision
 
-            model_name, size, batch, classes, rounds, threads = sys.argv[1], *map(int, sys.argv[2:])
+            model_name, size, batch, classes, rounds, threads, channels_last = sys.argv[1], *map(int, sys.argv[2:])
             torch.set_num_threads(threads)
 
             class RefConv(nn.Module):
@@ -214,6 +238,8 @@ class ZooBench {
                 return m, opt
 
             x = torch.randn(batch, 3, size, size)
+            if channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
             y = torch.zeros(batch, dtype=torch.long)
             runners = {"plain": build(False), "refconv": build(True)}
 

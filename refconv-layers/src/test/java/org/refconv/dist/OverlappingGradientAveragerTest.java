@@ -1,6 +1,10 @@
 package org.refconv.dist;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
@@ -50,6 +54,31 @@ class OverlappingGradientAveragerTest {
             assertArrayEquals(want, out.get(0)[s], 1e-5f, "rank 0, step " + s);
             assertArrayEquals(out.get(0)[s], out.get(1)[s], "ranks must agree bit for bit, step " + s);
         }
+    }
+
+    @Test
+    void fp16CompressionAveragesWithinHalfPrecisionAndKeepsRanksIdentical() throws Exception {
+        // 1 + 2^-12 has no float16 representation (10 mantissa bits): compression must round it, float32 does not.
+        float[] p = {1 + 0x1p-12f, 3.3333333f, 1000.1f, -0.0123f};
+        List<float[]> out = CollectivesTest.twoRanks(c -> {
+            Tensor w = Tensors.requiresGrad(Tensors.fromFloats(p, p.length), true);
+            try (GradientSync sync = GradientSync.create(GradientSync.Mode.OVERLAPPED, GradientSync.Compression.FP16,
+                    c, List.of(w), 1 << 20)) {
+                // Rank r's gradient is (r + 1) * p: the mean is 1.5 * p.
+                sync.backward(w.mul(w).sum().mul(new Scalar((c.rank() + 1) / 2.0)));
+                return Tensors.toFloats(w.grad());
+            }
+        });
+        for (int i = 0; i < p.length; i++) {
+            float want = 1.5f * p[i];
+            assertEquals(want, out.get(0)[i], Math.abs(want) * 2e-3, "element " + i);
+        }
+        assertNotEquals(1.5f * p[0], out.get(0)[0], "the all-reduce ran in float16");
+        assertArrayEquals(out.get(0), out.get(1), "ranks must agree bit for bit");
+        IllegalArgumentException blocking = assertThrows(IllegalArgumentException.class,
+                () -> GradientSync.create(GradientSync.Mode.BLOCKING, GradientSync.Compression.FP16, null, List.of(),
+                        1));
+        assertTrue(blocking.getMessage().contains("overlapped"), blocking.getMessage());
     }
 
     @Test
