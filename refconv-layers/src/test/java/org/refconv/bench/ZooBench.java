@@ -52,11 +52,13 @@ class ZooBench {
     void printThroughput() throws Exception {
         int threads = Integer.getInteger("bench.threads", 2);
         int rounds = Integer.getInteger("bench.rounds", 5);
+        int repeats = Integer.getInteger("bench.repeats", 3);
         String only = System.getProperty("bench.workloads", "");
         boolean torch = torchAvailable();
         List<Allocator> allocators = allocators();
-        System.out.printf(Locale.ROOT, "Zoo training-step benchmark: %d threads, %d alternated rounds after 1 warm-up, "
-                + "median; Java batches %s; malloc_trim every %s steps; allocators %s; PyTorch %s%n", threads, rounds,
+        System.out.printf(Locale.ROOT, "Zoo training-step benchmark: %d threads; per child process %d alternated "
+                + "rounds after 1 warm-up, median; %d turns of the Java and PyTorch children, median; Java batches %s; "
+                + "malloc_trim every %s steps; allocators %s; PyTorch %s%n", threads, rounds, repeats,
                 StepBench.FORMAT.configName(), Integer.getInteger("refconv.trimEvery", 64),
                 allocators.stream().map(Allocator::name).toList(),
                 torch ? "eager (/usr/bin/python3), NCHW (its default) and channels-last" : "not available");
@@ -68,12 +70,24 @@ class ZooBench {
                 continue;
             }
             for (Allocator a : allocators) {
-                double[] java = childMedians(StepBench.childJava(ZooBench.class, "-Dbench.threads=" + threads,
-                        "-Dbench.rounds=" + rounds,
-                        "-Drefconv.trimEvery=" + Integer.getInteger("refconv.trimEvery", 64),
-                        "-Dbench.memoryFormat=" + StepBench.FORMAT.configName(), w.model()), a, threads, w);
-                double[] py = torch ? timeTorch(w, rounds, threads, a, false) : null;
-                double[] pyCl = torch ? timeTorch(w, rounds, threads, a, true) : null;
+                // Java and PyTorch children take turns, repeats times, so that drift of the machine's speed between
+                // processes hits every side alike; each figure is the median over the repeats of the child medians.
+                List<double[]> javaRuns = new ArrayList<>();
+                List<double[]> pyRuns = new ArrayList<>();
+                List<double[]> pyClRuns = new ArrayList<>();
+                for (int r = 0; r < repeats; r++) {
+                    javaRuns.add(childMedians(StepBench.childJava(ZooBench.class, "-Dbench.threads=" + threads,
+                            "-Dbench.rounds=" + rounds,
+                            "-Drefconv.trimEvery=" + Integer.getInteger("refconv.trimEvery", 64),
+                            "-Dbench.memoryFormat=" + StepBench.FORMAT.configName(), w.model()), a, threads, w));
+                    if (torch) {
+                        pyRuns.add(timeTorch(w, rounds, threads, a, false));
+                        pyClRuns.add(timeTorch(w, rounds, threads, a, true));
+                    }
+                }
+                double[] java = medianOf(javaRuns);
+                double[] py = torch ? medianOf(pyRuns) : null;
+                double[] pyCl = torch ? medianOf(pyClRuns) : null;
                 // Seconds per step: a ratio of times is the inverse ratio of throughputs.
                 System.out.printf(Locale.ROOT, "%-26s %-9s %9.1f %9.1f %9.3f %9s %9s %9s %9s %9s %9s %9s%n", w.label(),
                         a.name(), w.batch() / java[0], w.batch() / java[1], java[1] / java[0],
@@ -84,6 +98,16 @@ class ZooBench {
         }
         System.out.println("ref/plain, T r/p: step time refocused / plain (1.0 = free), Java and PyTorch (NCHW); J/T: "
                 + "Java step time / PyTorch's in NCHW; J/Tcl: / PyTorch's with channels-last batches");
+    }
+
+    /** Component-wise median of {plain, refocused} pairs. */
+    private static double[] medianOf(List<double[]> runs) {
+        double[] out = new double[2];
+        for (int k = 0; k < 2; k++) {
+            int at = k;
+            out[k] = runs.stream().mapToDouble(r -> r[at]).sorted().toArray()[runs.size() / 2];
+        }
+        return out;
     }
 
     /** a[i] / b[j] with 3 decimals, or "-" without PyTorch. */
