@@ -4,7 +4,6 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -142,8 +141,7 @@ public record TrainConfig(
                 v.positiveInt("threadsPerRank"),
                 GradientSync.Mode.parse(v.oneOf("gradientSync", List.of("overlapped", "blocking"))),
                 GradientSync.Compression.parse(v.oneOf("gradientCompression", List.of("none", "fp16"))),
-                MemoryFormat.parse(v.oneOf("memoryFormat", Arrays.stream(MemoryFormat.values())
-                        .map(MemoryFormat::configName).toList())),
+                memoryFormat(v),
                 v.longValue("seed"),
                 v.positiveInt("checkpointEvery"),
                 v.positiveInt("keepCheckpoints"),
@@ -174,6 +172,15 @@ public record TrainConfig(
             }
         }
         return c;
+    }
+
+    /** channels-last or contiguous; run-config.json holds the enum's name (channels_last), also accepted. */
+    private static MemoryFormat memoryFormat(ConfigValues v) {
+        try {
+            return MemoryFormat.parse(v.string("memoryFormat").replace('_', '-'));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(v.origin("memoryFormat") + ": " + e.getMessage());
+        }
     }
 
     public int batchPerRank() {
