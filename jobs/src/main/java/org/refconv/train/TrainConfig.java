@@ -141,7 +141,7 @@ public record TrainConfig(
                 v.positiveInt("threadsPerRank"),
                 GradientSync.Mode.parse(v.oneOf("gradientSync", List.of("overlapped", "blocking"))),
                 GradientSync.Compression.parse(v.oneOf("gradientCompression", List.of("none", "fp16"))),
-                memoryFormat(v),
+                MemoryFormat.parse(v.oneOf("memoryFormat", MemoryFormat.CONFIG_NAMES)),
                 v.longValue("seed"),
                 v.positiveInt("checkpointEvery"),
                 v.positiveInt("keepCheckpoints"),
@@ -172,15 +172,6 @@ public record TrainConfig(
             }
         }
         return c;
-    }
-
-    /** channels-last or contiguous; run-config.json holds the enum's name (channels_last), also accepted. */
-    private static MemoryFormat memoryFormat(ConfigValues v) {
-        try {
-            return MemoryFormat.parse(v.string("memoryFormat").replace('_', '-'));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(v.origin("memoryFormat") + ": " + e.getMessage());
-        }
     }
 
     public int batchPerRank() {

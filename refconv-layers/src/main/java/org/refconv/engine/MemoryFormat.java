@@ -1,6 +1,7 @@
 package org.refconv.engine;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 import org.bytedeco.pytorch.Tensor;
@@ -17,6 +18,9 @@ public enum MemoryFormat {
     /** NHWC strides, as {@code x.contiguous(memory_format=torch.channels_last)}. */
     CHANNELS_LAST("channels-last");
 
+    /** The names configs use, in declaration order. */
+    public static final List<String> CONFIG_NAMES = Arrays.stream(values()).map(f -> f.configName).toList();
+
     private final String configName;
 
     MemoryFormat(String configName) {
@@ -28,6 +32,12 @@ public enum MemoryFormat {
         return configName;
     }
 
+    /** The config name, so that a config written with {@code String.valueOf} (run-config.json) parses back. */
+    @Override
+    public String toString() {
+        return configName;
+    }
+
     public static MemoryFormat parse(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);
         for (MemoryFormat f : values()) {
@@ -36,7 +46,7 @@ public enum MemoryFormat {
             }
         }
         throw new IllegalArgumentException("unknown memory format '" + name + "': expected one of "
-                + Arrays.stream(values()).map(MemoryFormat::configName).toList());
+                + CONFIG_NAMES);
     }
 
     /** The batch in this layout (the same tensor when it already is); 4-d image batches only. */
