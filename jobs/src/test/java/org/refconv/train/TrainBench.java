@@ -5,6 +5,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.apache.spark.sql.SparkSession;
 import org.bytedeco.pytorch.Tensor;
@@ -24,13 +27,17 @@ import org.refconv.models.ModelZoo;
 import org.refconv.publish.TinyPipeline;
 
 /**
- * Training throughput on the loopback standalone cluster (2 one-core workers): 1 rank vs 2 ranks (1 thread each)
- * gives the scaling efficiency, with gradients averaged during backward (DDP's Reducer, the default) and after it
- * (blocking all-reduces); pretrain vs refocus on the same model and data gives RefConv's training cost;
- * Gloo all-reduce bandwidth for the model's gradient size. Run: {@code mvn -Pbench -pl jobs -am test
- * -Dtest=TrainBench -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dbench.batch=N} (global batch, default 64),
- * {@code -Dbench.steps=N} (24), {@code -Dbench.rounds=N} (5) and {@code -Dbench.blocking=true} (also time the
- * blocking all-reduce) adjust it. Prints figures; asserts nothing.
+ * Training throughput on the loopback standalone cluster (2 one-core workers). Scaling efficiency of 2 ranks (1 thread
+ * each) against 1 rank, both ways: with the per-rank batch fixed (1 rank at batch B/2; weak scaling, what DDP and
+ * Horovod report) and with the global batch fixed (1 rank at batch B; strong scaling, which also counts that a
+ * batch of B/2 costs more per image than one of B). Two independent 1-rank jobs running at once show what 2 busy
+ * cores give on this machine without any communication, so 2 ranks / that pair is the cost of synchronous training
+ * itself. Pretrain vs refocus on the same model and data gives RefConv's training cost; Gloo all-reduce bandwidth for
+ * the model's gradient size. Run: {@code mvn -Pbench -pl jobs -am test -Dtest=TrainBench
+ * -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dbench.batch=N} (global batch B, default 64),
+ * {@code -Dbench.steps=N} (24), {@code -Dbench.rounds=N} (5), {@code -Dbench.blocking=true} (also time the blocking
+ * all-reduce) and {@code -Dbench.fp16=true} (also time the float16-compressed all-reduce) adjust it. Prints figures;
+ * asserts nothing.
  */
 @Tag("bench")
 class TrainBench {
@@ -40,6 +47,8 @@ class TrainBench {
     private static final int ROUNDS = Integer.parseInt(System.getProperty("bench.rounds", "5"));
     /** The blocking all-reduce variant is a comparison only: timed when -Dbench.blocking=true. */
     private static final boolean TIME_BLOCKING = Boolean.getBoolean("bench.blocking");
+    /** float16-compressed all-reduce (it rounds gradients; off by default): timed when -Dbench.fp16=true. */
+    private static final boolean TIME_FP16 = Boolean.getBoolean("bench.fp16");
     /** Global batch: 64 is 32 per rank on 2 ranks, the paper's per-GPU batch (256 on 8 GPUs). */
     private static final int BATCH = Integer.parseInt(System.getProperty("bench.batch", "64"));
     private static final GradientSync.Mode OVERLAPPED = GradientSync.Mode.OVERLAPPED;
@@ -61,58 +70,96 @@ class TrainBench {
                     "--output", data, "--layout", "kaggle", "--rowGroupRows", "32", "--overwrite", "true"}));
             // Warm-up runs: executors load libtorch, the JVM and oneDNN JIT-compile the kernels of both modes once,
             // outside the measurements.
-            run(spark, data, root, "warmup", "pretrain", 2, "", OVERLAPPED);
+            run(spark, data, root, "warmup", "pretrain", 2, BATCH, "", OVERLAPPED);
             String basis = root.resolve("warmup/model.safetensors").toUri().toString();
-            run(spark, data, root, "warmup-refocus", "refocus", 2, basis, OVERLAPPED);
+            run(spark, data, root, "warmup-refocus", "refocus", 2, BATCH, basis, OVERLAPPED);
             double[] one = new double[ROUNDS];
+            double[] oneRankBatch = new double[ROUNDS];
+            double[] pair = new double[ROUNDS];
             double[] two = new double[ROUNDS];
             double[] twoBlocking = new double[ROUNDS];
             double[] ref = new double[ROUNDS];
             double[] twoFp16 = new double[ROUNDS];
             for (int i = 0; i < ROUNDS; i++) { // alternated, so machine noise hits all variants alike
-                one[i] = run(spark, data, root, "one-" + i, "pretrain", 1, "", OVERLAPPED);
-                two[i] = run(spark, data, root, "two-" + i, "pretrain", 2, "", OVERLAPPED);
+                one[i] = run(spark, data, root, "one-" + i, "pretrain", 1, BATCH, "", OVERLAPPED);
+                oneRankBatch[i] = run(spark, data, root, "one-half-" + i, "pretrain", 1, BATCH / 2, "", OVERLAPPED);
+                two[i] = run(spark, data, root, "two-" + i, "pretrain", 2, BATCH, "", OVERLAPPED);
+                pair[i] = runIndependentPair(spark, data, root, "pair-" + i);
                 if (TIME_BLOCKING) {
-                    twoBlocking[i] = run(spark, data, root, "two-blocking-" + i, "pretrain", 2, "", BLOCKING);
+                    twoBlocking[i] = run(spark, data, root, "two-blocking-" + i, "pretrain", 2, BATCH, "", BLOCKING);
                 }
-                ref[i] = run(spark, data, root, "ref-" + i, "refocus", 2, basis, OVERLAPPED);
-                twoFp16[i] = run(spark, data, root, "two-fp16-" + i, "pretrain", 2, "", OVERLAPPED,
-                        GradientSync.Compression.FP16);
-                System.out.printf("  round %d: 1 rank %.1f, 2 ranks %.1f, 2 ranks refocus %.1f, 2 ranks fp16 "
-                        + "all-reduce %.1f img/s%n", i, one[i], two[i], ref[i], twoFp16[i]);
+                ref[i] = run(spark, data, root, "ref-" + i, "refocus", 2, BATCH, basis, OVERLAPPED);
+                if (TIME_FP16) {
+                    twoFp16[i] = run(spark, data, root, "two-fp16-" + i, "pretrain", 2, BATCH, "", OVERLAPPED,
+                            GradientSync.Compression.FP16);
+                }
+                System.out.printf("  round %d: 1 rank b%d %.1f, 1 rank b%d %.1f, 2 ranks %.1f, 2 independent 1-rank "
+                        + "jobs %.1f, 2 ranks refocus %.1f%s img/s%n", i, BATCH, one[i], BATCH / 2, oneRankBatch[i],
+                        two[i], pair[i], ref[i], TIME_FP16 ? String.format(", 2 ranks fp16 %.1f", twoFp16[i]) : "");
             }
             double m1 = median(one);
+            double m1h = median(oneRankBatch);
             double m2 = median(two);
-            double m2b = median(twoBlocking);
+            double mp = median(pair);
             double mr = median(ref);
             System.out.printf("%nTRAIN BENCH %s 32 px, global batch %d, %d steps, 1 thread per rank, channels-last "
                     + "batches (median of %d alternated rounds)%n", MODEL, BATCH, STEPS, ROUNDS);
-            System.out.printf("  1 rank  pretrain: %8.1f img/s%n", m1);
-            System.out.printf("  2 ranks pretrain, all-reduce during backward: %8.1f img/s   scaling efficiency %.3f%n",
-                    m2, m2 / (2 * m1));
+            System.out.printf("  1 rank  pretrain, batch %3d (the global batch): %8.1f img/s%n", BATCH, m1);
+            System.out.printf("  1 rank  pretrain, batch %3d (the per-rank batch): %8.1f img/s%n", BATCH / 2, m1h);
+            System.out.printf("  2 independent 1-rank jobs at once, batch %d each: %8.1f img/s together = %.3f of "
+                    + "2 x 1 rank (what 2 busy cores give here without any communication)%n", BATCH / 2, mp,
+                    mp / (2 * m1h));
+            System.out.printf("  2 ranks pretrain, all-reduce during backward: %8.1f img/s%n", m2);
+            System.out.printf("    scaling efficiency, per-rank batch fixed (weak, as DDP/Horovod report): %.3f%n",
+                    m2 / (2 * m1h));
+            System.out.printf("    scaling efficiency, global batch fixed (strong): %.3f%n", m2 / (2 * m1));
+            System.out.printf("    2 ranks vs 2 independent jobs (the cost of synchronous training itself): %.3f%n",
+                    m2 / mp);
             if (TIME_BLOCKING) {
-                System.out.printf("  2 ranks pretrain, all-reduce after backward : %8.1f img/s   scaling efficiency "
-                        + "%.3f%n", m2b, m2b / (2 * m1));
+                double m2b = median(twoBlocking);
+                System.out.printf("  2 ranks pretrain, all-reduce after backward : %8.1f img/s   weak scaling %.3f%n",
+                        m2b, m2b / (2 * m1h));
             }
             System.out.printf("  2 ranks refocus : %8.1f img/s   refocus/pretrain time ratio %.3f%n", mr, m2 / mr);
-            double mf = median(twoFp16);
-            System.out.printf("  2 ranks pretrain, float16-compressed all-reduce: %8.1f img/s   scaling efficiency "
-                    + "%.3f%n", mf, mf / (2 * m1));
+            if (TIME_FP16) {
+                double mf = median(twoFp16);
+                System.out.printf("  2 ranks pretrain, float16-compressed all-reduce: %8.1f img/s   weak scaling "
+                        + "%.3f%n", mf, mf / (2 * m1h));
+            }
             spark.stop();
         }
         printAllReduceBandwidth();
     }
 
-    private double run(SparkSession spark, String data, Path root, String name, String mode, int ranks,
+    private double run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
                        String basis, GradientSync.Mode sync) throws Exception {
-        return run(spark, data, root, name, mode, ranks, basis, sync, GradientSync.Compression.NONE);
+        return run(spark, data, root, name, mode, ranks, batch, basis, sync, GradientSync.Compression.NONE);
     }
 
-    private double run(SparkSession spark, String data, Path root, String name, String mode, int ranks,
+    /**
+     * Two 1-rank pretrain jobs at the per-rank batch, submitted at once (one per worker core): their summed images/s
+     * is the ceiling for 2 ranks on this machine, where both cores are busy and share caches and memory bandwidth.
+     */
+    private double runIndependentPair(SparkSession spark, String data, Path root, String name) throws Exception {
+        ExecutorService submitters = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Double>> jobs = new ArrayList<>();
+            for (int j = 0; j < 2; j++) {
+                String job = name + "-" + j;
+                jobs.add(submitters.submit(() -> run(spark, data, root, job, "pretrain", 1, BATCH / 2, "",
+                        OVERLAPPED)));
+            }
+            return jobs.get(0).get() + jobs.get(1).get();
+        } finally {
+            submitters.shutdown();
+        }
+    }
+
+    private double run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
                        String basis, GradientSync.Mode sync, GradientSync.Compression compression) throws Exception {
         TrainConfig c = TrainConfig.fromArgs(new String[]{"--mode", mode, "--model", MODEL, "--numClasses", "10",
                 "--imageSize", "32", "--data", data, "--output", root.resolve(name).toUri().toString(), "--epochs", "1",
-                "--warmupEpochs", "0", "--batch", String.valueOf(BATCH), "--lr", "0.02",
+                "--warmupEpochs", "0", "--batch", String.valueOf(batch), "--lr", "0.02",
                 "--ranks", String.valueOf(ranks),
                 "--maxStepsPerEpoch", String.valueOf(STEPS), "--checkpointEvery", "100000", "--checkpointIn", basis,
                 "--gradientSync", sync.name(), "--gradientCompression", compression.name()});
