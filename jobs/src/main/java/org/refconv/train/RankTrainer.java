@@ -49,9 +49,13 @@ public final class RankTrainer {
         this.files = new RunFiles(config.output(), conf);
     }
 
-    /** What a rank reports back to the driver. */
+    /**
+     * What a rank reports back to the driver. {@code imagesPerSecond} counts every step this run trained;
+     * {@code steadyImagesPerSecond} leaves out its first, which pays one-time costs (oneDNN creating kernels for new
+     * shapes, the Reducer rebuilding its buckets in the order gradients arrived): what a long run settles at.
+     */
     public record Result(int rank, long steps, long resumedFromStep, double lastLoss, double top1, double top5,
-                         String model, String parameterChecksum, double imagesPerSecond)
+                         String model, String parameterChecksum, double imagesPerSecond, double steadyImagesPerSecond)
             implements java.io.Serializable {
     }
 
@@ -89,6 +93,7 @@ public final class RankTrainer {
 
         long step = startStep;
         long trainNanos = 0;
+        long firstStepNanos = 0;
         double lastLoss = Double.NaN;
         double[] eval = {Double.NaN, Double.NaN};
         built.model().train(true);
@@ -106,7 +111,9 @@ public final class RankTrainer {
                         }
                         double lr = schedule.lr(step);
                         lastLoss = step(trainStep, b, lr);
-                        trainNanos += System.nanoTime() - t0;
+                        long stepNanos = System.nanoTime() - t0;
+                        firstStepNanos = step == startStep ? stepNanos : firstStepNanos;
+                        trainNanos += stepNanos;
                         lossSum += lastLoss;
                         step++;
                         if (rank == 0) {
@@ -137,9 +144,13 @@ public final class RankTrainer {
             modelUri = files.writeModel(Modules.toStateDict(built.model()), runMetadata(step, config.epochs()));
         }
         group.barrier();
-        double imagesPerSecond = trainNanos == 0 ? 0 : (step - startStep) * (double) config.batch() / (trainNanos / 1e9);
         return new Result(rank, step, startStep, lastLoss, eval[0], eval[1], modelUri, checksum(trainable),
-                imagesPerSecond);
+                imagesPerSecond(step - startStep, trainNanos), imagesPerSecond(step - startStep - 1,
+                trainNanos - firstStepNanos));
+    }
+
+    private double imagesPerSecond(long steps, long nanos) {
+        return steps <= 0 || nanos <= 0 ? 0 : steps * (double) config.batch() / (nanos / 1e9);
     }
 
     /** SHA-256 of the trainable parameters' bytes: equal on all ranks iff their parameters are identical. */

@@ -4,7 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -33,8 +36,10 @@ import org.refconv.publish.TinyPipeline;
  * batch of B/2 costs more per image than one of B). Two independent 1-rank jobs running at once show what 2 busy
  * cores give on this machine without any communication, so 2 ranks / that pair is the cost of synchronous training
  * itself. Pretrain vs refocus on the same model and data gives RefConv's training cost; Gloo all-reduce bandwidth for
- * the model's gradient size. Run: {@code mvn -Pbench -pl jobs -am test -Dtest=TrainBench
- * -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dbench.batch=N} (global batch B, default 64),
+ * the model's gradient size. Every figure twice: over all steps of a run, and after its first step (which pays
+ * one-time costs: oneDNN kernels for new shapes, the Reducer's bucket rebuild), what a long run settles at. Variants
+ * run in an order that rotates from round to round; each figure is the median over rounds. Run:
+ * {@code mvn -Pbench -pl jobs -am test -Dtest=TrainBench -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dbench.batch=N} (global batch B, default 64),
  * {@code -Dbench.steps=N} (24), {@code -Dbench.rounds=N} (5), {@code -Dbench.blocking=true} (also time the blocking
  * all-reduce) and {@code -Dbench.fp16=true} (also time the float16-compressed all-reduce) adjust it. Prints figures;
  * asserts nothing.
@@ -53,6 +58,18 @@ class TrainBench {
     private static final int BATCH = Integer.parseInt(System.getProperty("bench.batch", "64"));
     private static final GradientSync.Mode OVERLAPPED = GradientSync.Mode.OVERLAPPED;
     private static final GradientSync.Mode BLOCKING = GradientSync.Mode.BLOCKING;
+    private static final String ONE = "1 rank, batch B";
+    private static final String ONE_HALF = "1 rank, batch B/2";
+    private static final String TWO = "2 ranks x B/2, all-reduce during backward";
+    private static final String PAIR = "2 independent 1-rank jobs at once, B/2 each (sum)";
+    private static final String REFOCUS = "2 ranks x B/2 refocus";
+    private static final String BLOCKING_ROW = "2 ranks x B/2, all-reduce after backward";
+    private static final String FP16 = "2 ranks x B/2, float16-compressed all-reduce";
+
+    /** One timed variant: images/s {all steps, after the first step} of its run(s) in the given round. */
+    private interface Variant {
+        double[] run(int round) throws Exception;
+    }
 
     @Test
     void printScalingAndRefocusCost() throws Exception {
@@ -73,66 +90,73 @@ class TrainBench {
             run(spark, data, root, "warmup", "pretrain", 2, BATCH, "", OVERLAPPED);
             String basis = root.resolve("warmup/model.safetensors").toUri().toString();
             run(spark, data, root, "warmup-refocus", "refocus", 2, BATCH, basis, OVERLAPPED);
-            double[] one = new double[ROUNDS];
-            double[] oneRankBatch = new double[ROUNDS];
-            double[] pair = new double[ROUNDS];
-            double[] two = new double[ROUNDS];
-            double[] twoBlocking = new double[ROUNDS];
-            double[] ref = new double[ROUNDS];
-            double[] twoFp16 = new double[ROUNDS];
-            for (int i = 0; i < ROUNDS; i++) { // alternated, so machine noise hits all variants alike
-                one[i] = run(spark, data, root, "one-" + i, "pretrain", 1, BATCH, "", OVERLAPPED);
-                oneRankBatch[i] = run(spark, data, root, "one-half-" + i, "pretrain", 1, BATCH / 2, "", OVERLAPPED);
-                two[i] = run(spark, data, root, "two-" + i, "pretrain", 2, BATCH, "", OVERLAPPED);
-                pair[i] = runIndependentPair(spark, data, root, "pair-" + i);
-                if (TIME_BLOCKING) {
-                    twoBlocking[i] = run(spark, data, root, "two-blocking-" + i, "pretrain", 2, BATCH, "", BLOCKING);
-                }
-                ref[i] = run(spark, data, root, "ref-" + i, "refocus", 2, BATCH, basis, OVERLAPPED);
-                if (TIME_FP16) {
-                    twoFp16[i] = run(spark, data, root, "two-fp16-" + i, "pretrain", 2, BATCH, "", OVERLAPPED,
-                            GradientSync.Compression.FP16);
-                }
-                System.out.printf("  round %d: 1 rank b%d %.1f, 1 rank b%d %.1f, 2 ranks %.1f, 2 independent 1-rank "
-                        + "jobs %.1f, 2 ranks refocus %.1f%s img/s%n", i, BATCH, one[i], BATCH / 2, oneRankBatch[i],
-                        two[i], pair[i], ref[i], TIME_FP16 ? String.format(", 2 ranks fp16 %.1f", twoFp16[i]) : "");
-            }
-            double m1 = median(one);
-            double m1h = median(oneRankBatch);
-            double m2 = median(two);
-            double mp = median(pair);
-            double mr = median(ref);
-            System.out.printf("%nTRAIN BENCH %s 32 px, global batch %d, %d steps, 1 thread per rank, channels-last "
-                    + "batches (median of %d alternated rounds)%n", MODEL, BATCH, STEPS, ROUNDS);
-            System.out.printf("  1 rank  pretrain, batch %3d (the global batch): %8.1f img/s%n", BATCH, m1);
-            System.out.printf("  1 rank  pretrain, batch %3d (the per-rank batch): %8.1f img/s%n", BATCH / 2, m1h);
-            System.out.printf("  2 independent 1-rank jobs at once, batch %d each: %8.1f img/s together = %.3f of "
-                    + "2 x 1 rank (what 2 busy cores give here without any communication)%n", BATCH / 2, mp,
-                    mp / (2 * m1h));
-            System.out.printf("  2 ranks pretrain, all-reduce during backward: %8.1f img/s%n", m2);
-            System.out.printf("    scaling efficiency, per-rank batch fixed (weak, as DDP/Horovod report): %.3f%n",
-                    m2 / (2 * m1h));
-            System.out.printf("    scaling efficiency, global batch fixed (strong): %.3f%n", m2 / (2 * m1));
-            System.out.printf("    2 ranks vs 2 independent jobs (the cost of synchronous training itself): %.3f%n",
-                    m2 / mp);
+            // Each variant: images/s {all steps, after the first step}. The order rotates from round to round, so
+            // that no variant always follows the same one (the machine drifts within a round, too).
+            Map<String, Variant> variants = new LinkedHashMap<>();
+            variants.put(ONE, r -> run(spark, data, root, "one-" + r, "pretrain", 1, BATCH, "", OVERLAPPED));
+            variants.put(ONE_HALF, r -> run(spark, data, root, "one-half-" + r, "pretrain", 1, BATCH / 2, "",
+                    OVERLAPPED));
+            variants.put(TWO, r -> run(spark, data, root, "two-" + r, "pretrain", 2, BATCH, "", OVERLAPPED));
+            variants.put(PAIR, r -> runIndependentPair(spark, data, root, "pair-" + r));
+            variants.put(REFOCUS, r -> run(spark, data, root, "ref-" + r, "refocus", 2, BATCH, basis, OVERLAPPED));
             if (TIME_BLOCKING) {
-                double m2b = median(twoBlocking);
-                System.out.printf("  2 ranks pretrain, all-reduce after backward : %8.1f img/s   weak scaling %.3f%n",
-                        m2b, m2b / (2 * m1h));
+                variants.put(BLOCKING_ROW, r -> run(spark, data, root, "two-blocking-" + r, "pretrain", 2, BATCH, "",
+                        BLOCKING));
             }
-            System.out.printf("  2 ranks refocus : %8.1f img/s   refocus/pretrain time ratio %.3f%n", mr, m2 / mr);
             if (TIME_FP16) {
-                double mf = median(twoFp16);
-                System.out.printf("  2 ranks pretrain, float16-compressed all-reduce: %8.1f img/s   weak scaling "
-                        + "%.3f%n", mf, mf / (2 * m1h));
+                variants.put(FP16, r -> run(spark, data, root, "two-fp16-" + r, "pretrain", 2, BATCH, "", OVERLAPPED,
+                        GradientSync.Compression.FP16));
+            }
+            List<String> names = List.copyOf(variants.keySet());
+            Map<String, double[][]> figures = new LinkedHashMap<>();
+            names.forEach(n -> figures.put(n, new double[2][ROUNDS]));
+            for (int i = 0; i < ROUNDS; i++) {
+                StringBuilder line = new StringBuilder("  round " + i + ":");
+                for (int k = 0; k < names.size(); k++) {
+                    String name = names.get((i + k) % names.size());
+                    double[] r = variants.get(name).run(i);
+                    figures.get(name)[0][i] = r[0];
+                    figures.get(name)[1][i] = r[1];
+                    line.append(String.format(Locale.ROOT, "  %s %.1f (%.1f)", name, r[0], r[1]));
+                }
+                System.out.println(line);
+            }
+            System.out.printf("%nTRAIN BENCH %s 32 px, global batch %d, %d steps, 1 thread per rank, channels-last "
+                    + "batches; median of %d rounds, order rotated; img/s over all steps, and (after the first step)%n",
+                    MODEL, BATCH, STEPS, ROUNDS);
+            for (int k = 0; k < 2; k++) {
+                int at = k;
+                Map<String, Double> m = new LinkedHashMap<>();
+                figures.forEach((n, f) -> m.put(n, median(f[at])));
+                System.out.printf("  %s:%n", k == 0 ? "all steps" : "after the first step");
+                m.forEach((n, v) -> System.out.printf(Locale.ROOT, "    %-58s %8.1f img/s%n", n, v));
+                double one = m.get(ONE);
+                double half = m.get(ONE_HALF);
+                double two = m.get(TWO);
+                double pair = m.get(PAIR);
+                System.out.printf(Locale.ROOT, "    scaling efficiency, per-rank batch fixed (weak, as DDP/Horovod "
+                        + "report): %.3f%n", two / (2 * half));
+                System.out.printf(Locale.ROOT, "    scaling efficiency, global batch fixed (strong): %.3f%n",
+                        two / (2 * one));
+                System.out.printf(Locale.ROOT, "    2 independent jobs / 2 x 1 rank (what 2 busy cores give here "
+                        + "without communication): %.3f%n", pair / (2 * half));
+                System.out.printf(Locale.ROOT, "    2 ranks / 2 independent jobs (the cost of synchronous training "
+                        + "itself): %.3f%n", two / pair);
+                System.out.printf(Locale.ROOT, "    refocus/pretrain step time: %.3f%n", two / m.get(REFOCUS));
+                for (String extra : new String[]{BLOCKING_ROW, FP16}) {
+                    if (m.containsKey(extra)) {
+                        System.out.printf(Locale.ROOT, "    weak scaling with %s: %.3f%n", extra,
+                                m.get(extra) / (2 * half));
+                    }
+                }
             }
             spark.stop();
         }
         printAllReduceBandwidth();
     }
 
-    private double run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
-                       String basis, GradientSync.Mode sync) throws Exception {
+    private double[] run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
+                         String basis, GradientSync.Mode sync) throws Exception {
         return run(spark, data, root, name, mode, ranks, batch, basis, sync, GradientSync.Compression.NONE);
     }
 
@@ -140,30 +164,34 @@ class TrainBench {
      * Two 1-rank pretrain jobs at the per-rank batch, submitted at once (one per worker core): their summed images/s
      * is the ceiling for 2 ranks on this machine, where both cores are busy and share caches and memory bandwidth.
      */
-    private double runIndependentPair(SparkSession spark, String data, Path root, String name) throws Exception {
+    private double[] runIndependentPair(SparkSession spark, String data, Path root, String name) throws Exception {
         ExecutorService submitters = Executors.newFixedThreadPool(2);
         try {
-            List<Future<Double>> jobs = new ArrayList<>();
+            List<Future<double[]>> jobs = new ArrayList<>();
             for (int j = 0; j < 2; j++) {
                 String job = name + "-" + j;
                 jobs.add(submitters.submit(() -> run(spark, data, root, job, "pretrain", 1, BATCH / 2, "",
                         OVERLAPPED)));
             }
-            return jobs.get(0).get() + jobs.get(1).get();
+            double[] a = jobs.get(0).get();
+            double[] b = jobs.get(1).get();
+            return new double[]{a[0] + b[0], a[1] + b[1]};
         } finally {
             submitters.shutdown();
         }
     }
 
-    private double run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
-                       String basis, GradientSync.Mode sync, GradientSync.Compression compression) throws Exception {
+    private double[] run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
+                         String basis, GradientSync.Mode sync, GradientSync.Compression compression)
+            throws Exception {
         TrainConfig c = TrainConfig.fromArgs(new String[]{"--mode", mode, "--model", MODEL, "--numClasses", "10",
                 "--imageSize", "32", "--data", data, "--output", root.resolve(name).toUri().toString(), "--epochs", "1",
                 "--warmupEpochs", "0", "--batch", String.valueOf(batch), "--lr", "0.02",
                 "--ranks", String.valueOf(ranks),
                 "--maxStepsPerEpoch", String.valueOf(STEPS), "--checkpointEvery", "100000", "--checkpointIn", basis,
                 "--gradientSync", sync.name(), "--gradientCompression", compression.name()});
-        return DistributedTraining.run(spark, c, 60_000)[0].imagesPerSecond();
+        RankTrainer.Result r = DistributedTraining.run(spark, c, 60_000)[0];
+        return new double[]{r.imagesPerSecond(), r.steadyImagesPerSecond()};
     }
 
     /** Two Gloo ranks over loopback TCP (threads of this JVM), all-reducing the model's whole gradient. */

@@ -127,7 +127,8 @@ public final class StepBench {
         }
         Engine.setThreads(threads);
         System.out.printf("RefConv training-step benchmark: %d threads, %d alternated rounds, median step time, %s "
-                + "batches%n", threads, rounds, FORMAT.configName());
+                + "batches; time x = median of the per-round refconv/plain ratios%n", threads, rounds,
+                FORMAT.configName());
         System.out.printf("%-16s %12s %12s %10s %14s %14s %10s%n", "workload", "plain ms", "refconv ms", "time x",
                 "plain MB", "refconv MB", "memory x");
         for (Workload w : Workload.values()) {
@@ -138,20 +139,23 @@ public final class StepBench {
             double mr = medians[1];
             long rssPlain = childPeakRss(w + ":plain", threads);
             long rssRef = childPeakRss(w + ":refconv", threads);
-            System.out.printf("%-16s %12.1f %12.1f %10.3f %14.1f %14.1f %10.3f%n", w, mp * 1e3, mr * 1e3, mr / mp,
+            System.out.printf("%-16s %12.1f %12.1f %10.3f %14.1f %14.1f %10.3f%n", w, mp * 1e3, mr * 1e3, medians[2],
                     rssPlain / 1024.0, rssRef / 1024.0, (double) rssRef / rssPlain);
         }
     }
 
     /**
      * Median seconds of {a, b} over {@code rounds}, after one warm-up each, alternating which goes first so that
-     * machine noise and cache state hit both alike.
+     * machine noise and cache state hit both alike; third, the median of the per-round ratios b / a. Each ratio
+     * compares two steps taken back to back, so the machine's slow drift (other tenants, this box is a shared VM)
+     * cancels in it, while a ratio of the two medians carries it: the paired figure is the one to quote.
      */
     static double[] alternatedMedians(DoubleSupplier a, DoubleSupplier b, int rounds) {
         a.getAsDouble();
         b.getAsDouble();
         double[] ta = new double[rounds];
         double[] tb = new double[rounds];
+        double[] ratio = new double[rounds];
         for (int i = 0; i < rounds; i++) {
             if (i % 2 == 0) {
                 ta[i] = a.getAsDouble();
@@ -160,8 +164,9 @@ public final class StepBench {
                 tb[i] = b.getAsDouble();
                 ta[i] = a.getAsDouble();
             }
+            ratio[i] = tb[i] / ta[i];
         }
-        return new double[]{median(ta), median(tb)};
+        return new double[]{median(ta), median(tb), median(ratio)};
     }
 
     static long childPeakRss(String variant, int threads) throws IOException, InterruptedException {

@@ -25,7 +25,11 @@ import org.refconv.models.ModelZoo;
  * workload is timed under tcmalloc (both sides preloaded alike; {@code -Dbench.allocators=glibc,tcmalloc} adds a row
  * under glibc's malloc). Java feeds channels-last batches, as the train job does by default
  * ({@code -Dbench.memoryFormat=contiguous} for NCHW); PyTorch is timed both with its default NCHW batches and with
- * channels-last ones. Run with {@code mvn -Pbench -pl refconv-layers test -Dtest=ZooBench}; {@code -Dbench.rounds=N},
+ * channels-last ones. ref/plain is the median of per-round ratios of back-to-back steps (the machine's drift cancels in
+ * them). Then, per workload, where a step's time goes: oneDNN's verbose log split by kind of primitive (conv forward,
+ * backward data, backward weights, the refocusing transform, reorders) and the rest, Java vs PyTorch, plain and
+ * refocused ({@code -Dbench.breakdown=false} skips it). Run with {@code mvn -Pbench -pl refconv-layers test
+ * -Dtest=ZooBench}; {@code -Dbench.rounds=N} (8),
  * {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and {@code -Drefconv.trimEvery=N} (malloc_trim
  * every N steps; 0 = never) adjust it.
  */
@@ -51,7 +55,7 @@ class ZooBench {
     @Test
     void printThroughput() throws Exception {
         int threads = Integer.getInteger("bench.threads", 2);
-        int rounds = Integer.getInteger("bench.rounds", 5);
+        int rounds = Integer.getInteger("bench.rounds", 8);
         int repeats = Integer.getInteger("bench.repeats", 3);
         String only = System.getProperty("bench.workloads", "");
         boolean torch = torchAvailable();
@@ -76,10 +80,7 @@ class ZooBench {
                 List<double[]> pyRuns = new ArrayList<>();
                 List<double[]> pyClRuns = new ArrayList<>();
                 for (int r = 0; r < repeats; r++) {
-                    javaRuns.add(childMedians(StepBench.childJava(ZooBench.class, "-Dbench.threads=" + threads,
-                            "-Dbench.rounds=" + rounds,
-                            "-Drefconv.trimEvery=" + Integer.getInteger("refconv.trimEvery", 64),
-                            "-Dbench.memoryFormat=" + StepBench.FORMAT.configName(), w.model()), a, threads, w));
+                    javaRuns.add(medians(runJava(w, rounds, threads, a, false), w, a));
                     if (torch) {
                         pyRuns.add(timeTorch(w, rounds, threads, a, false));
                         pyClRuns.add(timeTorch(w, rounds, threads, a, true));
@@ -90,20 +91,28 @@ class ZooBench {
                 double[] pyCl = torch ? medianOf(pyClRuns) : null;
                 // Seconds per step: a ratio of times is the inverse ratio of throughputs.
                 System.out.printf(Locale.ROOT, "%-26s %-9s %9.1f %9.1f %9.3f %9s %9s %9s %9s %9s %9s %9s%n", w.label(),
-                        a.name(), w.batch() / java[0], w.batch() / java[1], java[1] / java[0],
+                        a.name(), w.batch() / java[0], w.batch() / java[1], java[2],
                         py == null ? "-" : fmt(w.batch() / py[0]), py == null ? "-" : fmt(w.batch() / py[1]),
-                        ratio(py, 1, py, 0), ratio(java, 0, py, 0), ratio(java, 1, py, 1), ratio(java, 0, pyCl, 0),
-                        ratio(java, 1, pyCl, 1));
+                        py == null ? "-" : String.format(Locale.ROOT, "%.3f", py[2]), ratio(java, 0, py, 0),
+                        ratio(java, 1, py, 1), ratio(java, 0, pyCl, 0), ratio(java, 1, pyCl, 1));
             }
         }
-        System.out.println("ref/plain, T r/p: step time refocused / plain (1.0 = free), Java and PyTorch (NCHW); J/T: "
-                + "Java step time / PyTorch's in NCHW; J/Tcl: / PyTorch's with channels-last batches");
+        System.out.println("ref/plain, T r/p: step time refocused / plain (1.0 = free), Java and PyTorch (NCHW), the "
+                + "median of per-round ratios of back-to-back steps; J/T: Java step time / PyTorch's in NCHW; J/Tcl: / "
+                + "PyTorch's with channels-last batches");
+        if (!"false".equals(System.getProperty("bench.breakdown"))) {
+            for (Workload w : WORKLOADS) {
+                if (only.isEmpty() || List.of(only.split(",")).contains(w.model())) {
+                    printBreakdown(w, threads, allocators.get(allocators.size() - 1), torch);
+                }
+            }
+        }
     }
 
-    /** Component-wise median of {plain, refocused} pairs. */
+    /** Component-wise median of the children's {plain, refocused, paired ratio}. */
     private static double[] medianOf(List<double[]> runs) {
-        double[] out = new double[2];
-        for (int k = 0; k < 2; k++) {
+        double[] out = new double[runs.get(0).length];
+        for (int k = 0; k < out.length; k++) {
             int at = k;
             out[k] = runs.stream().mapToDouble(r -> r[at]).sorted().toArray()[runs.size() / 2];
         }
@@ -119,13 +128,28 @@ class ZooBench {
         return String.format(Locale.ROOT, "%.1f", v);
     }
 
-    /** Child-JVM entry point: times one workload (by model name) in this process's allocator and prints medians. */
+    /**
+     * Child-JVM entry point. {@code model}: times the workload plain and refocused, alternated, and prints the medians
+     * and the paired ratio. {@code model plain|refconv}: runs bench.rounds steps of that variant alone and prints the
+     * last step's seconds (the breakdown's run, under ONEDNN_VERBOSE).
+     */
     public static void main(String[] args) {
         Engine.setThreads(Integer.getInteger("bench.threads", 2));
         Workload w = WORKLOADS.stream().filter(x -> x.model().equals(args[0])).findFirst().orElseThrow();
-        double[] m = timeJava(w, Integer.getInteger("bench.rounds", 5));
+        int rounds = Integer.getInteger("bench.rounds", 8);
+        if (args.length == 2) {
+            StepBench.Runner r = runner(w, args[1].equals("refconv"));
+            double last = 0;
+            for (int i = 0; i < rounds; i++) {
+                last = r.stepSeconds();
+            }
+            System.out.println("step_seconds " + last);
+            return;
+        }
+        double[] m = timeJava(w, rounds);
         System.out.println("median_plain " + m[0]);
         System.out.println("median_refconv " + m[1]);
+        System.out.println("paired_ratio " + m[2]);
     }
 
     /**
@@ -149,7 +173,7 @@ class ZooBench {
         return list.stream().distinct().toList();
     }
 
-    /** Median step seconds {plain, refocused}, alternating which goes first. */
+    /** Median step seconds {plain, refocused} and the median per-round ratio, alternating which goes first. */
     static double[] timeJava(Workload w, int rounds) {
         StepBench.Runner plain = runner(w, false);
         StepBench.Runner ref = runner(w, true);
@@ -180,42 +204,126 @@ class ZooBench {
      */
     static double[] timeTorch(Workload w, int rounds, int threads, Allocator allocator, boolean channelsLast)
             throws IOException, InterruptedException {
+        return medians(runTorch(w, rounds, threads, allocator, channelsLast, false), w, allocator);
+    }
+
+    /** Runs the PyTorch script for a workload ({@code variant}: plain | refconv alone, or both when absent). */
+    private static List<String> runTorch(Workload w, int rounds, int threads, Allocator allocator,
+                                         boolean channelsLast, boolean onednnVerbose, String... variant)
+            throws IOException, InterruptedException {
         Path script = Files.createTempFile("zoo_bench", ".py");
         try {
             Files.writeString(script, TORCH_SCRIPT, StandardCharsets.UTF_8);
-            return childMedians(List.of("/usr/bin/python3", script.toString(), w.model(),
+            List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", script.toString(), w.model(),
                     Integer.toString(w.imageSize()), Integer.toString(w.batch()), Integer.toString(w.classes()),
-                    Integer.toString(rounds), Integer.toString(threads), channelsLast ? "1" : "0"), allocator,
-                    threads, w);
+                    Integer.toString(rounds), Integer.toString(threads), channelsLast ? "1" : "0"));
+            cmd.addAll(List.of(variant));
+            return runChild(cmd, allocator, threads, onednnVerbose, w);
         } finally {
             Files.deleteIfExists(script);
         }
     }
 
-    /** Runs a timing child (Java or PyTorch) with the allocator's LD_PRELOAD; reads its median_plain/_refconv lines. */
-    static double[] childMedians(List<String> cmd, Allocator allocator, int threads, Workload w)
+    private static List<String> runJava(Workload w, int rounds, int threads, Allocator allocator,
+                                        boolean onednnVerbose, String... variant)
             throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("-Dbench.threads=" + threads, "-Dbench.rounds=" + rounds,
+                "-Drefconv.trimEvery=" + Integer.getInteger("refconv.trimEvery", 64),
+                "-Dbench.memoryFormat=" + StepBench.FORMAT.configName(), w.model()));
+        args.addAll(List.of(variant));
+        return runChild(StepBench.childJava(ZooBench.class, args.toArray(String[]::new)), allocator, threads,
+                onednnVerbose, w);
+    }
+
+    /**
+     * Runs a child (Java or PyTorch) with the allocator's LD_PRELOAD, passive OpenMP threads and, if asked, oneDNN's
+     * verbose log; returns its output lines, or fails with them.
+     */
+    static List<String> runChild(List<String> cmd, Allocator allocator, int threads, boolean onednnVerbose,
+                                 Workload w) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
         pb.environment().put("LD_PRELOAD", allocator.preload());
+        if (onednnVerbose) {
+            pb.environment().put("ONEDNN_VERBOSE", "1");
+        }
         Process p = pb.start();
-        Map<String, Double> result = new LinkedHashMap<>();
         List<String> output = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 output.add(line);
-                String[] parts = line.split(" ");
-                if (parts.length == 2 && parts[0].startsWith("median_")) {
-                    result.put(parts[0], Double.parseDouble(parts[1]));
-                }
             }
         }
-        if (p.waitFor() != 0 || result.size() != 2) {
-            throw new IllegalStateException("timing failed for " + w + " (" + allocator.name() + "):\n"
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("child failed for " + w + " (" + allocator.name() + "):\n"
                     + String.join("\n", output));
         }
-        return new double[]{result.get("median_plain"), result.get("median_refconv")};
+        return output;
+    }
+
+    /** The child's "name value" lines whose name is one of {@code names}, in that order; fails if one is missing. */
+    private static double[] values(List<String> output, Workload w, Allocator allocator, String... names) {
+        Map<String, Double> found = new LinkedHashMap<>();
+        for (String line : output) {
+            String[] parts = line.split(" ");
+            if (parts.length == 2 && List.of(names).contains(parts[0])) {
+                found.put(parts[0], Double.parseDouble(parts[1]));
+            }
+        }
+        if (found.size() != names.length) {
+            throw new IllegalStateException("timing failed for " + w + " (" + allocator.name() + "): no "
+                    + List.of(names) + " in\n" + String.join("\n", output));
+        }
+        return List.of(names).stream().mapToDouble(found::get).toArray();
+    }
+
+    /** {plain, refocused, paired ratio} from a timing child: median step seconds and median per-round ratio. */
+    private static double[] medians(List<String> output, Workload w, Allocator allocator) {
+        return values(output, w, allocator, "median_plain", "median_refconv", "paired_ratio");
+    }
+
+    /**
+     * Where one step's time goes, Java vs PyTorch (NCHW, its default), plain and refocused: oneDNN's execution times
+     * per kind of primitive in the last of 3 steps, and the rest of the step outside oneDNN. One child per column.
+     */
+    static void printBreakdown(Workload w, int threads, Allocator allocator, boolean torch)
+            throws IOException, InterruptedException {
+        int steps = 3;
+        List<String> headers = new ArrayList<>();
+        List<Map<String, Double>> columns = new ArrayList<>();
+        for (String variant : List.of("plain", "refconv")) {
+            headers.add("Java " + variant);
+            columns.add(profile(runJava(w, steps, threads, allocator, true, variant), steps, w, allocator));
+            if (torch) {
+                headers.add("PyT " + variant);
+                columns.add(profile(runTorch(w, steps, threads, allocator, false, true, variant), steps, w,
+                        allocator));
+            }
+        }
+        System.out.printf(Locale.ROOT, "%nWhere the time goes: %s, %s, last of %d steps, ms (ONEDNN_VERBOSE; Java "
+                + "with %s batches, PyTorch NCHW)%n", w.label(), allocator.name(), steps,
+                StepBench.FORMAT.configName());
+        System.out.printf(Locale.ROOT, "  %-52s", "");
+        headers.forEach(h -> System.out.printf(Locale.ROOT, " %13s", h));
+        System.out.println();
+        for (String row : columns.get(0).keySet()) {
+            System.out.printf(Locale.ROOT, "  %-52s", row);
+            columns.forEach(c -> System.out.printf(Locale.ROOT, " %13.1f", c.get(row)));
+            System.out.println();
+        }
+    }
+
+    private static final String OUTSIDE = "outside oneDNN (BN, pooling, activations, SGD, autograd)";
+    private static final String STEP = "step (wall clock)";
+
+    /** oneDNN's categories, then the rest of the step and the step itself, in ms. */
+    private static Map<String, Double> profile(List<String> output, int steps, Workload w, Allocator allocator) {
+        Map<String, Double> ms = new LinkedHashMap<>(OneDnnProfile.lastStep(output, steps));
+        double step = values(output, w, allocator, "step_seconds")[0] * 1e3;
+        ms.put(OUTSIDE, step - ms.values().stream().mapToDouble(Double::doubleValue).sum());
+        ms.put(STEP, step);
+        return ms;
     }
 
     /** The same step in PyTorch eager: torchvision models, RefConv as in the paper's Algorithm 1 on every K > 1 conv. */
@@ -223,7 +331,8 @@ class ZooBench {
             import statistics, sys, time
             import torch, torch.nn as nn, torch.nn.functional as F, torchvision
 
-            model_name, size, batch, classes, rounds, threads, channels_last = sys.argv[1], *map(int, sys.argv[2:])
+            model_name, size, batch, classes, rounds, threads, channels_last = sys.argv[1], *map(int, sys.argv[2:8])
+            only = sys.argv[8] if len(sys.argv) > 8 else None  # plain | refconv: that variant alone (breakdown)
             torch.set_num_threads(threads)
 
             class RefConv(nn.Module):
@@ -265,8 +374,6 @@ class ZooBench {
             if channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
             y = torch.zeros(batch, dtype=torch.long)
-            runners = {"plain": build(False), "refconv": build(True)}
-
             def step(m, opt):
                 t0 = time.perf_counter()
                 opt.zero_grad()
@@ -276,6 +383,13 @@ class ZooBench {
                 loss.item()
                 return time.perf_counter() - t0
 
+            if only:
+                m, opt = build(only == "refconv")
+                for i in range(rounds):
+                    last = step(m, opt)
+                print("step_seconds", last)
+                sys.exit(0)
+            runners = {"plain": build(False), "refconv": build(True)}
             for m, opt in runners.values():
                 step(m, opt)
             times = {"plain": [], "refconv": []}
@@ -285,5 +399,6 @@ class ZooBench {
                     times[name].append(step(*runners[name]))
             for name, t in times.items():
                 print("median_" + name, statistics.median(t))
+            print("paired_ratio", statistics.median(r / p for p, r in zip(times["plain"], times["refconv"])))
             """;
 }
