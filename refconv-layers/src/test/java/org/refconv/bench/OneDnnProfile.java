@@ -3,6 +3,7 @@ package org.refconv.bench;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -35,44 +36,48 @@ final class OneDnnProfile {
      * in the same order, so the log's execution lines split evenly and the last share is the last step.
      */
     static Map<String, Double> lastStep(List<String> log, int steps) {
-        List<String[]> execs = log.stream().map(l -> l.trim().split(",")).filter(OneDnnProfile::isPrimitiveExec)
-                .toList();
+        List<Exec> execs = log.stream().map(Exec::parse).filter(Objects::nonNull).toList();
         if (execs.isEmpty() || execs.size() % steps != 0) {
             throw new IllegalArgumentException("oneDNN log: " + execs.size() + " primitive executions do not split "
-                    + "into " + steps + " equal steps (was ONEDNN_VERBOSE=1 set, and did every step run the same primitives?)");
+                    + "into " + steps + " equal steps (was ONEDNN_VERBOSE=1 set, and did every step run the same "
+                    + "primitives?)");
         }
         Map<String, Double> ms = new LinkedHashMap<>();
         CATEGORIES.forEach(c -> ms.put(c, 0.0));
-        for (String[] f : execs.subList(execs.size() - execs.size() / steps, execs.size())) {
-            ms.merge(category(f), Double.parseDouble(f[f.length - 1]), Double::sum);
+        for (Exec e : execs.subList(execs.size() - execs.size() / steps, execs.size())) {
+            ms.merge(e.category(), e.ms(), Double::sum);
         }
         return ms;
     }
 
-    private static boolean isPrimitiveExec(String[] f) {
-        int i = List.of(f).indexOf("exec");
-        return f.length > 0 && f[0].equals("onednn_verbose") && i > 0
-                && (f[i - 1].equals("onednn_verbose") || f[i - 1].equals("primitive"));
-    }
+    /** One primitive execution: its kind, propagation kind, problem description and time. */
+    private record Exec(String kind, String prop, String problem, double ms) {
 
-    private static String category(String[] f) {
-        int i = List.of(f).indexOf("exec");
-        String kind = f[i + 2];
-        String prop = f[i + 4];
-        String problem = f[f.length - 2];
-        if (kind.equals("reorder")) {
-            return REORDER;
+        /** The execution on a log line, or null for any other line (info, create, graph API, the program's own). */
+        static Exec parse(String line) {
+            String[] f = line.trim().split(",");
+            int i = List.of(f).indexOf("exec");
+            boolean primitive = f[0].equals("onednn_verbose") && i > 0 && f.length > i + 4
+                    && (f[i - 1].equals("onednn_verbose") || f[i - 1].equals("primitive"));
+            return primitive ? new Exec(f[i + 2], f[i + 4], f[f.length - 2], Double.parseDouble(f[f.length - 1]))
+                    : null;
         }
-        if (!kind.equals("convolution")) {
-            return OTHER;
+
+        String category() {
+            if (kind.equals("reorder")) {
+                return REORDER;
+            }
+            if (!kind.equals("convolution")) {
+                return OTHER;
+            }
+            if (BATCH_ONE.matcher(problem).find()) {
+                return TRANSFORM;
+            }
+            return switch (prop) {
+                case "backward_data" -> CONV_BACKWARD_DATA;
+                case "backward_weights" -> CONV_BACKWARD_WEIGHTS;
+                default -> CONV_FORWARD;
+            };
         }
-        if (BATCH_ONE.matcher(problem).find()) {
-            return TRANSFORM;
-        }
-        return switch (prop) {
-            case "backward_data" -> CONV_BACKWARD_DATA;
-            case "backward_weights" -> CONV_BACKWARD_WEIGHTS;
-            default -> CONV_FORWARD;
-        };
     }
 }

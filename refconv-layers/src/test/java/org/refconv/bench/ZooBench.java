@@ -114,7 +114,7 @@ class ZooBench {
         double[] out = new double[runs.get(0).length];
         for (int k = 0; k < out.length; k++) {
             int at = k;
-            out[k] = runs.stream().mapToDouble(r -> r[at]).sorted().toArray()[runs.size() / 2];
+            out[k] = StepBench.median(runs.stream().mapToDouble(r -> r[at]).toArray());
         }
         return out;
     }
