@@ -2,6 +2,7 @@ package org.refconv.train;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,11 +52,12 @@ public final class RankTrainer {
 
     /**
      * What a rank reports back to the driver. {@code imagesPerSecond} counts every step this run trained;
-     * {@code steadyImagesPerSecond} leaves out its first, which pays one-time costs (oneDNN creating kernels for new
-     * shapes, the Reducer rebuilding its buckets in the order gradients arrived): what a long run settles at.
+     * {@code medianStepImagesPerSecond} is the global batch over the median step time: it leaves out the first step,
+     * which pays one-time costs (oneDNN creating kernels for new shapes, the Reducer rebuilding its buckets in the
+     * order gradients arrived), and the steps a shared machine stalls: what a long run settles at.
      */
     public record Result(int rank, long steps, long resumedFromStep, double lastLoss, double top1, double top5,
-                         String model, String parameterChecksum, double imagesPerSecond, double steadyImagesPerSecond)
+                         String model, String parameterChecksum, double imagesPerSecond, double medianStepImagesPerSecond)
             implements java.io.Serializable {
     }
 
@@ -93,7 +95,7 @@ public final class RankTrainer {
 
         long step = startStep;
         long trainNanos = 0;
-        long firstStepNanos = 0;
+        List<Long> stepNanosAll = new ArrayList<>();
         double lastLoss = Double.NaN;
         double[] eval = {Double.NaN, Double.NaN};
         built.model().train(true);
@@ -112,7 +114,7 @@ public final class RankTrainer {
                         double lr = schedule.lr(step);
                         lastLoss = step(trainStep, b, lr);
                         long stepNanos = System.nanoTime() - t0;
-                        firstStepNanos = step == startStep ? stepNanos : firstStepNanos;
+                        stepNanosAll.add(stepNanos);
                         trainNanos += stepNanos;
                         lossSum += lastLoss;
                         step++;
@@ -145,12 +147,20 @@ public final class RankTrainer {
         }
         group.barrier();
         return new Result(rank, step, startStep, lastLoss, eval[0], eval[1], modelUri, checksum(trainable),
-                imagesPerSecond(step - startStep, trainNanos), imagesPerSecond(step - startStep - 1,
-                trainNanos - firstStepNanos));
+                imagesPerSecond(step - startStep, trainNanos), imagesPerSecond(1, median(stepNanosAll)));
     }
 
     private double imagesPerSecond(long steps, long nanos) {
         return steps <= 0 || nanos <= 0 ? 0 : steps * (double) config.batch() / (nanos / 1e9);
+    }
+
+    private static long median(List<Long> values) {
+        if (values.isEmpty()) {
+            return 0;
+        }
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
     }
 
     /** SHA-256 of the trainable parameters' bytes: equal on all ranks iff their parameters are identical. */

@@ -36,13 +36,14 @@ import org.refconv.publish.TinyPipeline;
  * batch of B/2 costs more per image than one of B). Two independent 1-rank jobs running at once show what 2 busy
  * cores give on this machine without any communication, so 2 ranks / that pair is the cost of synchronous training
  * itself. Pretrain vs refocus on the same model and data gives RefConv's training cost; Gloo all-reduce bandwidth for
- * the model's gradient size. Every figure twice: over all steps of a run, and after its first step (which pays
- * one-time costs: oneDNN kernels for new shapes, the Reducer's bucket rebuild), what a long run settles at. Variants
- * run in an order that rotates from round to round; each figure is the median over rounds. Run:
+ * the model's gradient size. Every figure twice: over all steps of a run, and from its median step time (which
+ * leaves out the first step's one-time costs, oneDNN kernels for new shapes and the Reducer's bucket rebuild, and
+ * the steps this shared machine stalls), what a long run settles at. Variants
+ * run in an order that rotates from round to round; each ratio is the median of its per-round ratios. Run:
  * {@code mvn -Pbench -pl jobs -am test -Dtest=TrainBench -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dbench.batch=N} (global batch B, default 64),
- * {@code -Dbench.steps=N} (24), {@code -Dbench.rounds=N} (5), {@code -Dbench.blocking=true} (also time the blocking
- * all-reduce) and {@code -Dbench.fp16=true} (also time the float16-compressed all-reduce) adjust it. Prints figures;
- * asserts nothing.
+ * {@code -Dbench.steps=N} (24), {@code -Dbench.rounds=N} (5) and {@code -Dbench.variants=...} (default
+ * {@code one,half,two,pair,refocus}; also {@code blocking}: the all-reduce after backward, {@code fp16}: the
+ * float16-compressed all-reduce) adjust it. Prints figures; asserts nothing.
  */
 @Tag("bench")
 class TrainBench {
@@ -50,10 +51,6 @@ class TrainBench {
     private static final String MODEL = System.getProperty("bench.model", "resnet18_small");
     private static final int STEPS = Integer.parseInt(System.getProperty("bench.steps", "24"));
     private static final int ROUNDS = Integer.parseInt(System.getProperty("bench.rounds", "5"));
-    /** The blocking all-reduce variant is a comparison only: timed when -Dbench.blocking=true. */
-    private static final boolean TIME_BLOCKING = Boolean.getBoolean("bench.blocking");
-    /** float16-compressed all-reduce (it rounds gradients; off by default): timed when -Dbench.fp16=true. */
-    private static final boolean TIME_FP16 = Boolean.getBoolean("bench.fp16");
     /** Global batch: 64 is 32 per rank on 2 ranks, the paper's per-GPU batch (256 on 8 GPUs). */
     private static final int BATCH = Integer.parseInt(System.getProperty("bench.batch", "64"));
     private static final GradientSync.Mode OVERLAPPED = GradientSync.Mode.OVERLAPPED;
@@ -65,8 +62,15 @@ class TrainBench {
     private static final String REFOCUS = "2 ranks x B/2 refocus";
     private static final String BLOCKING_ROW = "2 ranks x B/2, all-reduce after backward";
     private static final String FP16 = "2 ranks x B/2, float16-compressed all-reduce";
+    private static final Map<String, String> VARIANT_IDS = Map.of("one", ONE, "half", ONE_HALF, "two", TWO,
+            "pair", PAIR, "refocus", REFOCUS, "blocking", BLOCKING_ROW, "fp16", FP16);
+    /**
+     * Which variants to time. The blocking and float16 all-reduce are comparisons only (fp16 rounds gradients): not
+     * in the default. {@code -Dbench.variants=two,refocus} times only what refocus/pretrain needs.
+     */
+    private static final String VARIANTS = System.getProperty("bench.variants", "one,half,two,pair,refocus");
 
-    /** One timed variant: images/s {all steps, after the first step} of its run(s) in the given round. */
+    /** One timed variant: images/s {all steps, median step} of its run(s) in the given round. */
     private interface Variant {
         double[] run(int round) throws Exception;
     }
@@ -90,22 +94,26 @@ class TrainBench {
             run(spark, data, root, "warmup", "pretrain", 2, BATCH, "", OVERLAPPED);
             String basis = root.resolve("warmup/model.safetensors").toUri().toString();
             run(spark, data, root, "warmup-refocus", "refocus", 2, BATCH, basis, OVERLAPPED);
-            // Each variant: images/s {all steps, after the first step}. The order rotates from round to round, so
+            // Each variant: images/s {all steps, median step}. The order rotates from round to round, so
             // that no variant always follows the same one (the machine drifts within a round, too).
+            Map<String, Variant> all = new LinkedHashMap<>();
+            all.put(ONE, r -> run(spark, data, root, "one-" + r, "pretrain", 1, BATCH, "", OVERLAPPED));
+            all.put(ONE_HALF, r -> run(spark, data, root, "one-half-" + r, "pretrain", 1, BATCH / 2, "", OVERLAPPED));
+            all.put(TWO, r -> run(spark, data, root, "two-" + r, "pretrain", 2, BATCH, "", OVERLAPPED));
+            all.put(PAIR, r -> runIndependentPair(spark, data, root, "pair-" + r));
+            all.put(REFOCUS, r -> run(spark, data, root, "ref-" + r, "refocus", 2, BATCH, basis, OVERLAPPED));
+            all.put(BLOCKING_ROW, r -> run(spark, data, root, "two-blocking-" + r, "pretrain", 2, BATCH, "",
+                    BLOCKING));
+            all.put(FP16, r -> run(spark, data, root, "two-fp16-" + r, "pretrain", 2, BATCH, "", OVERLAPPED,
+                    GradientSync.Compression.FP16));
             Map<String, Variant> variants = new LinkedHashMap<>();
-            variants.put(ONE, r -> run(spark, data, root, "one-" + r, "pretrain", 1, BATCH, "", OVERLAPPED));
-            variants.put(ONE_HALF, r -> run(spark, data, root, "one-half-" + r, "pretrain", 1, BATCH / 2, "",
-                    OVERLAPPED));
-            variants.put(TWO, r -> run(spark, data, root, "two-" + r, "pretrain", 2, BATCH, "", OVERLAPPED));
-            variants.put(PAIR, r -> runIndependentPair(spark, data, root, "pair-" + r));
-            variants.put(REFOCUS, r -> run(spark, data, root, "ref-" + r, "refocus", 2, BATCH, basis, OVERLAPPED));
-            if (TIME_BLOCKING) {
-                variants.put(BLOCKING_ROW, r -> run(spark, data, root, "two-blocking-" + r, "pretrain", 2, BATCH, "",
-                        BLOCKING));
-            }
-            if (TIME_FP16) {
-                variants.put(FP16, r -> run(spark, data, root, "two-fp16-" + r, "pretrain", 2, BATCH, "", OVERLAPPED,
-                        GradientSync.Compression.FP16));
+            for (String id : VARIANTS.split(",")) {
+                String name = VARIANT_IDS.get(id.trim());
+                if (name == null) {
+                    throw new IllegalArgumentException("bench.variants: unknown variant '" + id + "'; known: "
+                            + VARIANT_IDS.keySet());
+                }
+                variants.put(name, all.get(name));
             }
             List<String> names = List.copyOf(variants.keySet());
             Map<String, double[][]> figures = new LinkedHashMap<>();
@@ -122,37 +130,58 @@ class TrainBench {
                 System.out.println(line);
             }
             System.out.printf("%nTRAIN BENCH %s 32 px, global batch %d, %d steps, 1 thread per rank, channels-last "
-                    + "batches; median of %d rounds, order rotated; img/s over all steps, and (after the first step)%n",
+                    + "batches; %d rounds, order rotated; img/s over all steps, and (from the median step)%n",
                     MODEL, BATCH, STEPS, ROUNDS);
+            System.out.println("  each ratio: median over rounds of the ratio within a round (variants of one round ran"
+                    + " minutes apart, rounds drift), [in brackets] the ratio of the medians");
             for (int k = 0; k < 2; k++) {
+                System.out.printf("  %s:%n", k == 0 ? "all steps" : "median step");
                 int at = k;
-                Map<String, Double> m = new LinkedHashMap<>();
-                figures.forEach((n, f) -> m.put(n, median(f[at])));
-                System.out.printf("  %s:%n", k == 0 ? "all steps" : "after the first step");
-                m.forEach((n, v) -> System.out.printf(Locale.ROOT, "    %-58s %8.1f img/s%n", n, v));
-                double one = m.get(ONE);
-                double half = m.get(ONE_HALF);
-                double two = m.get(TWO);
-                double pair = m.get(PAIR);
-                System.out.printf(Locale.ROOT, "    scaling efficiency, per-rank batch fixed (weak, as DDP/Horovod "
-                        + "report): %.3f%n", two / (2 * half));
-                System.out.printf(Locale.ROOT, "    scaling efficiency, global batch fixed (strong): %.3f%n",
-                        two / (2 * one));
-                System.out.printf(Locale.ROOT, "    2 independent jobs / 2 x 1 rank (what 2 busy cores give here "
-                        + "without communication): %.3f%n", pair / (2 * half));
-                System.out.printf(Locale.ROOT, "    2 ranks / 2 independent jobs (the cost of synchronous training "
-                        + "itself): %.3f%n", two / pair);
-                System.out.printf(Locale.ROOT, "    refocus/pretrain step time: %.3f%n", two / m.get(REFOCUS));
-                for (String extra : new String[]{BLOCKING_ROW, FP16}) {
-                    if (m.containsKey(extra)) {
-                        System.out.printf(Locale.ROOT, "    weak scaling with %s: %.3f%n", extra,
-                                m.get(extra) / (2 * half));
-                    }
-                }
+                figures.forEach((n, f) -> System.out.printf(Locale.ROOT, "    %-58s %8.1f img/s (median)%n", n,
+                        median(f[at])));
+                Ratios ratios = new Ratios(figures, at);
+                ratios.print("scaling efficiency, per-rank batch fixed (weak, as DDP/Horovod report)", TWO, 1,
+                        ONE_HALF, 2);
+                ratios.print("scaling efficiency, global batch fixed (strong)", TWO, 1, ONE, 2);
+                ratios.print("2 independent jobs / 2 x 1 rank (what 2 busy cores give here without communication)",
+                        PAIR, 1, ONE_HALF, 2);
+                ratios.print("2 ranks / 2 independent jobs (the cost of synchronous training itself)", TWO, 1, PAIR,
+                        1);
+                ratios.print("refocus/pretrain step time", TWO, 1, REFOCUS, 1);
+                ratios.print("weak scaling with " + BLOCKING_ROW, BLOCKING_ROW, 1, ONE_HALF, 2);
+                ratios.print("weak scaling with " + FP16, FP16, 1, ONE_HALF, 2);
             }
             spark.stop();
         }
         printAllReduceBandwidth();
+    }
+
+    /**
+     * Ratios a/(scaleB * b) between two variants: the median of the per-round ratios (both ran in the same round,
+     * minutes apart) and the ratio of the medians. Skipped when either variant was not timed.
+     */
+    private record Ratios(Map<String, double[][]> figures, int at) {
+        void print(String label, String a, double scaleA, String b, double scaleB) {
+            if (!figures.containsKey(a) || !figures.containsKey(b)) {
+                return;
+            }
+            double[] x = figures.get(a)[at];
+            double[] y = figures.get(b)[at];
+            double[] perRound = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                perRound[i] = scaleA * x[i] / (scaleB * y[i]);
+            }
+            System.out.printf(Locale.ROOT, "    %s: %.3f [%.3f]  per round %s%n", label, median(perRound),
+                    scaleA * median(x) / (scaleB * median(y)), format(perRound));
+        }
+
+        private static String format(double[] v) {
+            StringBuilder s = new StringBuilder();
+            for (double d : v) {
+                s.append(String.format(Locale.ROOT, " %.3f", d));
+            }
+            return s.toString().trim();
+        }
     }
 
     private double[] run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
@@ -191,7 +220,7 @@ class TrainBench {
                 "--maxStepsPerEpoch", String.valueOf(STEPS), "--checkpointEvery", "100000", "--checkpointIn", basis,
                 "--gradientSync", sync.name(), "--gradientCompression", compression.name()});
         RankTrainer.Result r = DistributedTraining.run(spark, c, 60_000)[0];
-        return new double[]{r.imagesPerSecond(), r.steadyImagesPerSecond()};
+        return new double[]{r.imagesPerSecond(), r.medianStepImagesPerSecond()};
     }
 
     /** Two Gloo ranks over loopback TCP (threads of this JVM), all-reducing the model's whole gradient. */
