@@ -26,10 +26,11 @@ import org.refconv.models.ModelZoo;
  * under glibc's malloc). Java feeds channels-last batches, as the train job does by default
  * ({@code -Dbench.memoryFormat=contiguous} for NCHW); PyTorch is timed both with its default NCHW batches and with
  * channels-last ones. ref/plain is the median of per-round ratios of back-to-back steps (the machine's drift cancels in
- * them). Then, per workload, where a step's time goes: oneDNN's verbose log split by kind of primitive (conv forward,
+ * them), Java/PyTorch the median of per-turn ratios of back-to-back child processes; each turn's figures are printed.
+ * Then, per workload, where a step's time goes: oneDNN's verbose log split by kind of primitive (conv forward,
  * backward data, backward weights, the refocusing transform, reorders) and the rest, Java vs PyTorch, plain and
  * refocused ({@code -Dbench.breakdown=false} skips it). Run with {@code mvn -Pbench -pl refconv-layers test
- * -Dtest=ZooBench}; {@code -Dbench.rounds=N} (8),
+ * -Dtest=ZooBench}; {@code -Dbench.rounds=N} (8), {@code -Dbench.repeats=N} (turns, 3),
  * {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and {@code -Drefconv.trimEvery=N} (malloc_trim
  * every N steps; 0 = never) adjust it.
  */
@@ -88,18 +89,24 @@ class ZooBench {
                 }
                 double[] java = medianOf(javaRuns);
                 double[] py = torch ? medianOf(pyRuns) : null;
-                double[] pyCl = torch ? medianOf(pyClRuns) : null;
-                // Seconds per step: a ratio of times is the inverse ratio of throughputs.
+                // Seconds per step: a ratio of times is the inverse ratio of throughputs. Java/PyTorch is the median
+                // of the ratios within a turn (children run back to back), as ref/plain is within a child.
                 System.out.printf(Locale.ROOT, "%-26s %-9s %9.1f %9.1f %9.3f %9s %9s %9s %9s %9s %9s %9s%n", w.label(),
                         a.name(), w.batch() / java[0], w.batch() / java[1], java[2],
                         py == null ? "-" : fmt(w.batch() / py[0]), py == null ? "-" : fmt(w.batch() / py[1]),
-                        py == null ? "-" : String.format(Locale.ROOT, "%.3f", py[2]), ratio(java, 0, py, 0),
-                        ratio(java, 1, py, 1), ratio(java, 0, pyCl, 0), ratio(java, 1, pyCl, 1));
+                        py == null ? "-" : String.format(Locale.ROOT, "%.3f", py[2]), pairedRatio(javaRuns, pyRuns, 0),
+                        pairedRatio(javaRuns, pyRuns, 1), pairedRatio(javaRuns, pyClRuns, 0),
+                        pairedRatio(javaRuns, pyClRuns, 1));
+                for (int r = 0; r < repeats; r++) {
+                    System.out.printf(Locale.ROOT, "  turn %d: Java %s%s%s%n", r, turn(w, javaRuns.get(r)),
+                            torch ? "; PyTorch " + turn(w, pyRuns.get(r)) : "",
+                            torch ? "; PyTorch channels-last " + turn(w, pyClRuns.get(r)) : "");
+                }
             }
         }
         System.out.println("ref/plain, T r/p: step time refocused / plain (1.0 = free), Java and PyTorch (NCHW), the "
-                + "median of per-round ratios of back-to-back steps; J/T: Java step time / PyTorch's in NCHW; J/Tcl: / "
-                + "PyTorch's with channels-last batches");
+                + "median of per-round ratios of back-to-back steps; J/T: Java step time / PyTorch's in NCHW, the median of "
+                + "per-turn ratios of back-to-back children; J/Tcl: / PyTorch's with channels-last batches");
         if (!"false".equals(System.getProperty("bench.breakdown"))) {
             for (Workload w : WORKLOADS) {
                 if (only.isEmpty() || List.of(only.split(",")).contains(w.model())) {
@@ -119,9 +126,22 @@ class ZooBench {
         return out;
     }
 
-    /** a[i] / b[j] with 3 decimals, or "-" without PyTorch. */
-    private static String ratio(double[] a, int i, double[] b, int j) {
-        return a == null || b == null ? "-" : String.format(Locale.ROOT, "%.3f", a[i] / b[j]);
+    /** Median over turns of a[turn][i] / b[turn][i] with 3 decimals, or "-" without PyTorch. */
+    private static String pairedRatio(List<double[]> a, List<double[]> b, int i) {
+        if (b.isEmpty()) {
+            return "-";
+        }
+        double[] ratios = new double[a.size()];
+        for (int r = 0; r < ratios.length; r++) {
+            ratios[r] = a.get(r)[i] / b.get(r)[i];
+        }
+        return String.format(Locale.ROOT, "%.3f", StepBench.median(ratios));
+    }
+
+    /** One child's figures: plain and refocused images/s and their paired ratio. */
+    private static String turn(Workload w, double[] child) {
+        return String.format(Locale.ROOT, "plain %.1f ref %.1f i/s (r/p %.3f)", w.batch() / child[0],
+                w.batch() / child[1], child[2]);
     }
 
     private static String fmt(double v) {
