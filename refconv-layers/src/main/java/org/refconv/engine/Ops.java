@@ -13,9 +13,15 @@ public final class Ops {
     private Ops() {
     }
 
-    /** 2-D convolution; {@code bias} may be null. Pairs are (height, width). */
+    /**
+     * 2-D convolution; {@code bias} may be null. Pairs are (height, width). On CPU, 1×1 convolutions are computed as
+     * matrix products: libtorch's own are broken on AVX-512 CPUs ({@link PointwiseConvolution}).
+     */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding, long[] dilation,
                                 long groups) {
+        if (PointwiseConvolution.replaces(x, weight, padding, dilation, groups)) {
+            return PointwiseConvolution.forward(x, weight, bias, stride);
+        }
         return torch.conv2d(x, weight, optional(bias), stride, padding, dilation, groups);
     }
 
