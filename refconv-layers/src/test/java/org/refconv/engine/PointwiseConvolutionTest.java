@@ -1,13 +1,16 @@
 package org.refconv.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.refconv.testing.TestTensors.assertClose;
 
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -33,7 +36,44 @@ class PointwiseConvolutionTest {
     void equalsFloat64ConvolutionWithGradients(long in, long out, long stride, boolean withBias, String layout,
                                                long batch, long side) {
         Engine.manualSeed(7);
-        MemoryFormat format = MemoryFormat.parse(layout);
+        assertMatchesFloat64(in, out, stride, withBias, MemoryFormat.parse(layout), batch, side);
+    }
+
+    /**
+     * The sweep the README's figure comes from (-Pslow): 16-2048 channels (out/in between 1/4 and 4), 2-28 px, batch 2
+     * and 16, stride 1 and 2, both layouts.
+     */
+    @Test
+    @Tag("slow")
+    void sweepOfShapesEqualsFloat64Convolution() {
+        Engine.manualSeed(11);
+        long[] channels = {16, 32, 64, 96, 128, 256, 512, 1024, 2048};
+        int shapes = 0;
+        for (MemoryFormat format : MemoryFormat.values()) {
+            for (long batch : new long[]{2, 16}) {
+                for (long stride : new long[]{1, 2}) {
+                    for (long in : channels) {
+                        for (long out : channels) {
+                            for (long side : new long[]{2, 4, 7, 14, 28}) {
+                                if (out * 4 < in || out > in * 4 || batch * in * side * side > 16L * 512 * 28 * 28) {
+                                    continue;
+                                }
+                                try (PointerScope ignored = new PointerScope()) {
+                                    assertMatchesFloat64(in, out, stride, (shapes & 1) == 1, format, batch, side);
+                                }
+                                shapes++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(2 * 846, shapes, "shapes swept: 846 in each layout");
+    }
+
+    private static void assertMatchesFloat64(long in, long out, long stride, boolean withBias, MemoryFormat format,
+                                             long batch, long side) {
+        String what = in + "->" + out + " stride " + stride + " " + format + " batch " + batch + " " + side + " px";
         Tensor x = Tensors.requiresGrad(format.apply(Tensors.randn(batch, in, side, side)), true);
         Tensor weight = Tensors.requiresGrad(Tensors.randn(out, in, 1, 1).mul(new Scalar(0.05)), true);
         Tensor bias = withBias ? Tensors.requiresGrad(Tensors.randn(out), true) : null;
@@ -49,15 +89,15 @@ class PointwiseConvolutionTest {
         Tensor bRef = withBias ? float64Leaf(bias) : null;
         Tensor reference = torch.conv2d(xRef, wRef, bRef == null ? new TensorOptional() : new TensorOptional(bRef),
                 strides, ZERO, ONE, 1);
-        assertClose(y.to(torch.ScalarType.Double), reference, 1e-5, "output");
+        assertClose(y.to(torch.ScalarType.Double), reference, 1e-5, what + ": " + "output");
 
         Tensor upstream = Tensors.randn(y.size(0), y.size(1), y.size(2), y.size(3));
         y.mul(upstream).sum().backward();
         reference.mul(upstream.to(torch.ScalarType.Double)).sum().backward();
-        assertClose(x.grad().to(torch.ScalarType.Double), xRef.grad(), 1e-5, "input gradient");
-        assertClose(weight.grad().to(torch.ScalarType.Double), wRef.grad(), 1e-5, "weight gradient");
+        assertClose(x.grad().to(torch.ScalarType.Double), xRef.grad(), 1e-5, what + ": " + "input gradient");
+        assertClose(weight.grad().to(torch.ScalarType.Double), wRef.grad(), 1e-5, what + ": " + "weight gradient");
         if (withBias) {
-            assertClose(bias.grad().to(torch.ScalarType.Double), bRef.grad(), 1e-5, "bias gradient");
+            assertClose(bias.grad().to(torch.ScalarType.Double), bRef.grad(), 1e-5, what + ": " + "bias gradient");
         }
     }
 
