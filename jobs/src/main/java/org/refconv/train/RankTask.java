@@ -1,10 +1,10 @@
 package org.refconv.train;
 
-import org.refconv.dist.FreePort;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -12,6 +12,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.BarrierTaskContext;
 import org.refconv.dist.CollectiveBackend;
 import org.refconv.dist.Collectives;
+import org.refconv.dist.FreePort;
+import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
 
@@ -44,22 +46,35 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
         int rank = ctx.partitionId();
         int world = ctx.getTaskInfos().length;
         String myHost = hostOf(ctx.getTaskInfos()[rank].address());
-        String[] all = ctx.allGather(rank == 0 ? myHost + ":" + FreePort.find() : "");
-        String master = all[0];
+        // Every rank names its JVM; rank 0 adds the store's address.
+        String[] all = ctx.allGather(jvmOf(myHost) + " " + (rank == 0 ? myHost + ":" + FreePort.find() : "-"));
+        String master = all[0].substring(all[0].indexOf(' ') + 1);
+        ComputeTurns turns = ComputeTurns.forRanksSharingAJvm(ranksShareAJvm(all));
         int colon = master.lastIndexOf(':');
         Device device = DeviceChoice.forTask(config.device(), ctx.resourcesJMap());
         Engine.requireAvailable(device);
         Configuration conf = new Configuration();
         hadoopConf.forEach(conf::set);
-        System.out.printf("rank %d/%d on %s, store at %s, device %s%n", rank, world, myHost, master, device);
+        System.out.printf("rank %d/%d on %s, store at %s, device %s%s%n", rank, world, myHost, master, device,
+                turns.exclusive() ? ", taking turns at compute with the ranks in this JVM" : "");
         try (Collectives group = Collectives.connect(master.substring(0, colon),
                 Integer.parseInt(master.substring(colon + 1)), myHost, rank, world,
                 CollectiveBackend.forDevice(device), COLLECTIVE_TIMEOUT)) {
-            RankTrainer.Result result = new RankTrainer(config, group, device, conf).run();
+            RankTrainer.Result result = new RankTrainer(config, group, device, conf, turns).run();
             return CollectionConverters.asScala(List.of(result).iterator());
         } catch (IOException e) {
             throw new UncheckedIOException("rank " + rank + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /** This JVM as the other ranks can tell it apart: process id and host. */
+    private static String jvmOf(String host) {
+        return ProcessHandle.current().pid() + "@" + host;
+    }
+
+    /** Whether two of the gathered "jvm rest" messages come from one JVM (local mode, or two tasks per executor). */
+    static boolean ranksShareAJvm(String[] gathered) {
+        return Arrays.stream(gathered).map(m -> m.substring(0, m.indexOf(' '))).distinct().count() < gathered.length;
     }
 
     private static String hostOf(String address) {

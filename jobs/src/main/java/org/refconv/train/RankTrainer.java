@@ -18,6 +18,7 @@ import org.refconv.data.pipeline.InputPipeline;
 import org.refconv.dist.Collectives;
 import org.refconv.dist.GradientAverager;
 import org.refconv.dist.GradientSync;
+import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
@@ -40,9 +41,12 @@ public final class RankTrainer {
     private final Device device;
     private final Configuration conf;
     private final RunFiles files;
+    private final ComputeTurns turns;
 
-    public RankTrainer(TrainConfig config, Collectives group, Device device, Configuration conf) {
+    /** {@code turns}: whether this rank takes turns at native compute with other ranks in its JVM. */
+    public RankTrainer(TrainConfig config, Collectives group, Device device, Configuration conf, ComputeTurns turns) {
         this.config = config;
+        this.turns = turns;
         this.rank = group.rank();
         this.group = group;
         this.device = device;
@@ -88,9 +92,9 @@ public final class RankTrainer {
         long stepsPerEpoch = config.maxStepsPerEpoch() > 0 ? Math.min(available, config.maxStepsPerEpoch()) : available;
         long totalSteps = stepsPerEpoch * config.epochs();
         WarmupCosine schedule = new WarmupCosine(config.lr(), stepsPerEpoch * config.warmupEpochs(), totalSteps);
-        GradientSync gradients = GradientSync.create(config.gradientSync(), config.gradientCompression(), group,
-                new ArrayList<>(trainable.values()), GradientAverager.DEFAULT_BUCKET_BYTES);
-        TrainStep trainStep = new TrainStep(built.model(), sgd, gradients);
+        GradientSync gradients = GradientSync.create(gradientSync(), config.gradientCompression(), group,
+                new ArrayList<>(trainable.values()), GradientAverager.DEFAULT_BUCKET_BYTES, turns);
+        TrainStep trainStep = new TrainStep(built.model(), sgd, gradients, turns);
         Metrics metrics = rank == 0 ? Metrics.open(files) : null;
 
         long step = startStep;
@@ -221,6 +225,26 @@ public final class RankTrainer {
         return m;
     }
 
+    /**
+     * The configured gradient sync, or the blocking one when ranks take turns at compute (the overlapped sync's
+     * all-reduces run inside backward, where a rank holding its turn would wait for one waiting for the turn).
+     */
+    private GradientSync.Mode gradientSync() {
+        if (!turns.exclusive() || config.gradientSync() == GradientSync.Mode.BLOCKING) {
+            return config.gradientSync();
+        }
+        if (config.gradientCompression() != GradientSync.Compression.NONE) {
+            throw new IllegalStateException("gradientCompression " + config.gradientCompression() + " needs one rank"
+                    + " per JVM (ranks sharing a JVM take turns at compute and cannot overlap the all-reduce):"
+                    + " give each rank its own executor (spark.task.cpus = spark.executor.cores) or set"
+                    + " gradientCompression none");
+        }
+        if (rank == 0) {
+            System.out.println("ranks share a JVM: gradientSync blocking instead of " + config.gradientSync());
+        }
+        return GradientSync.Mode.BLOCKING;
+    }
+
     /** Distributed top-1 / top-5 on the validation split: each rank scores its share, counts are summed. */
     private double[] evaluate(ModelBuilder.Built built) throws IOException {
         InputPipeline val = InputPipeline.builder(config.data() + "/val").rank(rank).worldSize(group.worldSize())
@@ -232,7 +256,8 @@ public final class RankTrainer {
         try (BatchIterator batches = val.epoch(0)) {
             while (batches.hasNext()) {
                 Batch b = batches.next();
-                try (StepScope ignored = StepScope.openWithoutTrim(); NoGrad ng = NoGrad.enter()) {
+                try (StepScope ignored = StepScope.openWithoutTrim(); NoGrad ng = NoGrad.enter();
+                     ComputeTurns.Turn turn = turns.take()) {
                     float[] logits = Tensors.toFloats(built.model().forward(images(b)));
                     TopK.count(logits, b.labels(), config.numClasses(), counts);
                 }

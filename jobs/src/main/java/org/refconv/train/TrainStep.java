@@ -2,6 +2,7 @@ package org.refconv.train;
 
 import org.bytedeco.pytorch.Tensor;
 import org.refconv.dist.GradientSync;
+import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.Ops;
 import org.refconv.engine.StepScope;
 import org.refconv.models.Classifier;
@@ -16,18 +17,24 @@ final class TrainStep {
     private final Classifier model;
     private final Sgd sgd;
     private final GradientSync gradients;
+    private final ComputeTurns turns;
 
-    TrainStep(Classifier model, Sgd sgd, GradientSync gradients) {
+    /** {@code turns} must be the ones {@code gradients} takes backward in (see {@link GradientSync#create}). */
+    TrainStep(Classifier model, Sgd sgd, GradientSync gradients, ComputeTurns turns) {
         this.model = model;
         this.sgd = sgd;
         this.gradients = gradients;
+        this.turns = turns;
     }
 
     /** Returns this rank's loss (the mean over its share of the batch). */
     double run(Tensor images, Tensor labels, double lr) {
         try (StepScope ignored = StepScope.open()) {
             sgd.zeroGrad();
-            Tensor loss = Ops.crossEntropy(model.forward(images), labels);
+            Tensor loss;
+            try (ComputeTurns.Turn turn = turns.take()) {
+                loss = Ops.crossEntropy(model.forward(images), labels);
+            }
             gradients.backward(loss);
             sgd.setLearningRate(lr);
             sgd.step();

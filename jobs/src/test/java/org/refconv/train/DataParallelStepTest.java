@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.refconv.dist.Collectives;
 import org.refconv.dist.GradientSync;
 import org.refconv.dist.LocalRanks;
+import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
 import org.refconv.engine.Tensors;
@@ -44,6 +45,18 @@ class DataParallelStepTest {
         // The parameters really moved: the comparison is not between two untouched inits.
         float[] init = initialParameters();
         assertTrue(maxDiff(init, single) > 1e-4);
+    }
+
+    @Test
+    void ranksTakingTurnsAtComputeTrainLikeOneRankOfTheWholeBatch() throws Exception {
+        // Two ranks in one JVM, as Spark local mode places them: they take turns at forward and backward.
+        float[] images = images();
+        float[] single = LocalRanks.run(1, c -> train(c, images, GradientSync.Mode.BLOCKING, STEPS,
+                ComputeTurns.NONE)).get(0);
+        List<float[]> two = LocalRanks.run(2, c -> train(c, images, GradientSync.Mode.BLOCKING, STEPS,
+                ComputeTurns.EXCLUSIVE));
+        assertEquals(0.0, maxDiff(two.get(0), two.get(1)), "ranks must hold identical parameters");
+        assertClose(single, two.get(0), "2 x B/2 taking turns vs 1 x B");
     }
 
     @Test
@@ -78,6 +91,11 @@ class DataParallelStepTest {
 
     /** Steps of SGD on this rank's contiguous share of the batch; returns all parameters flattened. */
     private static float[] train(Collectives c, float[] images, GradientSync.Mode mode, int steps) {
+        return train(c, images, mode, steps, ComputeTurns.NONE);
+    }
+
+    private static float[] train(Collectives c, float[] images, GradientSync.Mode mode, int steps,
+                                 ComputeTurns turns) {
         Engine.setThreads(1);
         CifarQuick model = model();
         Map<String, Tensor> params = Modules.trainableParameters(model);
@@ -88,8 +106,9 @@ class DataParallelStepTest {
         System.arraycopy(images, c.rank() * share * px, x, 0, x.length);
         long[] y = new long[share];
         System.arraycopy(LABELS, c.rank() * share, y, 0, share);
-        try (GradientSync gradients = GradientSync.create(mode, c, new ArrayList<>(params.values()), 4096)) {
-            TrainStep step = new TrainStep(model, sgd, gradients);
+        try (GradientSync gradients = GradientSync.create(mode, GradientSync.Compression.NONE, c,
+                new ArrayList<>(params.values()), 4096, turns)) {
+            TrainStep step = new TrainStep(model, sgd, gradients, turns);
             for (int s = 0; s < steps; s++) {
                 step.run(Tensors.fromFloats(x, share, 3, 32, 32), Tensors.fromLongs(y, share), 0.05);
             }

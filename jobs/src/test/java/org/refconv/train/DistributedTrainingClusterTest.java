@@ -21,6 +21,7 @@ import org.refconv.checkpoint.StateDict;
 import org.refconv.data.config.PrepareConfig;
 import org.refconv.data.demo.FashionMnistDemoDataset;
 import org.refconv.data.prepare.Preparer;
+import org.refconv.publish.TinyPipeline;
 
 /**
  * The train job on a real standalone Spark cluster (master + 2 one-core workers on 127.0.0.1, separate JVMs), with
@@ -37,7 +38,8 @@ class DistributedTrainingClusterTest {
 
     @BeforeAll
     static void startClusterAndPrepareData() throws Exception {
-        root = Files.createDirectories(Path.of("target", "it-train").toAbsolutePath());
+        // Fresh on every run: checkpoints left by an earlier run would be resumed (or refused), not retrained.
+        root = TinyPipeline.fresh(Path.of("target", "it-train").toAbsolutePath());
         cluster = new LoopbackCluster(root.resolve("cluster"), 2);
         spark = cluster.session("refconv-train-it");
         Path tree = root.resolve("fashion-tree");

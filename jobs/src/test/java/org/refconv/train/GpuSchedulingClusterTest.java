@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.refconv.dist.CollectiveBackend;
 import org.refconv.engine.Device;
+import org.refconv.publish.TinyPipeline;
 
 /**
  * The GPU scheduling path without GPUs: workers offer two fake GPUs through a discovery script, tasks ask for one
@@ -34,7 +35,7 @@ class GpuSchedulingClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createDirectories(Path.of("target", "it-gpu").toAbsolutePath());
+        Path dir = TinyPipeline.fresh(Path.of("target", "it-gpu").toAbsolutePath());
         Path script = dir.resolve("fake-gpus.sh");
         Files.writeString(script, "#!/usr/bin/env bash\necho '{\"name\":\"gpu\",\"addresses\":[\"0\",\"1\"]}'\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));

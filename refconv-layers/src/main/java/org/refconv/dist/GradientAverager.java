@@ -8,6 +8,7 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.NoGrad;
 import org.refconv.engine.Tensors;
 
@@ -23,10 +24,17 @@ public final class GradientAverager implements GradientSync {
     public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
 
     private final Collectives collectives;
+    private final ComputeTurns turns;
     private final List<List<Tensor>> buckets = new ArrayList<>();
 
     public GradientAverager(Collectives collectives, List<Tensor> parameters, long bucketBytes) {
+        this(collectives, parameters, bucketBytes, ComputeTurns.NONE);
+    }
+
+    /** With {@code turns}, backward waits for this thread's turn at native compute; the all-reduce does not. */
+    public GradientAverager(Collectives collectives, List<Tensor> parameters, long bucketBytes, ComputeTurns turns) {
         this.collectives = collectives;
+        this.turns = turns;
         List<Tensor> current = new ArrayList<>();
         long bytes = 0;
         for (Tensor p : parameters) {
@@ -49,7 +57,9 @@ public final class GradientAverager implements GradientSync {
 
     @Override
     public void backward(Tensor loss) {
-        loss.backward();
+        try (ComputeTurns.Turn ignored = turns.take()) {
+            loss.backward();
+        }
         average();
     }
 

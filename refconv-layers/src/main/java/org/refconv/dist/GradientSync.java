@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.bytedeco.pytorch.Tensor;
+import org.refconv.engine.ComputeTurns;
 
 /**
  * How a data-parallel step turns each rank's gradients into their mean over all ranks: the step hands its loss to
@@ -49,13 +50,27 @@ public interface GradientSync extends AutoCloseable {
     /** As {@link #create(Mode, Collectives, List, long)}; compression needs the overlapped mode (DDP's Reducer). */
     static GradientSync create(Mode mode, Compression compression, Collectives collectives, List<Tensor> parameters,
                                long bucketBytes) {
+        return create(mode, compression, collectives, parameters, bucketBytes, ComputeTurns.NONE);
+    }
+
+    /**
+     * As {@link #create(Mode, Compression, Collectives, List, long)}, backward taken in {@code turns}: exclusive turns
+     * need the blocking mode, whose all-reduce comes after backward (the overlapped one's runs inside it, and a rank
+     * holding its turn there would wait for a rank that waits for the turn).
+     */
+    static GradientSync create(Mode mode, Compression compression, Collectives collectives, List<Tensor> parameters,
+                               long bucketBytes, ComputeTurns turns) {
+        if (turns.exclusive() && mode != Mode.BLOCKING) {
+            throw new IllegalArgumentException("ranks taking turns at compute need the blocking gradient sync, not "
+                    + mode);
+        }
         return switch (mode) {
             case BLOCKING -> {
                 if (compression != Compression.NONE) {
                     throw new IllegalArgumentException("gradient compression " + compression
                             + " needs the overlapped gradient sync (DDP's Reducer), not " + mode);
                 }
-                yield new GradientAverager(collectives, parameters, bucketBytes);
+                yield new GradientAverager(collectives, parameters, bucketBytes, turns);
             }
             case OVERLAPPED -> new OverlappingGradientAverager(collectives, parameters, bucketBytes, compression);
         };

@@ -12,6 +12,7 @@ import java.util.List;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
+import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.NoGrad;
 import org.refconv.engine.Tensors;
 
@@ -79,6 +80,15 @@ class OverlappingGradientAveragerTest {
                 () -> GradientSync.create(GradientSync.Mode.BLOCKING, GradientSync.Compression.FP16, null, List.of(),
                         1));
         assertTrue(blocking.getMessage().contains("overlapped"), blocking.getMessage());
+    }
+
+    @Test
+    void ranksTakingTurnsAtComputeCannotOverlapTheAllReduce() {
+        // Its all-reduces run inside backward: a rank holding the turn there would wait for one waiting for the turn.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GradientSync.create(
+                GradientSync.Mode.OVERLAPPED, GradientSync.Compression.NONE, null, List.of(), 1,
+                ComputeTurns.EXCLUSIVE));
+        assertTrue(e.getMessage().contains("blocking"), e.getMessage());
     }
 
     @Test

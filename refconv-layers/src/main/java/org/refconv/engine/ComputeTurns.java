@@ -1,0 +1,63 @@
+package org.refconv.engine;
+
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Whether threads of one process that drive libtorch side by side (ranks of a training job placed in the same JVM:
+ * Spark local mode, or an executor running two tasks of the barrier stage) take turns at native compute.
+ *
+ * <p>Why: the oneDNN inside libtorch 2.10 (v3.7.1) picks convolution kernels in a way that is not safe when two threads
+ * do it at once. A lone thread gets {@code jit:avx512_core} for the backward-data pass of a 5×5 channels-last
+ * convolution; two threads creating theirs at the same moment sometimes get {@code brg_conv_bwd:avx512_core}, which
+ * crashes the JVM (SIGSEGV in {@code brgemm_convolution_fwd_t::init_batch}).
+ * Measured on this project's CI machine (AMD EPYC, AVX-512, no AMX), fresh JVMs whose two threads train cifar_quick on
+ * channels-last batches of 4: 6 crashes in 60 runs; in the 30 of them with oneDNN's verbose log on, the 5 that crashed
+ * were exactly those that had created that kernel. Capped at AVX512_CORE: 2 crashes in 40. Warming up with other convolutions first did not
+ * help (3 in 40): the race is in the choice itself, made again for every new shape. Capping oneDNN at AVX2 avoids the
+ * kernel but made ResNet-18 steps 1.4-1.7× slower, too high a price for every job. Ranks in separate JVMs, one rank per
+ * executor as a cluster should run, are not affected and do not take turns.
+ *
+ * <p>The turns are process-wide and fair, so ranks sharing a JVM alternate. Only native compute (forward and backward)
+ * is taken in turns, never a collective: a rank waiting in an all-reduce for a rank that waits for its turn would
+ * deadlock, which is why such ranks average gradients after backward, not during it.
+ */
+public final class ComputeTurns {
+
+    /** Each thread computes whenever it likes: the ranks are in separate JVMs. */
+    public static final ComputeTurns NONE = new ComputeTurns(false);
+    /** Threads take turns, one at a time in the whole process. */
+    public static final ComputeTurns EXCLUSIVE = new ComputeTurns(true);
+
+    private static final ReentrantLock PROCESS_TURN = new ReentrantLock(true);
+
+    private final boolean exclusive;
+
+    private ComputeTurns(boolean exclusive) {
+        this.exclusive = exclusive;
+    }
+
+    /** {@link #EXCLUSIVE} when ranks share this JVM, else {@link #NONE}. */
+    public static ComputeTurns forRanksSharingAJvm(boolean sharing) {
+        return sharing ? EXCLUSIVE : NONE;
+    }
+
+    public boolean exclusive() {
+        return exclusive;
+    }
+
+    /** Waits for this thread's turn (at once when not exclusive); closing the turn lets the next thread go. */
+    public Turn take() {
+        if (!exclusive) {
+            return () -> { };
+        }
+        PROCESS_TURN.lock();
+        return PROCESS_TURN::unlock;
+    }
+
+    /** A turn at native compute; {@link #close()} ends it. */
+    @FunctionalInterface
+    public interface Turn extends AutoCloseable {
+        @Override
+        void close();
+    }
+}
