@@ -49,10 +49,11 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
         // Every rank names its JVM; rank 0 adds the store's address.
         String[] all = ctx.allGather(jvmOf(myHost) + " " + (rank == 0 ? myHost + ":" + FreePort.find() : "-"));
         String master = all[0].substring(all[0].indexOf(' ') + 1);
-        ComputeTurns turns = ComputeTurns.forRanksSharingAJvm(ranksShareAJvm(all));
         int colon = master.lastIndexOf(':');
         Device device = DeviceChoice.forTask(config.device(), ctx.resourcesJMap());
         Engine.requireAvailable(device);
+        // The race is in oneDNN, the CPU backend: GPU ranks sharing a JVM need no turns (every rank has the same kind).
+        ComputeTurns turns = ComputeTurns.forRanksSharingAJvm(ranksShareAJvm(all) && !device.isCuda());
         Configuration conf = new Configuration();
         hadoopConf.forEach(conf::set);
         System.out.printf("rank %d/%d on %s, store at %s, device %s%s%n", rank, world, myHost, master, device,
