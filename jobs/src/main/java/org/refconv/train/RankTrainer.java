@@ -94,7 +94,7 @@ public final class RankTrainer {
         WarmupCosine schedule = new WarmupCosine(config.lr(), stepsPerEpoch * config.warmupEpochs(), totalSteps);
         GradientSync gradients = GradientSync.create(gradientSync(), config.gradientCompression(), group,
                 new ArrayList<>(trainable.values()), GradientAverager.DEFAULT_BUCKET_BYTES, turns);
-        TrainStep trainStep = new TrainStep(built.model(), sgd, gradients, turns);
+        TrainStep trainStep = new TrainStep(built.model(), sgd, gradients);
         Metrics metrics = rank == 0 ? Metrics.open(files) : null;
 
         long step = startStep;

@@ -17,14 +17,11 @@ final class TrainStep {
     private final Classifier model;
     private final Sgd sgd;
     private final GradientSync gradients;
-    private final ComputeTurns turns;
 
-    /** {@code turns} must be the ones {@code gradients} takes backward in (see {@link GradientSync#create}). */
-    TrainStep(Classifier model, Sgd sgd, GradientSync gradients, ComputeTurns turns) {
+    TrainStep(Classifier model, Sgd sgd, GradientSync gradients) {
         this.model = model;
         this.sgd = sgd;
         this.gradients = gradients;
-        this.turns = turns;
     }
 
     /** Returns this rank's loss (the mean over its share of the batch). */
@@ -32,7 +29,7 @@ final class TrainStep {
         try (StepScope ignored = StepScope.open()) {
             sgd.zeroGrad();
             Tensor loss;
-            try (ComputeTurns.Turn turn = turns.take()) {
+            try (ComputeTurns.Turn turn = gradients.turns().take()) { // backward is taken in the same turns
                 loss = Ops.crossEntropy(model.forward(images), labels);
             }
             gradients.backward(loss);

@@ -108,7 +108,7 @@ class DataParallelStepTest {
         System.arraycopy(LABELS, c.rank() * share, y, 0, share);
         try (GradientSync gradients = GradientSync.create(mode, GradientSync.Compression.NONE, c,
                 new ArrayList<>(params.values()), 4096, turns)) {
-            TrainStep step = new TrainStep(model, sgd, gradients, turns);
+            TrainStep step = new TrainStep(model, sgd, gradients);
             for (int s = 0; s < steps; s++) {
                 step.run(Tensors.fromFloats(x, share, 3, 32, 32), Tensors.fromLongs(y, share), 0.05);
             }

@@ -56,6 +56,11 @@ public final class GradientAverager implements GradientSync {
     }
 
     @Override
+    public ComputeTurns turns() {
+        return turns;
+    }
+
+    @Override
     public void backward(Tensor loss) {
         try (ComputeTurns.Turn ignored = turns.take()) {
             loss.backward();

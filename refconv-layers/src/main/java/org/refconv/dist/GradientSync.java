@@ -16,6 +16,11 @@ public interface GradientSync extends AutoCloseable {
     /** Runs backward from {@code loss}; on return every parameter's gradient is its mean over the ranks. */
     void backward(Tensor loss);
 
+    /** The turns backward is taken in; the step takes its forward in the same ones. */
+    default ComputeTurns turns() {
+        return ComputeTurns.NONE;
+    }
+
     @Override
     void close();
 

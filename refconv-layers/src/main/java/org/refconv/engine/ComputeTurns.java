@@ -29,6 +29,8 @@ public final class ComputeTurns {
     public static final ComputeTurns EXCLUSIVE = new ComputeTurns(true);
 
     private static final ReentrantLock PROCESS_TURN = new ReentrantLock(true);
+    private static final Turn NO_TURN = () -> { };
+    private static final Turn END_PROCESS_TURN = PROCESS_TURN::unlock;
 
     private final boolean exclusive;
 
@@ -48,10 +50,10 @@ public final class ComputeTurns {
     /** Waits for this thread's turn (at once when not exclusive); closing the turn lets the next thread go. */
     public Turn take() {
         if (!exclusive) {
-            return () -> { };
+            return NO_TURN;
         }
         PROCESS_TURN.lock();
-        return PROCESS_TURN::unlock;
+        return END_PROCESS_TURN;
     }
 
     /** A turn at native compute; {@link #close()} ends it. */

@@ -2,7 +2,6 @@ package org.refconv.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,7 +52,7 @@ class ComputeTurnsCrashTest {
                         + Files.readAllLines(log).stream().filter(l -> l.startsWith("# ")).limit(6).toList());
             }
         }
-        new File(log.toString()).delete();
+        Files.deleteIfExists(log);
         return crashed;
     }
 }

@@ -89,15 +89,15 @@ class PointwiseConvolutionTest {
         Tensor bRef = withBias ? float64Leaf(bias) : null;
         Tensor reference = torch.conv2d(xRef, wRef, bRef == null ? new TensorOptional() : new TensorOptional(bRef),
                 strides, ZERO, ONE, 1);
-        assertClose(y.to(torch.ScalarType.Double), reference, 1e-5, what + ": " + "output");
+        assertClose(y.to(torch.ScalarType.Double), reference, 1e-5, what + ": output");
 
         Tensor upstream = Tensors.randn(y.size(0), y.size(1), y.size(2), y.size(3));
         y.mul(upstream).sum().backward();
         reference.mul(upstream.to(torch.ScalarType.Double)).sum().backward();
-        assertClose(x.grad().to(torch.ScalarType.Double), xRef.grad(), 1e-5, what + ": " + "input gradient");
-        assertClose(weight.grad().to(torch.ScalarType.Double), wRef.grad(), 1e-5, what + ": " + "weight gradient");
+        assertClose(x.grad().to(torch.ScalarType.Double), xRef.grad(), 1e-5, what + ": input gradient");
+        assertClose(weight.grad().to(torch.ScalarType.Double), wRef.grad(), 1e-5, what + ": weight gradient");
         if (withBias) {
-            assertClose(bias.grad().to(torch.ScalarType.Double), bRef.grad(), 1e-5, what + ": " + "bias gradient");
+            assertClose(bias.grad().to(torch.ScalarType.Double), bRef.grad(), 1e-5, what + ": bias gradient");
         }
     }
 
