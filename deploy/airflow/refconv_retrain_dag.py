@@ -36,6 +36,6 @@ with DAG(
         properties_file=f"{REFCONV_HOME}/conf/spark-yarn.conf",
         files=f"{REFCONV_HOME}/conf/pipeline.conf,{REFCONV_HOME}/conf/log4j2.properties",
         application_args=["--config", "pipeline.conf", "--runId", "{{ ds_nodash }}"],
-        env_vars={"OMP_WAIT_POLICY": "PASSIVE"},
+        env_vars={"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": "4"},
         execution_timeout=timedelta(days=3),
     )

@@ -66,7 +66,7 @@ public final class RankTrainer {
     }
 
     public Result run() throws IOException {
-        Engine.setThreads(config.threadsPerRank());
+        System.out.printf("rank %d: %s%n", rank, Engine.setThreads(config.threadsPerRank()));
         Engine.manualSeed(config.seed());
         ModelBuilder.Built built = ModelBuilder.build(config, conf);
         Modules.moveTo(built.model(), device);

@@ -89,6 +89,7 @@ class PipelineClusterTest {
                         + System.getProperty("org.bytedeco.javacpp.cachedir", System.getProperty("user.home")
                         + "/.javacpp/cache") + " " + String.join(" ", sparkJvmFlags()))
                 .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE")
+                .config("spark.executorEnv.OPENBLAS_THREAD_TIMEOUT", "4")
                 .config("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
                 .config("spark.local.dir", dir.resolve("spark-local").toString())
                 .config("spark.ui.enabled", "false")

@@ -63,6 +63,7 @@ final class LoopbackCluster implements AutoCloseable {
                 .config("spark.executor.extraClassPath", classPath)
                 .config("spark.executor.extraJavaOptions", javaOpts)
                 .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE")
+                .config("spark.executorEnv.OPENBLAS_THREAD_TIMEOUT", "4")
                 .config("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
                 .config("spark.local.dir", dir.resolve("local").toString())
                 .config("spark.ui.enabled", "false")
@@ -92,6 +93,7 @@ final class LoopbackCluster implements AutoCloseable {
         pb.environment().put("SPARK_SCALA_VERSION", "2.13");
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        pb.environment().put("OPENBLAS_THREAD_TIMEOUT", "4");
         return pb.start();
     }
 

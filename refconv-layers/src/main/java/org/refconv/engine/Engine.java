@@ -6,19 +6,24 @@ import org.bytedeco.pytorch.global.torch;
  * Process-wide settings of the tensor engine (libtorch): threads, seeds, which devices exist.
  *
  * <p>OpenMP spin-waiting doubles step time on a small shared machine, so launch scripts also export
- * {@code OMP_WAIT_POLICY=PASSIVE}; it has to be in the environment before libtorch loads.
+ * {@code OMP_WAIT_POLICY=PASSIVE}; it has to be in the environment before libtorch loads. For the same reason they
+ * export {@code OPENBLAS_THREAD_TIMEOUT=4} (see {@link BlasThreads}).
  */
 public final class Engine {
 
     private Engine() {
     }
 
-    /** Intra-op threads for this process. Call before the first operation; later calls still apply. */
-    public static void setThreads(int threads) {
+    /**
+     * Intra-op threads for this process, and OpenBLAS's pool sized to match (see {@link BlasThreads}). Call before the
+     * first operation; later calls still apply. Returns what was set, for a log line.
+     */
+    public static String setThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         torch.set_num_threads(threads);
+        return threads + (threads == 1 ? " thread, " : " threads, ") + BlasThreads.match(threads);
     }
 
     public static int threads() {

@@ -20,8 +20,8 @@ import org.refconv.models.ModelZoo;
 /**
  * Training throughput of zoo models, plain vs refocused (rule all, basis-only freezing): images/s of forward +
  * backward + SGD step, the two variants alternated round by round in one child JVM. Where /usr/bin/python3 has torch
- * and torchvision, the same shapes are timed in PyTorch eager (same threads, OMP_WAIT_POLICY=PASSIVE, same RefConv
- * as fixtures/make_refconv_fixtures.py), one workload right after the Java one, and Java/PyTorch is printed. Each
+ * and torchvision, the same shapes are timed in PyTorch eager (same threads, environment and RefConv as
+ * fixtures/make_refconv_fixtures.py), one workload right after the Java one, and Java/PyTorch is printed. Each
  * workload is timed under tcmalloc (both sides preloaded alike; {@code -Dbench.allocators=glibc,tcmalloc} adds a row
  * under glibc's malloc). Java feeds channels-last batches, as the train job does by default
  * ({@code -Dbench.memoryFormat=contiguous} for NCHW); PyTorch is timed both with its default NCHW batches and with
@@ -263,6 +263,7 @@ class ZooBench {
                                  Workload w) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        pb.environment().put("OPENBLAS_THREAD_TIMEOUT", "4"); // as deploy/bin/native-env: see engine.BlasThreads
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
         pb.environment().put("LD_PRELOAD", allocator.preload());
         if (onednnVerbose) {
