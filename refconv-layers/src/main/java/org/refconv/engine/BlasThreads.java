@@ -34,7 +34,13 @@ final class BlasThreads {
 
     /** Sizes OpenBLAS's pool for an engine of {@code threads} threads; returns what was done, for a log line. */
     static String match(int threads) {
-        int parallel = openblas_full.openblas_get_parallel();
+        int parallel;
+        try {
+            parallel = openblas_full.openblas_get_parallel();
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+            // Training does not depend on it: a build whose OpenBLAS bindings do not load runs with the pool as is.
+            return "OpenBLAS threads left alone (its bindings did not load: " + e.getMessage() + ")";
+        }
         String timeout = System.getenv("OPENBLAS_THREAD_TIMEOUT");
         int blas = threadsFor(threads, parallel, timeout);
         if (blas > 0) {
