@@ -12,10 +12,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.refconv.engine.Engine;
+import org.refconv.engine.StepScope;
+import org.refconv.engine.Tensors;
+import org.refconv.layers.RefConv2d;
+import org.refconv.layers.RefConvOptions;
 import org.refconv.models.ModelZoo;
+import org.refconv.reparam.RefocusRule;
+import org.refconv.reparam.Refocuser;
 
 /**
  * Training throughput of zoo models, plain vs refocused (rule all, basis-only freezing): images/s of forward +
@@ -29,7 +38,8 @@ import org.refconv.models.ModelZoo;
  * them), Java/PyTorch the median of per-turn ratios of back-to-back child processes; each turn's figures are printed.
  * Then, per workload, where a step's time goes: oneDNN's verbose log split by kind of primitive (conv forward,
  * backward data, backward weights, the refocusing transform, reorders) and the rest, Java vs PyTorch, plain and
- * refocused ({@code -Dbench.breakdown=false} skips it). Run with {@code mvn -Pbench -pl refconv-layers test
+ * refocused ({@code -Dbench.breakdown=false} skips it). Also per workload the refocusing transform alone (Wt of
+ * every RefConv layer, forward and backward to Wr): the cost of refocusing that does not shrink with the batch. Run with {@code mvn -Pbench -pl refconv-layers test
  * -Dtest=ZooBench}; {@code -Dbench.rounds=N} (8), {@code -Dbench.repeats=N} (turns, 3),
  * {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and {@code -Drefconv.trimEvery=N} (malloc_trim
  * every N steps; 0 = never) adjust it.
@@ -61,6 +71,7 @@ class ZooBench {
         String only = System.getProperty("bench.workloads", "");
         boolean torch = torchAvailable();
         List<Allocator> allocators = allocators();
+        Map<Workload, Double> plainStep = new LinkedHashMap<>();
         System.out.printf(Locale.ROOT, "Zoo training-step benchmark: %d threads; per child process %d alternated "
                 + "rounds after 1 warm-up, median; %d turns of the Java and PyTorch children, median; Java batches %s; "
                 + "malloc_trim every %s steps; allocators %s; PyTorch %s%n", threads, rounds, repeats,
@@ -88,6 +99,7 @@ class ZooBench {
                     }
                 }
                 double[] java = medianOf(javaRuns);
+                plainStep.put(w, java[0]);
                 double[] py = torch ? medianOf(pyRuns) : null;
                 // Seconds per step: a ratio of times is the inverse ratio of throughputs. Java/PyTorch is the median
                 // of the ratios within a turn (children run back to back), as ref/plain is within a child.
@@ -107,6 +119,15 @@ class ZooBench {
         System.out.println("ref/plain, T r/p: step time refocused / plain (1.0 = free), Java and PyTorch (NCHW), the "
                 + "median of per-round ratios of back-to-back steps; J/T: Java step time / PyTorch's in NCHW, the median of "
                 + "per-turn ratios of back-to-back children; J/Tcl: / PyTorch's with channels-last batches");
+        // The refocusing cost that does not scale with the batch: Wt of every RefConv layer, once per step.
+        for (Map.Entry<Workload, Double> e : plainStep.entrySet()) {
+            Workload w = e.getKey();
+            double[] t = values(runJava(w, rounds, threads, allocators.get(allocators.size() - 1), false, "transform"),
+                    w, allocators.get(allocators.size() - 1), "transform_forward", "transform_total", "layers");
+            System.out.printf(Locale.ROOT, "refocusing transform alone, %s (%d layers, %d threads): forward %.1f ms, "
+                    + "forward + backward to Wr %.1f ms per step = %.1f %% of the plain step%n", w.label(), (int) t[2],
+                    threads, t[0] * 1e3, t[1] * 1e3, 100 * t[1] / e.getValue());
+        }
         if (!"false".equals(System.getProperty("bench.breakdown"))) {
             for (Workload w : WORKLOADS) {
                 if (only.isEmpty() || List.of(only.split(",")).contains(w.model())) {
@@ -151,12 +172,17 @@ class ZooBench {
     /**
      * Child-JVM entry point. {@code model}: times the workload plain and refocused, alternated, and prints the medians
      * and the paired ratio. {@code model plain|refconv}: runs bench.rounds steps of that variant alone and prints the
-     * last step's seconds (the breakdown's run, under ONEDNN_VERBOSE).
+     * last step's seconds (the breakdown's run, under ONEDNN_VERBOSE). {@code model transform}: times the refocusing
+     * transform alone.
      */
     public static void main(String[] args) {
         Engine.setThreads(Integer.getInteger("bench.threads", 2));
         Workload w = WORKLOADS.stream().filter(x -> x.model().equals(args[0])).findFirst().orElseThrow();
         int rounds = Integer.getInteger("bench.rounds", 8);
+        if (args.length == 2 && args[1].equals("transform")) {
+            printTransformCost(w, rounds);
+            return;
+        }
         if (args.length == 2) {
             StepBench.Runner r = runner(w, args[1].equals("refconv"));
             double last = 0;
@@ -170,6 +196,38 @@ class ZooBench {
         System.out.println("median_plain " + m[0]);
         System.out.println("median_refconv " + m[1]);
         System.out.println("paired_ratio " + m[2]);
+    }
+
+    /**
+     * The refocusing transform alone, as a step computes it: Wt of every RefConv layer of the model (rule all), then
+     * backward to Wr from a fixed gradient of Wt's shape; median seconds after 2 warm-up rounds.
+     */
+    private static void printTransformCost(Workload w, int rounds) {
+        Refocuser refocuser = new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT);
+        ModelZoo.create(w.model(), refocuser, 3, w.classes(), w.imageSize());
+        List<RefConv2d> layers = new ArrayList<>(refocuser.layers().values());
+        List<Tensor> grads = layers.stream().map(l -> Tensors.randn(Tensors.shape(l.basisWeight()))).toList();
+        double[] forward = new double[rounds];
+        double[] total = new double[rounds];
+        for (int i = -2; i < rounds; i++) {
+            layers.forEach(l -> Tensors.dropGrad(l.refocusingWeight()));
+            try (StepScope ignored = StepScope.open()) {
+                long t0 = System.nanoTime();
+                List<Tensor> wt = layers.stream().map(RefConv2d::transformedWeight).toList();
+                long t1 = System.nanoTime();
+                for (int j = 0; j < wt.size(); j++) {
+                    wt.get(j).backward(grads.get(j), new BoolOptional(), false, new TensorArrayRefOptional());
+                }
+                long t2 = System.nanoTime();
+                if (i >= 0) {
+                    forward[i] = (t1 - t0) / 1e9;
+                    total[i] = (t2 - t0) / 1e9;
+                }
+            }
+        }
+        System.out.println("transform_forward " + StepBench.median(forward));
+        System.out.println("transform_total " + StepBench.median(total));
+        System.out.println("layers " + layers.size());
     }
 
     /**
