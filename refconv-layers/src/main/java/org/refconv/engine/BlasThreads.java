@@ -60,15 +60,19 @@ final class BlasThreads {
         return quiet(timeoutEnv) ? threads : 1;
     }
 
-    /** True if {@code OPENBLAS_THREAD_TIMEOUT} makes idle workers sleep within 2^12 cycles (OpenBLAS clamps to 4). */
+    /**
+     * True if {@code OPENBLAS_THREAD_TIMEOUT} makes idle workers sleep within 2^12 cycles. OpenBLAS takes values from 1
+     * (raised to 4) up; 0, negative or unparsable ones (atoi gives 0) leave its default of 2^28.
+     */
     static boolean quiet(String timeoutEnv) {
         if (timeoutEnv == null) {
             return false;
         }
         try {
-            return Integer.parseInt(timeoutEnv.trim()) <= MAX_QUIET_TIMEOUT;
+            int timeout = Integer.parseInt(timeoutEnv.trim());
+            return timeout >= 1 && timeout <= MAX_QUIET_TIMEOUT;
         } catch (NumberFormatException e) {
-            return false; // OpenBLAS ignores it too (atoi gives 0, which it takes as unset)
+            return false;
         }
     }
 

@@ -14,7 +14,10 @@ class BlasThreadsTest {
         assertTrue(BlasThreads.quiet("4"));
         assertTrue(BlasThreads.quiet(" 12 "));
         assertFalse(BlasThreads.quiet("13"));
+        assertTrue(BlasThreads.quiet("1")); // OpenBLAS raises 1-3 to 4
         assertFalse(BlasThreads.quiet("28")); // OpenBLAS's default spin: 2^28 cycles
+        assertFalse(BlasThreads.quiet("0")); // taken as unset: the default spin
+        assertFalse(BlasThreads.quiet("-4"));
         assertFalse(BlasThreads.quiet(null));
         assertFalse(BlasThreads.quiet("short"));
     }
