@@ -76,11 +76,12 @@ final class BlasThreads {
         }
     }
 
+    /** What {@link #threadsFor} decided, and why; keyed on the same test, so an engine of 1 thread reads right too. */
     static String describe(int blas, int threads, String timeoutEnv) {
         if (blas == 0) {
             return "OpenBLAS threads left alone (not a pthreads build)";
         }
-        if (blas == threads) {
+        if (quiet(timeoutEnv)) {
             return "OpenBLAS " + blas + (blas == 1 ? " thread" : " threads") + " (OPENBLAS_THREAD_TIMEOUT=" + timeoutEnv
                     + ")";
         }

@@ -39,7 +39,8 @@ import org.refconv.reparam.Refocuser;
  * Then, per workload, where a step's time goes: oneDNN's verbose log split by kind of primitive (conv forward,
  * backward data, backward weights, the refocusing transform, reorders) and the rest, Java vs PyTorch, plain and
  * refocused ({@code -Dbench.breakdown=false} skips it). Also per workload the refocusing transform alone (Wt of
- * every RefConv layer, forward and backward to Wr): the cost of refocusing that does not shrink with the batch. Run with {@code mvn -Pbench -pl refconv-layers test
+ * every RefConv layer, forward and backward to Wr): the cost of refocusing that does not shrink with the batch. Run
+ * with {@code mvn -Pbench -pl refconv-layers test
  * -Dtest=ZooBench}; {@code -Dbench.rounds=N} (8), {@code -Dbench.repeats=N} (turns, 3),
  * {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and {@code -Drefconv.trimEvery=N} (malloc_trim
  * every N steps; 0 = never) adjust it.
@@ -120,10 +121,11 @@ class ZooBench {
                 + "median of per-round ratios of back-to-back steps; J/T: Java step time / PyTorch's in NCHW, the median of "
                 + "per-turn ratios of back-to-back children; J/Tcl: / PyTorch's with channels-last batches");
         // The refocusing cost that does not scale with the batch: Wt of every RefConv layer, once per step.
+        Allocator last = allocators.get(allocators.size() - 1);
         for (Map.Entry<Workload, Double> e : plainStep.entrySet()) {
             Workload w = e.getKey();
-            double[] t = values(runJava(w, rounds, threads, allocators.get(allocators.size() - 1), false, "transform"),
-                    w, allocators.get(allocators.size() - 1), "transform_forward", "transform_total", "layers");
+            double[] t = values(runJava(w, rounds, threads, last, false, "transform"), w, last, "transform_forward",
+                    "transform_total", "layers");
             System.out.printf(Locale.ROOT, "refocusing transform alone, %s (%d layers, %d threads): forward %.1f ms, "
                     + "forward + backward to Wr %.1f ms per step = %.1f %% of the plain step%n", w.label(), (int) t[2],
                     threads, t[0] * 1e3, t[1] * 1e3, 100 * t[1] / e.getValue());
@@ -131,7 +133,7 @@ class ZooBench {
         if (!"false".equals(System.getProperty("bench.breakdown"))) {
             for (Workload w : WORKLOADS) {
                 if (only.isEmpty() || List.of(only.split(",")).contains(w.model())) {
-                    printBreakdown(w, threads, allocators.get(allocators.size() - 1), torch);
+                    printBreakdown(w, threads, last, torch);
                 }
             }
         }

@@ -37,6 +37,9 @@ class BlasThreadsTest {
         assertEquals("OpenBLAS 2 threads (OPENBLAS_THREAD_TIMEOUT=4)", BlasThreads.describe(2, 2, "4"));
         String single = BlasThreads.describe(1, 2, null);
         assertTrue(single.startsWith("OpenBLAS 1 thread:") && single.contains("OPENBLAS_THREAD_TIMEOUT=4"), single);
+        // One engine thread without the variable: still the advice, not a "timeout=null" line.
+        String oneThread = BlasThreads.describe(1, 1, null);
+        assertTrue(oneThread.startsWith("OpenBLAS 1 thread:"), oneThread);
     }
 
     /**
