@@ -40,10 +40,9 @@ import org.refconv.reparam.Refocuser;
  * backward data, backward weights, the refocusing transform, reorders) and the rest, Java vs PyTorch, plain and
  * refocused ({@code -Dbench.breakdown=false} skips it). Also per workload the refocusing transform alone (Wt of
  * every RefConv layer, forward and backward to Wr): the cost of refocusing that does not shrink with the batch. Run
- * with {@code mvn -Pbench -pl refconv-layers test
- * -Dtest=ZooBench}; {@code -Dbench.rounds=N} (8), {@code -Dbench.repeats=N} (turns, 3),
- * {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and {@code -Drefconv.trimEvery=N} (malloc_trim
- * every N steps; 0 = never) adjust it.
+ * with {@code mvn -Pbench -pl refconv-layers test -Dtest=ZooBench}; {@code -Dbench.rounds=N} (8),
+ * {@code -Dbench.repeats=N} (turns, 3), {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and
+ * {@code -Drefconv.trimEvery=N} (malloc_trim every N steps; 0 = never) adjust it.
  */
 @Tag("bench")
 class ZooBench {
