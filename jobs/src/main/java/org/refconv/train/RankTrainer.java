@@ -23,10 +23,12 @@ import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
 import org.refconv.engine.NoGrad;
+import org.refconv.engine.RefocusKernel;
 import org.refconv.engine.StepScope;
 import org.refconv.engine.Tensors;
 import org.refconv.optim.Sgd;
 import org.refconv.optim.WarmupCosine;
+import org.refconv.reparam.DeferredGradients;
 
 /**
  * One rank of a synchronous data-parallel training run: the same model on every rank (rank 0's state is broadcast
@@ -66,7 +68,8 @@ public final class RankTrainer {
     }
 
     public Result run() throws IOException {
-        System.out.printf("rank %d: %s%n", rank, Engine.setThreads(config.threadsPerRank()));
+        System.out.printf("rank %d: %s; refocusing transform: %s%n", rank, Engine.setThreads(config.threadsPerRank()),
+                RefocusKernel.status());
         Engine.manualSeed(config.seed());
         ModelBuilder.Built built = ModelBuilder.build(config, conf);
         Modules.moveTo(built.model(), device);
@@ -92,9 +95,11 @@ public final class RankTrainer {
         long stepsPerEpoch = config.maxStepsPerEpoch() > 0 ? Math.min(available, config.maxStepsPerEpoch()) : available;
         long totalSteps = stepsPerEpoch * config.epochs();
         WarmupCosine schedule = new WarmupCosine(config.lr(), stepsPerEpoch * config.warmupEpochs(), totalSteps);
+        DeferredGradients deferred = DeferredGradients.of(built.factory());
         GradientSync gradients = GradientSync.create(gradientSync(), config.gradientCompression(), group,
-                new ArrayList<>(trainable.values()), GradientAverager.DEFAULT_BUCKET_BYTES, turns);
-        TrainStep trainStep = new TrainStep(built.model(), sgd, gradients);
+                deferred.syncTargets(new ArrayList<>(trainable.values())), GradientAverager.DEFAULT_BUCKET_BYTES,
+                turns);
+        TrainStep trainStep = new TrainStep(built.model(), sgd, gradients, deferred);
         Metrics metrics = rank == 0 ? Metrics.open(files) : null;
 
         long step = startStep;

@@ -7,6 +7,7 @@ import org.refconv.engine.Ops;
 import org.refconv.engine.StepScope;
 import org.refconv.models.Classifier;
 import org.refconv.optim.Sgd;
+import org.refconv.reparam.DeferredGradients;
 
 /**
  * One synchronous data-parallel SGD step: forward and backward on this rank's share of the global batch, gradients
@@ -17,11 +18,13 @@ final class TrainStep {
     private final Classifier model;
     private final Sgd sgd;
     private final GradientSync gradients;
+    private final DeferredGradients deferred;
 
-    TrainStep(Classifier model, Sgd sgd, GradientSync gradients) {
+    TrainStep(Classifier model, Sgd sgd, GradientSync gradients, DeferredGradients deferred) {
         this.model = model;
         this.sgd = sgd;
         this.gradients = gradients;
+        this.deferred = deferred;
     }
 
     /** Returns this rank's loss (the mean over its share of the batch). */
@@ -33,6 +36,7 @@ final class TrainStep {
                 loss = Ops.crossEntropy(model.forward(images), labels);
             }
             gradients.backward(loss);
+            deferred.apply(); // the fused RefConv layers' dWr, from their averaged dWt
             sgd.setLearningRate(lr);
             sgd.step();
             return loss.item_double();

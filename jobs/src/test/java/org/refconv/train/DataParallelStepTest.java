@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,10 +18,21 @@ import org.refconv.dist.LocalRanks;
 import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
+import org.refconv.engine.NoGrad;
+import org.refconv.engine.Ops;
+import org.refconv.engine.RefocusKernel;
 import org.refconv.engine.Tensors;
+import org.refconv.layers.Conv2dSpec;
 import org.refconv.layers.ConvFactory;
+import org.refconv.layers.ConvLayer;
+import org.refconv.layers.Linear;
+import org.refconv.layers.RefConvOptions;
 import org.refconv.models.CifarQuick;
+import org.refconv.models.Classifier;
 import org.refconv.optim.Sgd;
+import org.refconv.reparam.DeferredGradients;
+import org.refconv.reparam.RefocusRule;
+import org.refconv.reparam.Refocuser;
 
 /**
  * Synchronous data parallelism is exact: 2 ranks x batch B/2 make the same update as 1 rank x batch B (a model
@@ -45,6 +57,24 @@ class DataParallelStepTest {
         // The parameters really moved: the comparison is not between two untouched inits.
         float[] init = initialParameters();
         assertTrue(maxDiff(init, single) > 1e-4);
+    }
+
+    /**
+     * The same with a refocused model whose dense 3x3 convs take the fused transform: the ranks average dWt and turn
+     * it into dWr after backward, which must give 1 rank x B's update, and that of libtorch's autograd transform.
+     */
+    @ParameterizedTest
+    @EnumSource(GradientSync.Mode.class)
+    void refocusedTwoRanksOfHalfTheBatchEqualOneRankOfTheWholeBatch(GradientSync.Mode mode) throws Exception {
+        float[] images = images();
+        List<float[]> one = LocalRanks.run(1, c -> train(c, images, mode, STEPS, ComputeTurns.NONE, true, true));
+        List<float[]> two = LocalRanks.run(2, c -> train(c, images, mode, STEPS, ComputeTurns.NONE, true, true));
+        List<float[]> autograd = LocalRanks.run(1, c -> train(c, images, mode, STEPS, ComputeTurns.NONE, true,
+                false));
+        assertEquals(0.0, maxDiff(two.get(0), two.get(1)), "ranks must hold identical parameters");
+        assertClose(one.get(0), two.get(0), "refocused, 2 x B/2 vs 1 x B");
+        assertClose(autograd.get(0), one.get(0), "fused vs libtorch's refocusing transform");
+        assertTrue(maxDiff(initialParameters(true), one.get(0)) > 1e-4);
     }
 
     @Test
@@ -96,8 +126,16 @@ class DataParallelStepTest {
 
     private static float[] train(Collectives c, float[] images, GradientSync.Mode mode, int steps,
                                  ComputeTurns turns) {
+        return train(c, images, mode, steps, turns, false, false);
+    }
+
+    private static float[] train(Collectives c, float[] images, GradientSync.Mode mode, int steps,
+                                 ComputeTurns turns, boolean refocused, boolean fused) {
         Engine.setThreads(1);
-        CifarQuick model = model();
+        Refocuser refocuser = refocused ? new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT) : null;
+        Classifier model = model(refocuser, fused);
+        DeferredGradients deferred = DeferredGradients.of(refocuser);
+        assertEquals(refocused && fused && RefocusKernel.available() ? 2 : 0, deferred.size());
         Map<String, Tensor> params = Modules.trainableParameters(model);
         Sgd sgd = new Sgd(params, 0.05, 0.9, 4e-5);
         int share = BATCH / c.worldSize();
@@ -107,8 +145,8 @@ class DataParallelStepTest {
         long[] y = new long[share];
         System.arraycopy(LABELS, c.rank() * share, y, 0, share);
         try (GradientSync gradients = GradientSync.create(mode, GradientSync.Compression.NONE, c,
-                new ArrayList<>(params.values()), 4096, turns)) {
-            TrainStep step = new TrainStep(model, sgd, gradients);
+                deferred.syncTargets(new ArrayList<>(params.values())), 4096, turns)) {
+            TrainStep step = new TrainStep(model, sgd, gradients, deferred);
             for (int s = 0; s < steps; s++) {
                 step.run(Tensors.fromFloats(x, share, 3, 32, 32), Tensors.fromLongs(y, share), 0.05);
             }
@@ -116,18 +154,62 @@ class DataParallelStepTest {
         return flatten(model);
     }
 
-    private static CifarQuick model() {
+    /** Cifar-quick, or for refocused runs two dense 3x3 convs (the fused transform's shape) and a head. */
+    private static Classifier model(Refocuser refocuser, boolean fused) {
         synchronized (DataParallelStepTest.class) {
             Engine.manualSeed(99); // the same init on every rank and in every run
-            return new CifarQuick(ConvFactory.plain(), 3, 10, 32);
+            if (refocuser == null) {
+                return new CifarQuick(ConvFactory.plain(), 3, 10, 32);
+            }
+            // Whether a RefConv layer may use the fused transform is decided when it is built.
+            String before = System.setProperty("refconv.fusedTransform", Boolean.toString(fused));
+            try {
+                Classifier m = new TwoDenseConvs(refocuser);
+                try (NoGrad ignored = NoGrad.enter()) { // a basis to refocus (RefConv's starts as zeros)
+                    refocuser.layers().values().forEach(l -> l.basisWeight().copy_(
+                            Tensors.randn(Tensors.shape(l.basisWeight())).mul(new Scalar(0.3))));
+                }
+                return m;
+            } finally {
+                if (before == null) {
+                    System.clearProperty("refconv.fusedTransform");
+                } else {
+                    System.setProperty("refconv.fusedTransform", before);
+                }
+            }
         }
     }
 
     private static float[] initialParameters() {
-        return flatten(model());
+        return initialParameters(false);
     }
 
-    private static float[] flatten(CifarQuick model) {
+    private static float[] initialParameters(boolean refocused) {
+        return flatten(model(refocused ? new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT) : null, true));
+    }
+
+    /** No BatchNorm, so that 2 x B/2 and 1 x B are the same computation. */
+    private static final class TwoDenseConvs extends Classifier {
+        private final ConvLayer conv1;
+        private final ConvLayer conv2;
+        private final Linear fc;
+
+        TwoDenseConvs(ConvFactory convs) {
+            conv1 = convs.create(Conv2dSpec.of("conv1", 3, 16, 3, 2, 1, 1, false), true);
+            register_module("conv1", conv1.module());
+            conv2 = convs.create(Conv2dSpec.of("conv2", 16, 32, 3, 2, 1, 1, false));
+            register_module("conv2", conv2.module());
+            fc = register_module("fc", new Linear(32, 10));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = Ops.relu(conv2.forward(Ops.relu(conv1.forward(x))));
+            return fc.forward(Ops.flatten(Ops.adaptiveAvgPool2d(x, 1, 1), 1));
+        }
+    }
+
+    private static float[] flatten(Classifier model) {
         List<Float> all = new ArrayList<>();
         for (Tensor t : Modules.trainableParameters(model).values()) {
             for (float f : Tensors.toFloats(t)) {

@@ -83,6 +83,16 @@ public final class Tensors {
         parameter.mutable_grad().reset();
     }
 
+    /** Sets a leaf's gradient to {@code grad} (what autograd would have stored there). */
+    public static void setGrad(Tensor parameter, Tensor grad) {
+        parameter.mutable_grad().put(grad);
+    }
+
+    /** An uninitialized tensor of {@code t}'s shape, dtype and device, for a kernel that overwrites every element. */
+    public static Tensor emptyLike(Tensor t) {
+        return torch.empty_like(t);
+    }
+
     /**
      * Takes a tensor out of the enclosing {@link StepScope}, for state created during a step that must outlive it
      * (e.g. optimizer buffers). It is then freed when its Java object is collected.

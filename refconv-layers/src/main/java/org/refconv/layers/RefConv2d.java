@@ -4,10 +4,12 @@ import java.util.List;
 
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.refconv.engine.Init;
 import org.refconv.engine.Modules;
 import org.refconv.engine.NoGrad;
 import org.refconv.engine.Ops;
+import org.refconv.engine.RefocusKernel;
 import org.refconv.engine.Tensors;
 
 /**
@@ -20,6 +22,12 @@ import org.refconv.engine.Tensors;
  * convolved with Wt = Wb * Wr + Wb (Eq. 1) with the original stride, padding, dilation and groups. A bias, if
  * the original conv has one, stays a trainable parameter named {@code bias}. With {@code trainBasis} (an ablation)
  * the basis is a trainable parameter under the same name.
+ *
+ * <p>Dense 3x3 convs (G = n2d) on the CPU use the fused transform ({@link RefocusKernel}) when it is available: the
+ * forward computes Wt outside autograd into a leaf tensor ({@link #fusedWeight()}), backward leaves dWt there, and
+ * {@link #applyFusedGradient()} turns it into dWr. Training loops call that after backward (and after averaging
+ * dWt over ranks: dWr is linear in dWt and Wb is the same everywhere), through
+ * {@link org.refconv.reparam.DeferredGradients}. Every other shape uses libtorch's autograd transform.
  */
 public class RefConv2d extends Module implements ReparamConv {
 
@@ -31,6 +39,10 @@ public class RefConv2d extends Module implements ReparamConv {
     private final Conv2d convmap;
     private final long n2d;
     private final long mapGroups;
+    /** Whether this layer's shape suits the fused transform; it is used when the basis is float32 on the CPU too. */
+    private final boolean fusable;
+    /** The fused path's Wt: a leaf that receives dWt; made on first use, then rewritten in place by each forward. */
+    private Tensor fusedWeight;
 
     public RefConv2d(Conv2dSpec spec, RefConvOptions options) {
         String where = "RefConv for conv '" + spec.name() + "': ";
@@ -62,6 +74,8 @@ public class RefConv2d extends Module implements ReparamConv {
         Conv2dSpec mapSpec = Conv2dSpec.of(spec.name() + ".convmap", (int) n2d, (int) n2d, k, 1, k / 2,
                 (int) mapGroups, false);
         this.convmap = register_module("convmap", new Conv2d(mapSpec));
+        this.fusable = RefocusKernel.available() && spec.kernelH() == 3 && k == 3 && mapGroups == n2d
+                && !options.trainBasis();
         switch (options.init()) {
             case XAVIER -> Init.xavierUniform(convmap.weight());
             case ZERO -> Init.zeros(convmap.weight());
@@ -89,8 +103,71 @@ public class RefConv2d extends Module implements ReparamConv {
 
     @Override
     public Tensor forward(Tensor x) {
-        return Ops.conv2d(x, transformedWeight(), bias, spec.strides(), spec.paddings(), spec.dilations(),
-                spec.groups());
+        return Ops.conv2d(x, forwardWeight(), bias, spec.strides(), spec.paddings(), spec.dilations(), spec.groups());
+    }
+
+    /** The Wt that forward convolves with: the fused path's leaf, freshly computed, or the autograd transform. */
+    public Tensor forwardWeight() {
+        return usesFusedTransform() ? refreshFusedWeight() : transformedWeight();
+    }
+
+    /** True when forward uses the fused transform: training loops must then call {@link #applyFusedGradient()}. */
+    public boolean usesFusedTransform() {
+        return fusable && !weight.is_cuda() && weight.scalar_type().intern() == ScalarType.Float;
+    }
+
+    /**
+     * The leaf that holds Wt on the fused path (the tensor whose gradient a data-parallel step averages in place of
+     * Wr's). It requires grad exactly when Wr does.
+     */
+    public Tensor fusedWeight() {
+        if (!usesFusedTransform()) {
+            throw new IllegalStateException("RefConv '" + spec.name() + "' does not use the fused transform");
+        }
+        Tensor wr = convmap.weight();
+        if (fusedWeight == null) {
+            fusedWeight = Tensors.keepAlive(Tensors.zeros(spec.weightShape()));
+        }
+        if (fusedWeight.requires_grad() != wr.requires_grad()) {
+            Tensors.requiresGrad(fusedWeight, wr.requires_grad());
+        }
+        return fusedWeight;
+    }
+
+    /**
+     * Recomputes Wt from the current Wb and Wr (both may have changed since the last forward: an optimizer step, a
+     * loaded checkpoint, a broadcast from rank 0). A dWt still waiting means the last backward's gradient never
+     * reached Wr, which would silently skip Wr's update: refused.
+     */
+    private Tensor refreshFusedWeight() {
+        Tensor wt = fusedWeight();
+        if (wt.grad().defined()) {
+            throw new IllegalStateException("RefConv '" + spec.name() + "': the gradient of the last backward was not"
+                    + " applied to the refocusing weight; call DeferredGradients.apply() (or applyFusedGradient())"
+                    + " after backward and before the next forward");
+        }
+        RefocusKernel.forward(weight, convmap.weight(), wt, options.identity());
+        return wt;
+    }
+
+    /**
+     * dWr from the dWt that backward left on {@link #fusedWeight()} (added to dWr if Wr already has a gradient, as
+     * autograd accumulates); dWt is then dropped. Nothing to do when no backward reached this layer.
+     */
+    public void applyFusedGradient() {
+        if (fusedWeight == null || !fusedWeight.grad().defined()) {
+            return;
+        }
+        Tensor wr = convmap.weight();
+        Tensor existing = wr.grad();
+        if (existing.defined()) {
+            RefocusKernel.backward(weight, fusedWeight.grad(), existing, true);
+        } else {
+            Tensor grad = Tensors.emptyLike(wr);
+            RefocusKernel.backward(weight, fusedWeight.grad(), grad, false);
+            Tensors.setGrad(wr, grad);
+        }
+        Tensors.dropGrad(fusedWeight);
     }
 
     @Override

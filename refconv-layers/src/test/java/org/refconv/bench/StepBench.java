@@ -25,6 +25,7 @@ import org.refconv.layers.RefConvOptions;
 import org.refconv.models.CifarQuick;
 import org.refconv.models.Classifier;
 import org.refconv.optim.Sgd;
+import org.refconv.reparam.DeferredGradients;
 import org.refconv.reparam.RefocusRule;
 import org.refconv.reparam.Refocuser;
 
@@ -86,14 +87,16 @@ public final class StepBench {
         final Sgd sgd;
         final Tensor x;
         final Tensor y;
+        final DeferredGradients deferred;
 
         Runner(Workload w, boolean refocused) {
             this(w::build, refocused, w.input);
         }
 
         Runner(Function<ConvFactory, Classifier> build, boolean refocused, long... input) {
-            ConvFactory f = refocused ? new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT) : ConvFactory.plain();
-            model = build.apply(f);
+            Refocuser refocuser = refocused ? new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT) : null;
+            model = build.apply(refocused ? refocuser : ConvFactory.plain());
+            deferred = DeferredGradients.of(refocuser);
             model.train(true);
             sgd = new Sgd(Modules.trainableParameters(model), 0.01, 0.9, 4e-5);
             x = input.length == 4 ? FORMAT.apply(Tensors.randn(input)) : Tensors.randn(input);
@@ -106,6 +109,7 @@ public final class StepBench {
                 sgd.zeroGrad();
                 Tensor loss = Ops.crossEntropy(model.forward(x), y);
                 loss.backward();
+                deferred.apply();
                 sgd.step();
                 loss.item_double();
             }

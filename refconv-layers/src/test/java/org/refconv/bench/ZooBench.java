@@ -23,6 +23,7 @@ import org.refconv.engine.Tensors;
 import org.refconv.layers.RefConv2d;
 import org.refconv.layers.RefConvOptions;
 import org.refconv.models.ModelZoo;
+import org.refconv.reparam.DeferredGradients;
 import org.refconv.reparam.RefocusRule;
 import org.refconv.reparam.Refocuser;
 
@@ -124,10 +125,11 @@ class ZooBench {
         for (Map.Entry<Workload, Double> e : plainStep.entrySet()) {
             Workload w = e.getKey();
             double[] t = values(runJava(w, rounds, threads, last, false, "transform"), w, last, "transform_forward",
-                    "transform_total", "layers");
-            System.out.printf(Locale.ROOT, "refocusing transform alone, %s (%d layers, %d threads): forward %.1f ms, "
-                    + "forward + backward to Wr %.1f ms per step = %.1f %% of the plain step%n", w.label(), (int) t[2],
-                    threads, t[0] * 1e3, t[1] * 1e3, 100 * t[1] / e.getValue());
+                    "transform_total", "layers", "fused_layers", "transform_libtorch_total");
+            System.out.printf(Locale.ROOT, "refocusing transform alone, %s (%d layers, %d fused, %d threads): forward "
+                    + "%.1f ms, forward + backward to Wr %.1f ms per step = %.1f %% of the plain step; libtorch's "
+                    + "transform for every layer %.1f ms%n", w.label(), (int) t[2], (int) t[3], threads, t[0] * 1e3,
+                    t[1] * 1e3, 100 * t[1] / e.getValue(), t[4] * 1e3);
         }
         if (!"false".equals(System.getProperty("bench.breakdown"))) {
             for (Workload w : WORKLOADS) {
@@ -200,34 +202,47 @@ class ZooBench {
     }
 
     /**
-     * The refocusing transform alone, as a step computes it: Wt of every RefConv layer of the model (rule all), then
-     * backward to Wr from a fixed gradient of Wt's shape; median seconds after 2 warm-up rounds.
+     * The refocusing transform alone: Wt of every RefConv layer of the model (rule all), then the gradient to Wr from a
+     * fixed gradient of Wt's shape; median seconds after 2 warm-up rounds. Timed as a step computes it (the fused
+     * transform where a layer uses it) and, alternated with that, with libtorch's autograd transform for every layer.
      */
     private static void printTransformCost(Workload w, int rounds) {
         Refocuser refocuser = new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT);
         ModelZoo.create(w.model(), refocuser, 3, w.classes(), w.imageSize());
         List<RefConv2d> layers = new ArrayList<>(refocuser.layers().values());
+        DeferredGradients deferred = DeferredGradients.of(refocuser);
         List<Tensor> grads = layers.stream().map(l -> Tensors.randn(Tensors.shape(l.basisWeight()))).toList();
-        double[] forward = new double[rounds];
-        double[] total = new double[rounds];
+        double[][] times = new double[3][rounds];
         for (int i = -2; i < rounds; i++) {
-            layers.forEach(l -> Tensors.dropGrad(l.refocusingWeight()));
-            try (StepScope ignored = StepScope.open()) {
-                long t0 = System.nanoTime();
-                List<Tensor> wt = layers.stream().map(RefConv2d::transformedWeight).toList();
-                long t1 = System.nanoTime();
-                for (int j = 0; j < wt.size(); j++) {
-                    wt.get(j).backward(grads.get(j), new BoolOptional(), false, new TensorArrayRefOptional());
-                }
-                long t2 = System.nanoTime();
-                if (i >= 0) {
-                    forward[i] = (t1 - t0) / 1e9;
-                    total[i] = (t2 - t0) / 1e9;
+            for (boolean fused : new boolean[]{true, false}) {
+                layers.forEach(l -> Tensors.dropGrad(l.refocusingWeight()));
+                try (StepScope ignored = StepScope.open()) {
+                    long t0 = System.nanoTime();
+                    List<Tensor> wt = layers.stream().map(fused ? RefConv2d::forwardWeight
+                            : RefConv2d::transformedWeight).toList();
+                    long t1 = System.nanoTime();
+                    for (int j = 0; j < wt.size(); j++) {
+                        if (wt.get(j).is_leaf()) { // the fused path: backward leaves dWt on the leaf
+                            Tensors.setGrad(wt.get(j), grads.get(j));
+                        } else {
+                            wt.get(j).backward(grads.get(j), new BoolOptional(), false, new TensorArrayRefOptional());
+                        }
+                    }
+                    deferred.apply();
+                    long t2 = System.nanoTime();
+                    if (i >= 0 && fused) {
+                        times[0][i] = (t1 - t0) / 1e9;
+                        times[1][i] = (t2 - t0) / 1e9;
+                    } else if (i >= 0) {
+                        times[2][i] = (t2 - t0) / 1e9;
+                    }
                 }
             }
         }
-        System.out.println("transform_forward " + StepBench.median(forward));
-        System.out.println("transform_total " + StepBench.median(total));
+        System.out.println("transform_forward " + StepBench.median(times[0]));
+        System.out.println("transform_total " + StepBench.median(times[1]));
+        System.out.println("transform_libtorch_total " + StepBench.median(times[2]));
+        System.out.println("fused_layers " + deferred.size());
         System.out.println("layers " + layers.size());
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.refconv.testing.TestTensors.assertClose;
 
 import java.io.IOException;
@@ -19,6 +20,7 @@ import org.refconv.checkpoint.StateDict;
 import org.refconv.engine.Engine;
 import org.refconv.engine.NoGrad;
 import org.refconv.engine.Ops;
+import org.refconv.engine.RefocusKernel;
 import org.refconv.engine.Tensors;
 import org.refconv.layers.RefConvOptions.WrInit;
 import org.refconv.testing.TestTensors;
@@ -59,6 +61,22 @@ class RefConv2dTest {
             "depthwise5x5_stride2", "dilated"})
     void matchesPyTorchForwardGradientAndFoldedWeight(String name) throws IOException {
         Case c = load(name, RefConvOptions.DEFAULT);
+        // Dense 3x3 convs take the fused transform wherever it is available; every other shape libtorch's.
+        boolean dense3x3 = c.layer().mapGroups() == c.layer().n2d() && c.layer().spec().kernelH() == 3;
+        assertEquals(dense3x3 && RefocusKernel.available(), c.layer().usesFusedTransform(), name);
+        checkAgainstPyTorch(c, name);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dense3x3", "strided_bias", "dilated"})
+    void libtorchTransformMatchesPyTorchToo(String name) throws IOException {
+        // The same dense convs with the fused transform switched off: libtorch's autograd transform.
+        Case c = withFusedTransform(false, () -> load(name, RefConvOptions.DEFAULT));
+        assertFalse(c.layer().usesFusedTransform(), name);
+        checkAgainstPyTorch(c, name + " (libtorch transform)");
+    }
+
+    private static void checkAgainstPyTorch(Case c, String name) {
         RefConv2d layer = c.layer();
         assertEquals(Long.parseLong(c.meta().get("n2d")), layer.n2d());
         assertEquals(Long.parseLong(c.meta().get("G")), layer.mapGroups());
@@ -66,6 +84,7 @@ class RefConv2dTest {
         Tensor out = layer.forward(c.t("x"));
         assertClose(out, c.t("out"), TOL, name + " forward");
         out.mul(c.t("gout")).sum().backward();
+        layer.applyFusedGradient(); // a no-op on the autograd path
         assertClose(layer.refocusingWeight().grad(), c.t("grad_wr"), TOL, name + " grad Wr");
         assertFalse(layer.basisWeight().grad().defined(), "the basis must receive no gradient");
         assertFalse(layer.basisWeight().requires_grad(), "the basis must be frozen");
@@ -76,6 +95,38 @@ class RefConv2dTest {
             assertClose(layer.transformedWeight(), c.t("wt"), TOL, name + " Wt");
             assertClose(layer.toPlain().forward(c.t("x")), c.t("out"), TOL, name + " folded conv");
         }
+    }
+
+    @Test
+    void aBackwardWhoseGradientWasNotAppliedIsRefusedAtTheNextForward() throws IOException {
+        Case c = load("dense3x3", RefConvOptions.DEFAULT);
+        assumeTrue(c.layer().usesFusedTransform(), "fused transform not available: " + RefocusKernel.status());
+        c.layer().forward(c.t("x")).sum().backward();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.layer().forward(c.t("x")));
+        assertTrue(e.getMessage().contains("dense3x3") && e.getMessage().contains("not applied"), e.getMessage());
+        c.layer().applyFusedGradient();
+        assertTrue(c.layer().refocusingWeight().grad().defined(), "dWr after apply");
+        c.layer().forward(c.t("x")); // accepted again
+    }
+
+    /** Builds something with the fused transform switched on or off (decided when a layer is constructed). */
+    static <T> T withFusedTransform(boolean on, IOSupplier<T> build) throws IOException {
+        String key = "refconv.fusedTransform";
+        String before = System.getProperty(key);
+        System.setProperty(key, Boolean.toString(on));
+        try {
+            return build.get();
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+    }
+
+    interface IOSupplier<T> {
+        T get() throws IOException;
     }
 
     @ParameterizedTest

@@ -1,0 +1,138 @@
+package org.refconv.engine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The refocusing transform of dense 3x3 convs (groups G = n2d, one 3x3 refocusing kernel per 2-D kernel) as one
+ * fused native pass per direction: {@code forward} writes Wt = Wb * Wr (+ Wb), {@code backward} writes (or adds) dWr
+ * from dWt. libtorch runs the same transform as a depthwise convolution of a 1 x n2d x 3 x 3 image, which costs six
+ * oneDNN layout reorders per layer and step and several times the memory traffic; see src/main/c/refocus_kernel.c.
+ *
+ * <p>The library is built from that C file by the module's Maven build (gcc, AVX-512 vector path with a scalar one
+ * for the rest) and travels in the jar; on a machine where it does not load or the CPU lacks AVX-512,
+ * {@link #available()} is false and RefConv layers use libtorch's transform (same results, slower).
+ * {@code -Drefconv.fusedTransform=false} turns the fused path off, for side-by-side benchmarks.
+ */
+public final class RefocusKernel {
+
+    private static final String RESOURCE = "/org/refconv/engine/linux-x86_64/librefocus_kernel.so";
+    private static final String STATUS;
+    private static final boolean LOADED;
+
+    static {
+        String status;
+        boolean loaded = false;
+        try {
+            load();
+            loaded = true;
+            status = vectorized0() ? "fused (AVX-512)" : "fused kernel loaded, but the CPU has no AVX-512";
+        } catch (IOException | UnsatisfiedLinkError | IllegalStateException e) {
+            status = "fused kernel not loaded (" + e.getMessage() + ")";
+        }
+        LOADED = loaded;
+        STATUS = status;
+    }
+
+    private RefocusKernel() {
+    }
+
+    /** True when RefConv layers should use the fused transform: loaded, vectorized, and not switched off. */
+    public static boolean available() {
+        return LOADED && vectorized0() && Boolean.parseBoolean(System.getProperty("refconv.fusedTransform", "true"));
+    }
+
+    /** One line for logs: which transform RefConv layers of this process use, and why. */
+    public static String status() {
+        if (available()) {
+            return STATUS;
+        }
+        return LOADED && vectorized0() ? "libtorch (fused transform switched off by -Drefconv.fusedTransform=false)"
+                : "libtorch (" + STATUS + ")";
+    }
+
+    /** Wt = Wb * Wr (+ Wb) into {@code out}, which has Wb's shape; all three contiguous float32 on the CPU. */
+    public static void forward(Tensor basis, Tensor refocusing, Tensor out, boolean identity) {
+        forward(basis, refocusing, out, identity, true);
+    }
+
+    /** dWr (= or +=, by {@code accumulate}) from dWt; {@code gradOut} has Wb's shape, {@code gradRefocusing} Wr's. */
+    public static void backward(Tensor basis, Tensor gradOut, Tensor gradRefocusing, boolean accumulate) {
+        backward(basis, gradOut, gradRefocusing, accumulate, true);
+    }
+
+    /** As {@link #forward(Tensor, Tensor, Tensor, boolean)}; {@code vector = false} runs the scalar code only. */
+    static void forward(Tensor basis, Tensor refocusing, Tensor out, boolean identity, boolean vector) {
+        long n2d = checkOperands("forward", basis, refocusing, out);
+        forward0(address(basis), address(refocusing), address(out), n2d, identity, Engine.threads(), vector);
+    }
+
+    static void backward(Tensor basis, Tensor gradOut, Tensor gradRefocusing, boolean accumulate, boolean vector) {
+        long n2d = checkOperands("backward", basis, gradRefocusing, gradOut);
+        backward0(address(basis), address(gradOut), address(gradRefocusing), n2d, accumulate, Engine.threads(),
+                vector);
+    }
+
+    /** The native code reads raw memory: every operand is checked here, and n2d returned. */
+    private static long checkOperands(String what, Tensor basis, Tensor refocusing, Tensor weightShaped) {
+        if (!LOADED) {
+            throw new IllegalStateException("refocusing kernel " + what + ": " + STATUS);
+        }
+        long[] shape = Tensors.shape(basis);
+        if (shape.length != 4 || shape[2] != 3 || shape[3] != 3) {
+            throw new IllegalArgumentException("refocusing kernel " + what + ": basis must be [Cout, Cin/g, 3, 3], got "
+                    + java.util.Arrays.toString(shape));
+        }
+        long n2d = shape[0] * shape[1];
+        check(what, "basis", basis, n2d);
+        check(what, "refocusing weight (or its gradient)", refocusing, n2d);
+        check(what, "transformed weight (or its gradient)", weightShaped, n2d);
+        return n2d;
+    }
+
+    private static void check(String what, String name, Tensor t, long n2d) {
+        if (t.scalar_type().intern() != torch.ScalarType.Float || !t.is_contiguous() || t.is_cuda() || t.numel() != n2d * 9) {
+            throw new IllegalArgumentException("refocusing kernel " + what + ": " + name + " must be a contiguous "
+                    + "float32 CPU tensor of " + n2d * 9 + " values, got " + t.scalar_type() + " "
+                    + java.util.Arrays.toString(Tensors.shape(t)) + (t.is_contiguous() ? "" : " (not contiguous)")
+                    + (t.is_cuda() ? " on CUDA" : ""));
+        }
+    }
+
+    private static long address(Tensor t) {
+        return t.data_ptr().address();
+    }
+
+    private static void load() throws IOException {
+        if (!System.getProperty("os.name", "").startsWith("Linux")
+                || !System.getProperty("os.arch", "").equals("amd64")) {
+            throw new IllegalStateException("built for linux-x86_64 only, this is " + System.getProperty("os.name")
+                    + "-" + System.getProperty("os.arch"));
+        }
+        try (InputStream in = RefocusKernel.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(RESOURCE + " is not on the class path (was the module built without"
+                        + " gcc?)");
+            }
+            // A private copy per process: executors of one host must not overwrite a library another one has mapped.
+            Path file = Files.createTempFile("refocus_kernel", ".so");
+            file.toFile().deleteOnExit();
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            System.load(file.toAbsolutePath().toString());
+        }
+    }
+
+    private static native boolean vectorized0();
+
+    private static native void forward0(long basis, long refocusing, long out, long n2d, boolean identity, int threads,
+                                        boolean vector);
+
+    private static native void backward0(long basis, long gradOut, long gradRefocusing, long n2d, boolean accumulate,
+                                         int threads, boolean vector);
+}
