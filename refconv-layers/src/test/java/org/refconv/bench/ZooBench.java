@@ -40,10 +40,12 @@ import org.refconv.reparam.Refocuser;
  * Then, per workload, where a step's time goes: oneDNN's verbose log split by kind of primitive (conv forward,
  * backward data, backward weights, the refocusing transform, reorders) and the rest, Java vs PyTorch, plain and
  * refocused ({@code -Dbench.breakdown=false} skips it). Also per workload the refocusing transform alone (Wt of
- * every RefConv layer, forward and backward to Wr): the cost of refocusing that does not shrink with the batch. Run
- * with {@code mvn -Pbench -pl refconv-layers test -Dtest=ZooBench}; {@code -Dbench.rounds=N} (8),
- * {@code -Dbench.repeats=N} (turns, 3), {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...} and
- * {@code -Drefconv.trimEvery=N} (malloc_trim every N steps; 0 = never) adjust it.
+ * every RefConv layer, forward and backward to Wr, as a step computes it: the fused kernel where a layer uses it),
+ * alternated with libtorch's autograd transform for every layer: the cost of refocusing that does not shrink with
+ * the batch. Run with {@code mvn -Pbench -pl refconv-layers test -Dtest=ZooBench}; {@code -Dbench.rounds=N} (8),
+ * {@code -Dbench.repeats=N} (turns, 3), {@code -Dbench.threads=N}, {@code -Dbench.workloads=resnet18,...},
+ * {@code -Drefconv.trimEvery=N} (malloc_trim every N steps; 0 = never) and {@code -Drefconv.fusedTransform=false}
+ * (the Java children use libtorch's transform, for a side-by-side run) adjust it.
  */
 @Tag("bench")
 class ZooBench {
@@ -323,6 +325,7 @@ class ZooBench {
             throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("-Dbench.threads=" + threads, "-Dbench.rounds=" + rounds,
                 "-Drefconv.trimEvery=" + Integer.getInteger("refconv.trimEvery", 64),
+                "-Drefconv.fusedTransform=" + System.getProperty("refconv.fusedTransform", "true"),
                 "-Dbench.memoryFormat=" + StepBench.FORMAT.configName(), w.model()));
         args.addAll(List.of(variant));
         return runChild(StepBench.childJava(ZooBench.class, args.toArray(String[]::new)), allocator, threads,
