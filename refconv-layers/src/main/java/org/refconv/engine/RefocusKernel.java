@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -87,7 +88,7 @@ public final class RefocusKernel {
         long[] shape = Tensors.shape(basis);
         if (shape.length != 4 || shape[2] != 3 || shape[3] != 3) {
             throw new IllegalArgumentException("refocusing kernel " + what + ": basis must be [Cout, Cin/g, 3, 3], got "
-                    + java.util.Arrays.toString(shape));
+                    + Arrays.toString(shape));
         }
         long n2d = shape[0] * shape[1];
         check(what, "basis", basis, n2d);
@@ -97,10 +98,12 @@ public final class RefocusKernel {
     }
 
     private static void check(String what, String name, Tensor t, long n2d) {
-        if (t.scalar_type().intern() != torch.ScalarType.Float || !t.is_contiguous() || t.is_cuda() || t.numel() != n2d * 9) {
+        boolean fits = t.scalar_type().intern() == torch.ScalarType.Float && t.is_contiguous() && !t.is_cuda()
+                && t.numel() == n2d * 9;
+        if (!fits) {
             throw new IllegalArgumentException("refocusing kernel " + what + ": " + name + " must be a contiguous "
                     + "float32 CPU tensor of " + n2d * 9 + " values, got " + t.scalar_type() + " "
-                    + java.util.Arrays.toString(Tensors.shape(t)) + (t.is_contiguous() ? "" : " (not contiguous)")
+                    + Arrays.toString(Tensors.shape(t)) + (t.is_contiguous() ? "" : " (not contiguous)")
                     + (t.is_cuda() ? " on CUDA" : ""));
         }
     }
