@@ -162,21 +162,12 @@ class DataParallelStepTest {
                 return new CifarQuick(ConvFactory.plain(), 3, 10, 32);
             }
             // Whether a RefConv layer may use the fused transform is decided when it is built.
-            String before = System.setProperty("refconv.fusedTransform", Boolean.toString(fused));
-            try {
-                Classifier m = new TwoDenseConvs(refocuser);
-                try (NoGrad ignored = NoGrad.enter()) { // a basis to refocus (RefConv's starts as zeros)
-                    refocuser.layers().values().forEach(l -> l.basisWeight().copy_(
-                            Tensors.randn(Tensors.shape(l.basisWeight())).mul(new Scalar(0.3))));
-                }
-                return m;
-            } finally {
-                if (before == null) {
-                    System.clearProperty("refconv.fusedTransform");
-                } else {
-                    System.setProperty("refconv.fusedTransform", before);
-                }
+            Classifier m = RefocusKernel.withFusedTransform(fused, () -> new TwoDenseConvs(refocuser));
+            try (NoGrad ignored = NoGrad.enter()) { // a basis to refocus (RefConv's starts as zeros)
+                refocuser.layers().values().forEach(l -> l.basisWeight().copy_(
+                        Tensors.randn(Tensors.shape(l.basisWeight())).mul(new Scalar(0.3))));
             }
+            return m;
         }
     }
 

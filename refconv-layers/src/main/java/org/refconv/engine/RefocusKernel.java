@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -26,27 +27,54 @@ public final class RefocusKernel {
     private static final String RESOURCE = "/org/refconv/engine/linux-x86_64/librefocus_kernel.so";
     private static final String STATUS;
     private static final boolean LOADED;
+    /** Loaded and the CPU has AVX-512: the fused path is faster than libtorch's. */
+    private static final boolean USABLE;
+    /** A scoped choice for layers built on this thread ({@link #withFusedTransform}); null: the system property. */
+    private static final ThreadLocal<Boolean> CHOICE = new ThreadLocal<>();
 
     static {
         String status;
         boolean loaded = false;
+        boolean vectorized = false;
         try {
             load();
             loaded = true;
-            status = vectorized0() ? "fused (AVX-512)" : "fused kernel loaded, but the CPU has no AVX-512";
+            vectorized = vectorized0();
+            status = vectorized ? "fused (AVX-512)" : "fused kernel loaded, but the CPU has no AVX-512";
         } catch (IOException | UnsatisfiedLinkError | IllegalStateException e) {
             status = "fused kernel not loaded (" + e.getMessage() + ")";
         }
         LOADED = loaded;
+        USABLE = vectorized;
         STATUS = status;
     }
 
     private RefocusKernel() {
     }
 
-    /** True when RefConv layers should use the fused transform: loaded, vectorized, and not switched off. */
+    /**
+     * True when RefConv layers built now should use the fused transform: usable, and not switched off (by
+     * {@link #withFusedTransform} on this thread, else by {@code -Drefconv.fusedTransform=false}).
+     */
     public static boolean available() {
-        return LOADED && vectorized0() && Boolean.parseBoolean(System.getProperty("refconv.fusedTransform", "true"));
+        Boolean choice = CHOICE.get();
+        boolean on = choice != null ? choice
+                : Boolean.parseBoolean(System.getProperty("refconv.fusedTransform", "true"));
+        return USABLE && on;
+    }
+
+    /**
+     * Builds something with the fused transform switched on or off for the RefConv layers it constructs on this
+     * thread (a layer decides when it is built), e.g. the same model both ways in one process.
+     */
+    public static <T> T withFusedTransform(boolean on, Supplier<T> build) {
+        Boolean before = CHOICE.get();
+        CHOICE.set(on);
+        try {
+            return build.get();
+        } finally {
+            CHOICE.set(before);
+        }
     }
 
     /** One line for logs: which transform RefConv layers of this process use, and why. */
@@ -54,8 +82,7 @@ public final class RefocusKernel {
         if (available()) {
             return STATUS;
         }
-        return LOADED && vectorized0() ? "libtorch (fused transform switched off by -Drefconv.fusedTransform=false)"
-                : "libtorch (" + STATUS + ")";
+        return USABLE ? "libtorch (fused transform switched off)" : "libtorch (" + STATUS + ")";
     }
 
     /** Wt = Wb * Wr (+ Wb) into {@code out}, which has Wb's shape; all three contiguous float32 on the CPU. */
@@ -71,13 +98,14 @@ public final class RefocusKernel {
     /** As {@link #forward(Tensor, Tensor, Tensor, boolean)}; {@code vector = false} runs the scalar code only. */
     static void forward(Tensor basis, Tensor refocusing, Tensor out, boolean identity, boolean vector) {
         long n2d = checkOperands("forward", basis, refocusing, out);
-        forward0(address(basis), address(refocusing), address(out), n2d, identity, Engine.threads(), vector);
+        forward0(Tensors.address(basis), Tensors.address(refocusing), Tensors.address(out), n2d, identity,
+                Engine.threads(), vector);
     }
 
     static void backward(Tensor basis, Tensor gradOut, Tensor gradRefocusing, boolean accumulate, boolean vector) {
         long n2d = checkOperands("backward", basis, gradRefocusing, gradOut);
-        backward0(address(basis), address(gradOut), address(gradRefocusing), n2d, accumulate, Engine.threads(),
-                vector);
+        backward0(Tensors.address(basis), Tensors.address(gradOut), Tensors.address(gradRefocusing), n2d, accumulate,
+                Engine.threads(), vector);
     }
 
     /** The native code reads raw memory: every operand is checked here, and n2d returned. */
@@ -106,10 +134,6 @@ public final class RefocusKernel {
                     + Arrays.toString(Tensors.shape(t)) + (t.is_contiguous() ? "" : " (not contiguous)")
                     + (t.is_cuda() ? " on CUDA" : ""));
         }
-    }
-
-    private static long address(Tensor t) {
-        return t.data_ptr().address();
     }
 
     private static void load() throws IOException {

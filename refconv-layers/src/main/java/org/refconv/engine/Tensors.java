@@ -83,6 +83,11 @@ public final class Tensors {
         parameter.mutable_grad().reset();
     }
 
+    /** The address of a tensor's first element: the same for every handle of one tensor (for native code). */
+    public static long address(Tensor t) {
+        return t.data_ptr().address();
+    }
+
     /** Sets a leaf's gradient to {@code grad} (what autograd would have stored there). */
     public static void setGrad(Tensor parameter, Tensor grad) {
         parameter.mutable_grad().put(grad);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.bytedeco.pytorch.Tensor;
+import org.refconv.engine.Tensors;
 import org.refconv.layers.RefConv2d;
 
 /**
@@ -50,13 +51,14 @@ public final class DeferredGradients {
      * Wt leaf, every other parameter is itself. Same order as {@code parameters}.
      */
     public List<Tensor> syncTargets(List<Tensor> parameters) {
+        // Matched by data pointer: two Java handles of one parameter are different objects.
         Map<Long, Tensor> leafByRefocusing = new HashMap<>();
         for (RefConv2d layer : layers) {
-            leafByRefocusing.put(address(layer.refocusingWeight()), layer.fusedWeight());
+            leafByRefocusing.put(Tensors.address(layer.refocusingWeight()), layer.fusedWeight());
         }
         List<Tensor> targets = new ArrayList<>(parameters.size());
         for (Tensor p : parameters) {
-            targets.add(leafByRefocusing.getOrDefault(address(p), p));
+            targets.add(leafByRefocusing.getOrDefault(Tensors.address(p), p));
         }
         return targets;
     }
@@ -66,10 +68,5 @@ public final class DeferredGradients {
         for (RefConv2d layer : layers) {
             layer.applyFusedGradient();
         }
-    }
-
-    /** Tensors are matched by their storage: two Java handles of one parameter share the data pointer. */
-    private static long address(Tensor t) {
-        return t.data_ptr().address();
     }
 }

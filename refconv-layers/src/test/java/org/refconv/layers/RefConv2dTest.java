@@ -37,6 +37,11 @@ class RefConv2dTest {
     }
 
     private static Case load(String name, RefConvOptions options) throws IOException {
+        return load(name, options, true);
+    }
+
+    /** {@code fused = false}: the layer uses libtorch's transform even where the fused one is available. */
+    private static Case load(String name, RefConvOptions options, boolean fused) throws IOException {
         StateDict sd = SafeTensors.read(TestTensors.resource("fixtures/refconv/" + name + ".safetensors").toString(),
                 null);
         Map<String, String> m = sd.metadata();
@@ -45,7 +50,7 @@ class RefConv2dTest {
                 Integer.parseInt(m.get("stride")), Integer.parseInt(m.get("padding")),
                 Integer.parseInt(m.get("dilation")), Integer.parseInt(m.get("groups")),
                 Boolean.parseBoolean(m.get("bias")));
-        RefConv2d layer = new RefConv2d(spec, options);
+        RefConv2d layer = RefocusKernel.withFusedTransform(fused, () -> new RefConv2d(spec, options));
         try (NoGrad ignored = NoGrad.enter()) {
             layer.basisWeight().copy_(Tensors.fromHost(sd.get("wb")));
             layer.refocusingWeight().copy_(Tensors.fromHost(sd.get("wr")));
@@ -71,7 +76,7 @@ class RefConv2dTest {
     @ValueSource(strings = {"dense3x3", "strided_bias", "dilated"})
     void libtorchTransformMatchesPyTorchToo(String name) throws IOException {
         // The same dense convs with the fused transform switched off: libtorch's autograd transform.
-        Case c = withFusedTransform(false, () -> load(name, RefConvOptions.DEFAULT));
+        Case c = load(name, RefConvOptions.DEFAULT, false);
         assertFalse(c.layer().usesFusedTransform(), name);
         checkAgainstPyTorch(c, name + " (libtorch transform)");
     }
@@ -107,26 +112,6 @@ class RefConv2dTest {
         c.layer().applyFusedGradient();
         assertTrue(c.layer().refocusingWeight().grad().defined(), "dWr after apply");
         c.layer().forward(c.t("x")); // accepted again
-    }
-
-    /** Builds something with the fused transform switched on or off (decided when a layer is constructed). */
-    static <T> T withFusedTransform(boolean on, IOSupplier<T> build) throws IOException {
-        String key = "refconv.fusedTransform";
-        String before = System.getProperty(key);
-        System.setProperty(key, Boolean.toString(on));
-        try {
-            return build.get();
-        } finally {
-            if (before == null) {
-                System.clearProperty(key);
-            } else {
-                System.setProperty(key, before);
-            }
-        }
-    }
-
-    interface IOSupplier<T> {
-        T get() throws IOException;
     }
 
     @ParameterizedTest
