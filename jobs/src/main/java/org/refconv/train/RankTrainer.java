@@ -61,9 +61,11 @@ public final class RankTrainer {
      * {@code medianStepImagesPerSecond} is the global batch over the median step time: it leaves out the first step,
      * which pays one-time costs (oneDNN creating kernels for new shapes, the Reducer rebuilding its buckets in the
      * order gradients arrived), and the steps a shared machine stalls: what a long run settles at.
+     * {@code medianPhaseSeconds}: each phase's median time ({@link StepPhases}), in step order.
      */
     public record Result(int rank, long steps, long resumedFromStep, double lastLoss, double top1, double top5,
-                         String model, String parameterChecksum, double imagesPerSecond, double medianStepImagesPerSecond)
+                         String model, String parameterChecksum, double imagesPerSecond,
+                         double medianStepImagesPerSecond, Map<String, Double> medianPhaseSeconds)
             implements java.io.Serializable {
     }
 
@@ -116,8 +118,10 @@ public final class RankTrainer {
                 try (BatchIterator batches = train.epoch(epoch)) {
                     for (long i = 0; i < stepsPerEpoch; i++) {
                         long t0 = System.nanoTime(); // input wait included: the throughput a user gets
+                        trainStep.phases().startStep();
                         Batch b = batches.next();
                         if (i < skip) {
+                            trainStep.phases().discardStep();
                             continue; // resuming mid-epoch: these batches were trained on before the stop
                         }
                         double lr = schedule.lr(step);
@@ -155,8 +159,12 @@ public final class RankTrainer {
             modelUri = files.writeModel(Modules.toStateDict(built.model()), runMetadata(step, config.epochs()));
         }
         group.barrier();
+        Map<String, Double> phases = trainStep.phases().medianSeconds();
+        System.out.printf("rank %d: median time per phase of a step over %d steps: %s%n", rank,
+                trainStep.phases().steps(), StepPhases.format(phases));
         return new Result(rank, step, startStep, lastLoss, eval[0], eval[1], modelUri, checksum(trainable),
-                imagesPerSecond(step - startStep, trainNanos), imagesPerSecond(1, median(stepNanosAll)));
+                imagesPerSecond(step - startStep, trainNanos), imagesPerSecond(1, median(stepNanosAll)),
+                phases);
     }
 
     private double imagesPerSecond(long steps, long nanos) {
@@ -277,7 +285,10 @@ public final class RankTrainer {
 
     private double step(TrainStep trainStep, Batch b, double lr) {
         try (StepScope ignored = StepScope.openWithoutTrim()) {
-            return trainStep.run(images(b), labels(b), lr);
+            Tensor images = images(b);
+            Tensor labels = labels(b);
+            trainStep.phases().end(StepPhases.Phase.INPUT);
+            return trainStep.run(images, labels, lr);
         }
     }
 

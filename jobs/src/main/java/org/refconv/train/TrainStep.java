@@ -8,6 +8,7 @@ import org.refconv.engine.StepScope;
 import org.refconv.models.Classifier;
 import org.refconv.optim.Sgd;
 import org.refconv.reparam.DeferredGradients;
+import org.refconv.train.StepPhases.Phase;
 
 /**
  * One synchronous data-parallel SGD step: forward and backward on this rank's share of the global batch, gradients
@@ -19,6 +20,7 @@ final class TrainStep {
     private final Sgd sgd;
     private final GradientSync gradients;
     private final DeferredGradients deferred;
+    private final StepPhases phases = new StepPhases();
 
     TrainStep(Classifier model, Sgd sgd, GradientSync gradients, DeferredGradients deferred) {
         this.model = model;
@@ -35,11 +37,21 @@ final class TrainStep {
             try (ComputeTurns.Turn turn = gradients.turns().take()) { // backward is taken in the same turns
                 loss = Ops.crossEntropy(model.forward(images), labels);
             }
+            phases.end(Phase.FORWARD);
             gradients.backward(loss);
+            phases.end(Phase.BACKWARD_AND_SYNC);
             deferred.apply(); // the fused RefConv layers' dWr, from their averaged dWt
+            phases.end(Phase.REFOCUSING_GRADIENT);
             sgd.setLearningRate(lr);
             sgd.step();
-            return loss.item_double();
+            double value = loss.item_double();
+            phases.end(Phase.UPDATE);
+            return value;
         }
+    }
+
+    /** The time of each phase of the steps run so far (the caller times the input phase before {@link #run}). */
+    StepPhases phases() {
+        return phases;
     }
 }

@@ -71,9 +71,13 @@ class TrainBench {
      */
     private static final String VARIANTS = System.getProperty("bench.variants", "one,half,two,pair,refocus");
 
-    /** One timed variant: images/s {all steps, median step} of its run(s) in the given round. */
+    /** One timed variant: its run(s) in the given round. */
     private interface Variant {
-        double[] run(int round) throws Exception;
+        Timing run(int round) throws Exception;
+    }
+
+    /** Images/s over all steps and from the median step; rank 0's median time per phase of a step. */
+    private record Timing(double imagesPerSecond, double medianStepImagesPerSecond, Map<String, Double> phases) {
     }
 
     @Test
@@ -119,14 +123,18 @@ class TrainBench {
             List<String> names = List.copyOf(variants.keySet());
             Map<String, double[][]> figures = new LinkedHashMap<>();
             names.forEach(n -> figures.put(n, new double[2][ROUNDS]));
+            Map<String, List<Map<String, Double>>> phases = new LinkedHashMap<>();
+            names.forEach(n -> phases.put(n, new ArrayList<>()));
             for (int i = 0; i < ROUNDS; i++) {
                 StringBuilder line = new StringBuilder("  round " + i + ":");
                 for (int k = 0; k < names.size(); k++) {
                     String name = names.get((i + k) % names.size());
-                    double[] r = variants.get(name).run(i);
-                    figures.get(name)[0][i] = r[0];
-                    figures.get(name)[1][i] = r[1];
-                    line.append(String.format(Locale.ROOT, "  %s %.1f (%.1f)", name, r[0], r[1]));
+                    Timing r = variants.get(name).run(i);
+                    figures.get(name)[0][i] = r.imagesPerSecond();
+                    figures.get(name)[1][i] = r.medianStepImagesPerSecond();
+                    phases.get(name).add(r.phases());
+                    line.append(String.format(Locale.ROOT, "  %s %.1f (%.1f)", name, r.imagesPerSecond(),
+                            r.medianStepImagesPerSecond()));
                 }
                 System.out.println(line);
             }
@@ -152,6 +160,7 @@ class TrainBench {
                 ratios.print("weak scaling with " + BLOCKING_ROW, BLOCKING_ROW, 1, ONE_HALF, 2);
                 ratios.print("weak scaling with " + FP16, FP16, 1, ONE_HALF, 2);
             }
+            printPhases(phases);
             spark.stop();
         }
         printAllReduceBandwidth();
@@ -185,8 +194,21 @@ class TrainBench {
         }
     }
 
-    private double[] run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
-                         String basis, GradientSync.Mode sync) throws Exception {
+    /** Where a step's time goes, per variant: rank 0's median seconds per phase, then the median over rounds. */
+    private static void printPhases(Map<String, List<Map<String, Double>>> phases) {
+        System.out.println("  rank 0's median time per phase of a step (ms), median over rounds:");
+        phases.forEach((variant, rounds) -> {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "    %-58s", variant));
+            for (String phase : rounds.get(0).keySet()) {
+                double[] ms = rounds.stream().mapToDouble(m -> 1e3 * m.get(phase)).toArray();
+                line.append(String.format(Locale.ROOT, " %s %.1f", phase, median(ms)));
+            }
+            System.out.println(line);
+        });
+    }
+
+    private Timing run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
+                       String basis, GradientSync.Mode sync) throws Exception {
         return run(spark, data, root, name, mode, ranks, batch, basis, sync, GradientSync.Compression.NONE);
     }
 
@@ -194,25 +216,26 @@ class TrainBench {
      * Two 1-rank pretrain jobs at the per-rank batch, submitted at once (one per worker core): their summed images/s
      * is the ceiling for 2 ranks on this machine, where both cores are busy and share caches and memory bandwidth.
      */
-    private double[] runIndependentPair(SparkSession spark, String data, Path root, String name) throws Exception {
+    private Timing runIndependentPair(SparkSession spark, String data, Path root, String name) throws Exception {
         ExecutorService submitters = Executors.newFixedThreadPool(2);
         try {
-            List<Future<double[]>> jobs = new ArrayList<>();
+            List<Future<Timing>> jobs = new ArrayList<>();
             for (int j = 0; j < 2; j++) {
                 String job = name + "-" + j;
                 jobs.add(submitters.submit(() -> run(spark, data, root, job, "pretrain", 1, BATCH / 2, "",
                         OVERLAPPED)));
             }
-            double[] a = jobs.get(0).get();
-            double[] b = jobs.get(1).get();
-            return new double[]{a[0] + b[0], a[1] + b[1]};
+            Timing a = jobs.get(0).get();
+            Timing b = jobs.get(1).get();
+            return new Timing(a.imagesPerSecond() + b.imagesPerSecond(),
+                    a.medianStepImagesPerSecond() + b.medianStepImagesPerSecond(), a.phases());
         } finally {
             submitters.shutdown();
         }
     }
 
-    private double[] run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
-                         String basis, GradientSync.Mode sync, GradientSync.Compression compression)
+    private Timing run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
+                       String basis, GradientSync.Mode sync, GradientSync.Compression compression)
             throws Exception {
         TrainConfig c = TrainConfig.fromArgs(new String[]{"--mode", mode, "--model", MODEL, "--numClasses", "10",
                 "--imageSize", "32", "--data", data, "--output", root.resolve(name).toUri().toString(), "--epochs", "1",
@@ -221,7 +244,7 @@ class TrainBench {
                 "--maxStepsPerEpoch", String.valueOf(STEPS), "--checkpointEvery", "100000", "--checkpointIn", basis,
                 "--gradientSync", sync.name(), "--gradientCompression", compression.name()});
         RankTrainer.Result r = DistributedTraining.run(spark, c, 60_000)[0];
-        return new double[]{r.imagesPerSecond(), r.medianStepImagesPerSecond()};
+        return new Timing(r.imagesPerSecond(), r.medianStepImagesPerSecond(), r.medianPhaseSeconds());
     }
 
     /** Two Gloo ranks over loopback TCP (threads of this JVM), all-reducing the model's whole gradient. */

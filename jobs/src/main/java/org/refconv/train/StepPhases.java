@@ -1,0 +1,107 @@
+package org.refconv.train;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Where a rank's training steps spend their time, phase by phase: what a user reads in the executor log when a run
+ * is slower than expected, and what the training benchmark prints per variant. Each phase keeps every step's time;
+ * {@link #medianSeconds()} reports the median per phase (the first step, which creates kernels, and steps a shared
+ * machine stalls do not move it).
+ */
+final class StepPhases {
+
+    /** The phases of one step, in the order a step runs them. */
+    enum Phase {
+        /** Waiting for the input pipeline's next batch and copying it into a tensor. */
+        INPUT("input"),
+        FORWARD("forward"),
+        /** Backward, including waiting for the gradient all-reduce that overlaps it (or follows it, when blocking). */
+        BACKWARD_AND_SYNC("backward+sync"),
+        /** The fused RefConv layers' dWr from their averaged dWt (zero for plain models). */
+        REFOCUSING_GRADIENT("refocusing-grad"),
+        UPDATE("sgd-update");
+
+        private final String label;
+
+        Phase(String label) {
+            this.label = label;
+        }
+    }
+
+    private final LongSupplier clock;
+    private final long[][] nanos = new long[Phase.values().length][16];
+    private int steps;
+    private boolean inStep;
+    private long phaseStart;
+
+    StepPhases() {
+        this(System::nanoTime);
+    }
+
+    /** With a clock in nanoseconds (tests give a fake one). */
+    StepPhases(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** Starts timing a new step, with its first phase ({@link #end} starts one too when none is open). */
+    void startStep() {
+        if (steps == nanos[0].length) {
+            for (int p = 0; p < nanos.length; p++) {
+                nanos[p] = Arrays.copyOf(nanos[p], 2 * steps);
+            }
+        }
+        steps++;
+        inStep = true;
+        phaseStart = clock.getAsLong();
+    }
+
+    /** Ends {@code phase} of the current step; the next phase starts now, and the step ends with its update. */
+    void end(Phase phase) {
+        if (!inStep) {
+            startStep();
+        }
+        long now = clock.getAsLong();
+        nanos[phase.ordinal()][steps - 1] += now - phaseStart;
+        phaseStart = now;
+        inStep = phase != Phase.UPDATE;
+    }
+
+    /** Drops the current step's figures (a batch skipped when resuming mid-epoch is not a step). */
+    void discardStep() {
+        inStep = false;
+        steps--;
+        for (long[] phase : nanos) {
+            phase[steps] = 0;
+        }
+    }
+
+    int steps() {
+        return steps;
+    }
+
+    /** Median seconds of each phase over the steps timed, in step order; empty before the first step. */
+    Map<String, Double> medianSeconds() {
+        Map<String, Double> medians = new LinkedHashMap<>();
+        if (steps == 0) {
+            return medians;
+        }
+        for (Phase p : Phase.values()) {
+            long[] s = Arrays.copyOf(nanos[p.ordinal()], steps);
+            Arrays.sort(s);
+            medians.put(p.label, s[steps / 2] / 1e9);
+        }
+        return medians;
+    }
+
+    /** One line for the log: "input 0.004 s, forward 0.310 s, ...". */
+    static String format(Map<String, Double> medianSeconds) {
+        StringBuilder line = new StringBuilder();
+        medianSeconds.forEach((phase, secs) -> line.append(line.length() == 0 ? "" : ", ")
+                .append(String.format(Locale.ROOT, "%s %.4f s", phase, secs)));
+        return line.toString();
+    }
+}

@@ -1,0 +1,98 @@
+package org.refconv.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.refconv.train.StepPhases.Phase;
+
+/** Phase times against a fake clock: each phase gets the time between its end and the previous phase's end. */
+class StepPhasesTest {
+
+    /** A clock that advances only when told to, by whole milliseconds. */
+    private static final class FakeClock {
+        long nanos;
+
+        void advanceMillis(long ms) {
+            nanos += ms * 1_000_000;
+        }
+    }
+
+    /** One step whose phases take the given milliseconds, in Phase order. */
+    private static void step(StepPhases phases, FakeClock clock, long... ms) {
+        phases.startStep();
+        Phase[] order = Phase.values();
+        for (int p = 0; p < order.length; p++) {
+            clock.advanceMillis(ms[p]);
+            phases.end(order[p]);
+        }
+    }
+
+    @Test
+    void mediansPerPhaseInStepOrder() {
+        FakeClock clock = new FakeClock();
+        StepPhases phases = new StepPhases(() -> clock.nanos);
+        // The forward's times are 10, 50, 30: median 30; the first step's long input (a stall) is not the median.
+        step(phases, clock, 900, 10, 20, 1, 5);
+        step(phases, clock, 2, 50, 22, 3, 5);
+        step(phases, clock, 4, 30, 21, 2, 7);
+        Map<String, Double> m = phases.medianSeconds();
+        assertEquals(List.of("input", "forward", "backward+sync", "refocusing-grad", "sgd-update"),
+                List.copyOf(m.keySet()));
+        assertEquals(List.of(0.004, 0.030, 0.021, 0.002, 0.005), List.copyOf(m.values()));
+        assertEquals(3, phases.steps());
+        assertEquals("input 0.0040 s, forward 0.0300 s, backward+sync 0.0210 s, refocusing-grad 0.0020 s,"
+                + " sgd-update 0.0050 s", StepPhases.format(m));
+    }
+
+    @Test
+    void aStepWithoutStartBeginsAtItsFirstPhaseEnd() {
+        // TrainStep.run called directly (as in DataParallelStepTest): no input phase, the step still counts.
+        FakeClock clock = new FakeClock();
+        StepPhases phases = new StepPhases(() -> clock.nanos);
+        clock.advanceMillis(1000); // before the step: not part of it
+        phases.end(Phase.FORWARD);
+        clock.advanceMillis(8);
+        phases.end(Phase.BACKWARD_AND_SYNC);
+        clock.advanceMillis(1);
+        phases.end(Phase.UPDATE);
+        clock.advanceMillis(500); // between steps: not part of either
+        phases.end(Phase.FORWARD);
+        clock.advanceMillis(6);
+        phases.end(Phase.BACKWARD_AND_SYNC);
+        phases.end(Phase.UPDATE);
+        Map<String, Double> m = phases.medianSeconds();
+        assertEquals(2, phases.steps());
+        assertEquals(0.0, m.get("forward"));
+        assertEquals(0.008, m.get("backward+sync")); // of {6, 8} ms the upper middle
+        assertEquals(0.0, m.get("input"));
+    }
+
+    @Test
+    void discardedStepsAndManyStepsAreCountedRight() {
+        FakeClock clock = new FakeClock();
+        StepPhases phases = new StepPhases(() -> clock.nanos);
+        for (int i = 0; i < 41; i++) { // past the initial capacity, twice
+            phases.startStep();
+            clock.advanceMillis(3);
+            if (i % 2 == 1) {
+                phases.discardStep(); // a batch skipped on resume: its input time is not a step's
+                continue;
+            }
+            phases.end(Phase.INPUT);
+            clock.advanceMillis(i);
+            phases.end(Phase.FORWARD);
+            phases.end(Phase.BACKWARD_AND_SYNC);
+            phases.end(Phase.REFOCUSING_GRADIENT);
+            phases.end(Phase.UPDATE);
+        }
+        assertEquals(21, phases.steps());
+        Map<String, Double> m = phases.medianSeconds();
+        assertEquals(0.003, m.get("input"));
+        assertEquals(0.020, m.get("forward")); // forward times 0, 2, ..., 40 ms: median 20
+        assertTrue(new StepPhases().medianSeconds().isEmpty());
+    }
+}
