@@ -152,7 +152,7 @@ class DecoderBenchmark {
   private static double median(double[] v) {
     double[] s = v.clone();
     Arrays.sort(s);
-    return s[s.length / 2];
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
   /** OpenCV's own decode of a file as a TYPE_3BYTE_BGR image (same byte order). */

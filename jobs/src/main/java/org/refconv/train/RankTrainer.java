@@ -2,7 +2,6 @@ package org.refconv.train;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,24 +159,16 @@ public final class RankTrainer {
         }
         group.barrier();
         Map<String, Double> phases = trainStep.phases().medianSeconds();
+        double medianStepNanos = Median.of(stepNanosAll.stream().mapToLong(Long::longValue).toArray());
         System.out.printf("rank %d: median time per phase of a step over %d steps: %s%n", rank,
                 trainStep.phases().steps(), StepPhases.format(phases));
         return new Result(rank, step, startStep, lastLoss, eval[0], eval[1], modelUri, checksum(trainable),
-                imagesPerSecond(step - startStep, trainNanos), imagesPerSecond(1, median(stepNanosAll)),
+                imagesPerSecond(step - startStep, trainNanos), imagesPerSecond(1, medianStepNanos),
                 phases);
     }
 
-    private double imagesPerSecond(long steps, long nanos) {
+    private double imagesPerSecond(long steps, double nanos) {
         return steps <= 0 || nanos <= 0 ? 0 : steps * (double) config.batch() / (nanos / 1e9);
-    }
-
-    private static long median(List<Long> values) {
-        if (values.isEmpty()) {
-            return 0;
-        }
-        List<Long> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
     }
 
     /** SHA-256 of the trainable parameters' bytes: equal on all ranks iff their parameters are identical. */

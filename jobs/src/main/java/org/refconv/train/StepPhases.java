@@ -90,9 +90,7 @@ final class StepPhases {
             return medians;
         }
         for (Phase p : Phase.values()) {
-            long[] s = Arrays.copyOf(nanos[p.ordinal()], steps);
-            Arrays.sort(s);
-            medians.put(p.label, s[steps / 2] / 1e9);
+            medians.put(p.label, Median.of(Arrays.copyOf(nanos[p.ordinal()], steps)) / 1e9);
         }
         return medians;
     }

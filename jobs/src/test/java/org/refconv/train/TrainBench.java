@@ -3,7 +3,6 @@ package org.refconv.train;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -147,7 +146,7 @@ class TrainBench {
                 System.out.printf("  %s:%n", k == 0 ? "all steps" : "median step");
                 int at = k;
                 figures.forEach((n, f) -> System.out.printf(Locale.ROOT, "    %-58s %8.1f img/s (median)%n", n,
-                        median(f[at])));
+                        Median.of(f[at])));
                 Ratios ratios = new Ratios(figures, at);
                 ratios.print("scaling efficiency, per-rank batch fixed (weak, as DDP/Horovod report)", TWO, 1,
                         ONE_HALF, 2);
@@ -181,8 +180,8 @@ class TrainBench {
             for (int i = 0; i < x.length; i++) {
                 perRound[i] = scaleA * x[i] / (scaleB * y[i]);
             }
-            System.out.printf(Locale.ROOT, "    %s: %.3f [%.3f]  per round %s%n", label, median(perRound),
-                    scaleA * median(x) / (scaleB * median(y)), format(perRound));
+            System.out.printf(Locale.ROOT, "    %s: %.3f [%.3f]  per round %s%n", label, Median.of(perRound),
+                    scaleA * Median.of(x) / (scaleB * Median.of(y)), format(perRound));
         }
 
         private static String format(double[] v) {
@@ -201,7 +200,7 @@ class TrainBench {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "    %-58s", variant));
             for (String phase : rounds.get(0).keySet()) {
                 double[] ms = rounds.stream().mapToDouble(m -> 1e3 * m.get(phase)).toArray();
-                line.append(String.format(Locale.ROOT, " %s %.1f", phase, median(ms)));
+                line.append(String.format(Locale.ROOT, " %s %.1f", phase, Median.of(ms)));
             }
             System.out.println(line);
         });
@@ -268,16 +267,11 @@ class TrainBench {
                 }
                 times.add((System.nanoTime() - t0) / 1e9);
             }
-            return median(times.stream().mapToDouble(Double::doubleValue).toArray());
+            return Median.of(times.stream().mapToDouble(Double::doubleValue).toArray());
         });
         double bytes = numel * 4.0;
         System.out.printf("  all-reduce (Gloo, 2 ranks, loopback): %.1f MB gradient in %.1f ms = %.2f GB/s%n",
                 bytes / 1e6, seconds.get(0) * 1e3, bytes / seconds.get(0) / 1e9);
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
-    }
 }
