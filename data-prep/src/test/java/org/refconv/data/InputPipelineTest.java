@@ -3,17 +3,20 @@ package org.refconv.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -141,6 +144,53 @@ class InputPipelineTest {
       double levels = sum / n * 255 * 0.226;
       assertTrue(levels < 1, t + ": decoders " + levels + " levels apart");
     }
+  }
+
+  @Test
+  void eachWindowOfRowGroupsIsDeliveredWholeWhileTheNextIsReadAhead() throws Exception {
+    int window = 2;
+    int batch = 3;
+    InputPipeline p = InputPipeline.builder(train).seed(9).batchSize(batch).threads(2).shuffleWindow(window)
+        .transform(ImageTransform.val(36, 32)).build();
+    List<String> delivered = epoch(p, 2).stream().flatMap(b -> List.of(b.keys()).stream()).toList();
+    // The reference: the plan's row groups, read directly, cut into windows in plan order.
+    List<RowGroupRef> groups = p.plan(2).rowGroupsOf(0);
+    int from = 0;
+    for (int g = 0; g < groups.size() && from < delivered.size(); g += window) {
+      Set<String> expected = new HashSet<>();
+      for (RowGroupRef ref : groups.subList(g, Math.min(groups.size(), g + window))) {
+        ShardFiles.read(new Configuration(), ref).forEach(sample -> expected.add(sample.key()));
+      }
+      int to = Math.min(delivered.size(), from + expected.size());
+      assertTrue(expected.containsAll(delivered.subList(from, to)), "window at row group " + g + " mixed");
+      from = to;
+    }
+    assertEquals(delivered.size(), from);
+  }
+
+  @Test
+  void aShardThatCannotBeReadIsNamedInTheError() throws Exception {
+    Path copy = TestTrees.fresh(ROOT.resolve("ds-missing"));
+    try (Stream<Path> files = Files.walk(ROOT.resolve("ds"))) {
+      for (Path f : files.toList()) {
+        Path to = copy.resolve(ROOT.resolve("ds").relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(f, to);
+        }
+      }
+    }
+    InputPipeline p = InputPipeline.builder(copy.resolve("train").toUri().toString()).seed(5).batchSize(4)
+        .threads(2).shuffleWindow(1).transform(ImageTransform.val(36, 32)).build();
+    List<RowGroupRef> groups = p.plan(0).rowGroupsOf(0);
+    // The shard of the last row group dealt to the rank vanishes after planning: the reader thread's error must reach
+    // the training thread, naming the file (not a hang, not a short epoch).
+    String lost = groups.get(groups.size() - 1).file();
+    Files.delete(Path.of(new org.apache.hadoop.fs.Path(lost).toUri().getPath()));
+    RuntimeException e = assertThrows(RuntimeException.class, () -> epoch(p, 0));
+    String name = lost.substring(lost.lastIndexOf('/') + 1);
+    assertTrue(String.valueOf(e.getMessage()).contains(name), "error does not name " + name + ": " + e);
   }
 
   private static InputPipeline pipelineWith(SampleDecoder.Kind decoder, ImageTransform transform) throws Exception {

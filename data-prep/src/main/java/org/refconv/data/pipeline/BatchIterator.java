@@ -91,5 +91,6 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
   @Override
   public void close() {
     workers.shutdownNow();
+    samples.close();
   }
 }
