@@ -48,6 +48,13 @@ final class StepPhases {
         this.clock = clock;
     }
 
+    /** Starts a step unless one is open: for a caller that times only part of a step (no input phase). */
+    void startStepIfNone() {
+        if (!inStep) {
+            startStep();
+        }
+    }
+
     /** Starts timing a new step, with its first phase ({@link #end} starts one too when none is open). */
     void startStep() {
         if (steps == nanos[0].length) {
@@ -62,9 +69,7 @@ final class StepPhases {
 
     /** Ends {@code phase} of the current step; the next phase starts now, and the step ends with its update. */
     void end(Phase phase) {
-        if (!inStep) {
-            startStep();
-        }
+        startStepIfNone();
         long now = clock.getAsLong();
         nanos[phase.ordinal()][steps - 1] += now - phaseStart;
         phaseStart = now;

@@ -31,6 +31,7 @@ final class TrainStep {
 
     /** Returns this rank's loss (the mean over its share of the batch). */
     double run(Tensor images, Tensor labels, double lr) {
+        phases.startStepIfNone(); // called without an input phase (tests): the step starts here
         try (StepScope ignored = StepScope.open()) {
             sgd.zeroGrad();
             Tensor loss;

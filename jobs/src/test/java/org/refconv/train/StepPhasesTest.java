@@ -49,26 +49,42 @@ class StepPhasesTest {
     }
 
     @Test
-    void aStepWithoutStartBeginsAtItsFirstPhaseEnd() {
-        // TrainStep.run called directly (as in DataParallelStepTest): no input phase, the step still counts.
+    void aStepWithoutAnInputPhaseStartsWhereTheCallerSays() {
+        // TrainStep.run called directly (as in DataParallelStepTest) starts the step itself: no input phase.
         FakeClock clock = new FakeClock();
         StepPhases phases = new StepPhases(() -> clock.nanos);
         clock.advanceMillis(1000); // before the step: not part of it
-        phases.end(Phase.FORWARD);
-        clock.advanceMillis(8);
-        phases.end(Phase.BACKWARD_AND_SYNC);
-        clock.advanceMillis(1);
-        phases.end(Phase.UPDATE);
-        clock.advanceMillis(500); // between steps: not part of either
-        phases.end(Phase.FORWARD);
-        clock.advanceMillis(6);
-        phases.end(Phase.BACKWARD_AND_SYNC);
-        phases.end(Phase.UPDATE);
+        for (long forwardMs : new long[]{3, 5}) {
+            phases.startStepIfNone();
+            clock.advanceMillis(forwardMs);
+            phases.end(Phase.FORWARD);
+            clock.advanceMillis(2 * forwardMs);
+            phases.end(Phase.BACKWARD_AND_SYNC);
+            clock.advanceMillis(1);
+            phases.end(Phase.UPDATE);
+            clock.advanceMillis(500); // between steps: not part of either
+        }
         Map<String, Double> m = phases.medianSeconds();
         assertEquals(2, phases.steps());
-        assertEquals(0.0, m.get("forward"));
-        assertEquals(0.007, m.get("backward+sync"), 1e-12); // of {6, 8} ms: their mean
+        assertEquals(0.004, m.get("forward"), 1e-12); // of {3, 5} ms: their mean
+        assertEquals(0.008, m.get("backward+sync"), 1e-12);
         assertEquals(0.0, m.get("input"));
+    }
+
+    @Test
+    void anOpenStepIsNotRestarted() {
+        FakeClock clock = new FakeClock();
+        StepPhases phases = new StepPhases(() -> clock.nanos);
+        phases.startStep();
+        clock.advanceMillis(7);
+        phases.end(Phase.INPUT);
+        phases.startStepIfNone(); // as TrainStep.run does after the trainer's input phase
+        clock.advanceMillis(9);
+        phases.end(Phase.FORWARD);
+        phases.end(Phase.UPDATE);
+        assertEquals(1, phases.steps());
+        assertEquals(0.007, phases.medianSeconds().get("input"), 1e-12);
+        assertEquals(0.009, phases.medianSeconds().get("forward"), 1e-12);
     }
 
     @Test
