@@ -104,8 +104,6 @@ public final class RankTrainer {
         Metrics metrics = rank == 0 ? Metrics.open(files) : null;
 
         long step = startStep;
-        long trainNanos = 0;
-        List<Long> stepNanosAll = new ArrayList<>();
         double lastLoss = Double.NaN;
         double[] eval = {Double.NaN, Double.NaN};
         built.model().train(true);
@@ -116,8 +114,7 @@ public final class RankTrainer {
                 double lossSum = 0;
                 try (BatchIterator batches = train.epoch(epoch)) {
                     for (long i = 0; i < stepsPerEpoch; i++) {
-                        long t0 = System.nanoTime(); // input wait included: the throughput a user gets
-                        trainStep.phases().startStep();
+                        trainStep.phases().startStep(); // input wait included: the throughput a user gets
                         Batch b = batches.next();
                         if (i < skip) {
                             trainStep.phases().discardStep();
@@ -125,9 +122,6 @@ public final class RankTrainer {
                         }
                         double lr = schedule.lr(step);
                         lastLoss = step(trainStep, b, lr);
-                        long stepNanos = System.nanoTime() - t0;
-                        stepNanosAll.add(stepNanos);
-                        trainNanos += stepNanos;
                         lossSum += lastLoss;
                         step++;
                         if (rank == 0) {
@@ -158,17 +152,17 @@ public final class RankTrainer {
             modelUri = files.writeModel(Modules.toStateDict(built.model()), runMetadata(step, config.epochs()));
         }
         group.barrier();
-        Map<String, Double> phases = trainStep.phases().medianSeconds();
-        double medianStepNanos = Median.of(stepNanosAll.stream().mapToLong(Long::longValue).toArray());
-        System.out.printf("rank %d: median time per phase of a step over %d steps: %s%n", rank,
-                trainStep.phases().steps(), StepPhases.format(phases));
+        StepPhases timed = trainStep.phases();
+        Map<String, Double> phases = timed.medianSeconds();
+        System.out.printf("rank %d: median time per phase of a step over %d steps: %s%n", rank, timed.steps(),
+                StepPhases.format(phases));
         return new Result(rank, step, startStep, lastLoss, eval[0], eval[1], modelUri, checksum(trainable),
-                imagesPerSecond(step - startStep, trainNanos), imagesPerSecond(1, medianStepNanos),
+                imagesPerSecond(timed.steps(), timed.totalSeconds()), imagesPerSecond(1, timed.medianStepSeconds()),
                 phases);
     }
 
-    private double imagesPerSecond(long steps, double nanos) {
-        return steps <= 0 || nanos <= 0 ? 0 : steps * (double) config.batch() / (nanos / 1e9);
+    private double imagesPerSecond(long steps, double seconds) {
+        return steps <= 0 || seconds <= 0 ? 0 : steps * (double) config.batch() / seconds;
     }
 
     /** SHA-256 of the trainable parameters' bytes: equal on all ranks iff their parameters are identical. */

@@ -55,7 +55,7 @@ final class StepPhases {
         }
     }
 
-    /** Starts timing a new step, with its first phase ({@link #end} starts one too when none is open). */
+    /** Starts timing a new step, with its first phase. */
     void startStep() {
         if (steps == nanos[0].length) {
             for (int p = 0; p < nanos.length; p++) {
@@ -69,7 +69,9 @@ final class StepPhases {
 
     /** Ends {@code phase} of the current step; the next phase starts now, and the step ends with its update. */
     void end(Phase phase) {
-        startStepIfNone();
+        if (!inStep) {
+            throw new IllegalStateException("phase " + phase.label + " ended outside a step: call startStep first");
+        }
         long now = clock.getAsLong();
         nanos[phase.ordinal()][steps - 1] += now - phaseStart;
         phaseStart = now;
@@ -87,6 +89,26 @@ final class StepPhases {
 
     int steps() {
         return steps;
+    }
+
+    /** Seconds of all steps timed, every phase: the rank's training time. */
+    double totalSeconds() {
+        return Arrays.stream(stepNanos()).sum() / 1e9;
+    }
+
+    /** The median step's seconds, every phase; 0 before the first step. */
+    double medianStepSeconds() {
+        return Median.of(stepNanos()) / 1e9;
+    }
+
+    private long[] stepNanos() {
+        long[] total = new long[steps];
+        for (long[] phase : nanos) {
+            for (int i = 0; i < steps; i++) {
+                total[i] += phase[i];
+            }
+        }
+        return total;
     }
 
     /** Median seconds of each phase over the steps timed, in step order; empty before the first step. */

@@ -32,6 +32,7 @@ final class TrainStep {
     /** Returns this rank's loss (the mean over its share of the batch). */
     double run(Tensor images, Tensor labels, double lr) {
         phases.startStepIfNone(); // called without an input phase (tests): the step starts here
+        double value;
         try (StepScope ignored = StepScope.open()) {
             sgd.zeroGrad();
             Tensor loss;
@@ -45,10 +46,10 @@ final class TrainStep {
             phases.end(Phase.REFOCUSING_GRADIENT);
             sgd.setLearningRate(lr);
             sgd.step();
-            double value = loss.item_double();
-            phases.end(Phase.UPDATE);
-            return value;
+            value = loss.item_double();
         }
+        phases.end(Phase.UPDATE); // after the scope: freeing the step's tensors is part of its time
+        return value;
     }
 
     /** The time of each phase of the steps run so far (the caller times the input phase before {@link #run}). */

@@ -1,6 +1,7 @@
 package org.refconv.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -44,6 +45,9 @@ class StepPhasesTest {
                 List.copyOf(m.keySet()));
         assertEquals(List.of(0.004, 0.030, 0.021, 0.002, 0.005), List.copyOf(m.values()));
         assertEquals(3, phases.steps());
+        // Steps of 936, 82 and 64 ms: the stalled one counts in the total, not in the median step.
+        assertEquals(1.082, phases.totalSeconds(), 1e-12);
+        assertEquals(0.082, phases.medianStepSeconds(), 1e-12);
         assertEquals("input 0.0040 s, forward 0.0300 s, backward+sync 0.0210 s, refocusing-grad 0.0020 s,"
                 + " sgd-update 0.0050 s", StepPhases.format(m));
     }
@@ -69,6 +73,16 @@ class StepPhasesTest {
         assertEquals(0.004, m.get("forward"), 1e-12); // of {3, 5} ms: their mean
         assertEquals(0.008, m.get("backward+sync"), 1e-12);
         assertEquals(0.0, m.get("input"));
+    }
+
+    @Test
+    void aPhaseEndedOutsideAStepIsRefused() {
+        StepPhases phases = new StepPhases(() -> 0L);
+        assertThrows(IllegalStateException.class, () -> phases.end(Phase.FORWARD));
+        phases.startStep();
+        phases.end(Phase.UPDATE); // the update closes the step
+        assertThrows(IllegalStateException.class, () -> phases.end(Phase.FORWARD));
+        assertEquals(1, phases.steps());
     }
 
     @Test
