@@ -19,35 +19,35 @@ import org.refconv.data.prepare.Preparer;
  * 4 output exists.
  */
 public final class PrepareJob {
-  private PrepareJob() {}
+    private PrepareJob() {}
 
-  public static void main(String[] args) throws Exception {
-    PrepareConfig config;
-    try {
-      config = PrepareConfig.fromArgs(args);
-    } catch (ConfigException e) {
-      System.err.println("prepare: " + e.getMessage());
-      System.exit(2);
-      return;
+    public static void main(String[] args) throws Exception {
+        PrepareConfig config;
+        try {
+            config = PrepareConfig.fromArgs(args);
+        } catch (ConfigException e) {
+            System.err.println("prepare: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SparkSession.Builder builder = SparkSession.builder().appName("refconv-prepare");
+        if (!config.master().isEmpty()) {
+            builder.master(config.master());
+        }
+        int exit = 0;
+        SparkSession spark = builder.getOrCreate();
+        try {
+            PrepareSummary summary = new Preparer(spark).run(config);
+            System.out.print(summary);
+        } catch (LayoutException e) {
+            System.err.println("prepare: bad input layout: " + e.getMessage());
+            exit = 3;
+        } catch (OutputExistsException e) {
+            System.err.println("prepare: " + e.getMessage());
+            exit = 4;
+        } finally {
+            spark.stop();
+        }
+        System.exit(exit);
     }
-    SparkSession.Builder builder = SparkSession.builder().appName("refconv-prepare");
-    if (!config.master().isEmpty()) {
-      builder.master(config.master());
-    }
-    int exit = 0;
-    SparkSession spark = builder.getOrCreate();
-    try {
-      PrepareSummary summary = new Preparer(spark).run(config);
-      System.out.print(summary);
-    } catch (LayoutException e) {
-      System.err.println("prepare: bad input layout: " + e.getMessage());
-      exit = 3;
-    } catch (OutputExistsException e) {
-      System.err.println("prepare: " + e.getMessage());
-      exit = 4;
-    } finally {
-      spark.stop();
-    }
-    System.exit(exit);
-  }
 }

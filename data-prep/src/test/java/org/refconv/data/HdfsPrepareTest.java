@@ -1,13 +1,10 @@
 package org.refconv.data;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -24,68 +21,80 @@ import org.refconv.data.prepare.OutputExistsException;
 import org.refconv.data.prepare.PrepareSummary;
 import org.refconv.data.prepare.Preparer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** hdfs:// in, hdfs:// out, on an in-process MiniDFSCluster; then the training reader on HDFS. */
 class HdfsPrepareTest {
-  private static MiniDFSCluster cluster;
-  private static SparkSession spark;
-  private static FileSystem hdfs;
-  private static String base;
+    private static MiniDFSCluster cluster;
+    private static SparkSession spark;
+    private static FileSystem hdfs;
+    private static String base;
 
-  @BeforeAll
-  static void setUp() throws Exception {
-    Configuration conf = new Configuration();
-    Path dir = TestTrees.fresh(Path.of("target/test-data/hdfs").toAbsolutePath());
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("cluster").toString());
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    cluster.waitActive();
-    hdfs = cluster.getFileSystem();
-    base = hdfs.getUri() + "/imagenet";
-    Path local = TestTrees.kaggle(dir.resolve("kaggle"), 6, 2, true);
-    hdfs.copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()), new org.apache.hadoop.fs.Path(base + "/kaggle"));
-    spark = LocalSpark.start("HdfsPrepareTest");
-  }
-
-  @AfterAll
-  static void tearDown() {
-    if (spark != null) {
-      spark.stop();
+    @BeforeAll
+    static void setUp() throws Exception {
+        Configuration conf = new Configuration();
+        Path dir = TestTrees.fresh(Path.of("target/test-data/hdfs").toAbsolutePath());
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("cluster").toString());
+        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        cluster.waitActive();
+        hdfs = cluster.getFileSystem();
+        base = hdfs.getUri() + "/imagenet";
+        Path local = TestTrees.kaggle(dir.resolve("kaggle"), 6, 2, true);
+        hdfs.copyFromLocalFile(
+                new org.apache.hadoop.fs.Path(local.toUri()), new org.apache.hadoop.fs.Path(base + "/kaggle"));
+        spark = LocalSpark.start("HdfsPrepareTest");
     }
-    if (cluster != null) {
-      cluster.shutdown();
-    }
-  }
 
-  @Test
-  void prepareFromHdfsToHdfsThenReadByRank() throws Exception {
-    String out = base + "/shards";
-    String[] args = {"--input", base + "/kaggle", "--output", out, "--rowGroupRows", "3"};
-    PrepareSummary summary = new Preparer(spark).run(PrepareConfig.fromArgs(args));
-    assertTrue(summary.output().startsWith("hdfs://"), summary.output());
-    assertEquals(21, summary.rowsPerSplit().get("train"));
-    assertEquals(2, summary.quarantined());
-    org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(out);
-    PreparedDatasets.assertManifestMatchesShards(spark, hdfs, root, "train");
-    PreparedDatasets.assertRowsAreNormalised(spark, new org.apache.hadoop.fs.Path(out + "/val"),
-        List.of("n01000001", "n01000002", "n01000003"));
-    assertThrows(OutputExistsException.class, () -> new Preparer(spark).run(PrepareConfig.fromArgs(args)));
-
-    Set<String> seen = new HashSet<>();
-    long batches = -1;
-    for (int rank = 0; rank < 2; rank++) {
-      InputPipeline input = InputPipeline.builder(out + "/train").rank(rank).worldSize(2).seed(1).batchSize(4)
-          .threads(2).transform(ImageTransform.train(32)).hadoopConf(hdfs.getConf()).build();
-      try (BatchIterator it = input.epoch(0)) {
-        assertTrue(batches < 0 || batches == it.batches(), "ranks disagree on the batch count");
-        batches = it.batches();
-        while (it.hasNext()) {
-          Batch b = it.next();
-          for (String key : b.keys()) {
-            assertTrue(seen.add(key), key + " read by both ranks");
-          }
+    @AfterAll
+    static void tearDown() {
+        if (spark != null) {
+            spark.stop();
         }
-      }
+        if (cluster != null) {
+            cluster.shutdown();
+        }
     }
-    assertTrue(batches >= 2, "batches per rank: " + batches);
-    assertEquals(2 * batches * 4, seen.size());
-  }
+
+    @Test
+    void prepareFromHdfsToHdfsThenReadByRank() throws Exception {
+        String out = base + "/shards";
+        String[] args = {"--input", base + "/kaggle", "--output", out, "--rowGroupRows", "3"};
+        PrepareSummary summary = new Preparer(spark).run(PrepareConfig.fromArgs(args));
+        assertTrue(summary.output().startsWith("hdfs://"), summary.output());
+        assertEquals(21, summary.rowsPerSplit().get("train"));
+        assertEquals(2, summary.quarantined());
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(out);
+        PreparedDatasets.assertManifestMatchesShards(spark, hdfs, root, "train");
+        PreparedDatasets.assertRowsAreNormalised(
+                spark, new org.apache.hadoop.fs.Path(out + "/val"), List.of("n01000001", "n01000002", "n01000003"));
+        assertThrows(OutputExistsException.class, () -> new Preparer(spark).run(PrepareConfig.fromArgs(args)));
+
+        Set<String> seen = new HashSet<>();
+        long batches = -1;
+        for (int rank = 0; rank < 2; rank++) {
+            InputPipeline input = InputPipeline.builder(out + "/train")
+                    .rank(rank)
+                    .worldSize(2)
+                    .seed(1)
+                    .batchSize(4)
+                    .threads(2)
+                    .transform(ImageTransform.train(32))
+                    .hadoopConf(hdfs.getConf())
+                    .build();
+            try (BatchIterator it = input.epoch(0)) {
+                assertTrue(batches < 0 || batches == it.batches(), "ranks disagree on the batch count");
+                batches = it.batches();
+                while (it.hasNext()) {
+                    Batch b = it.next();
+                    for (String key : b.keys()) {
+                        assertTrue(seen.add(key), key + " read by both ranks");
+                    }
+                }
+            }
+        }
+        assertTrue(batches >= 2, "batches per rank: " + batches);
+        assertEquals(2 * batches * 4, seen.size());
+    }
 }

@@ -61,9 +61,16 @@ public final class AblationExperiment {
 
     public ResultTable run(ExperimentConfig c) throws Exception {
         long start = System.nanoTime();
-        FashionMnistDemoDataset.Options tree = new FashionMnistDemoDataset.Options(Path.of(c.fashionMnist()),
-                Path.of(new org.apache.hadoop.fs.Path(c.prepare().input()).toUri().getPath()), c.imageSize(),
-                c.perClass(), c.valPerClass(), 95, false);
+        FashionMnistDemoDataset.Options tree = new FashionMnistDemoDataset.Options(
+                Path.of(c.fashionMnist()),
+                Path.of(new org.apache.hadoop.fs.Path(c.prepare().input())
+                        .toUri()
+                        .getPath()),
+                c.imageSize(),
+                c.perClass(),
+                c.valPerClass(),
+                95,
+                false);
         System.out.println("experiment: dataset " + DatasetStage.ensure(spark, conf, tree, c.prepare()));
         int total = c.models().size() * (1 + c.methods().size() * c.seeds());
         int done = 0;
@@ -75,8 +82,9 @@ public final class AblationExperiment {
             List<List<TrainConfig>> runs = c.runs(model);
             for (int m = 0; m < c.methods().size(); m++) {
                 for (TrainConfig t : runs.get(m)) {
-                    System.out.printf("%nexperiment [%d/%d] %s: %s, seed %d%n", ++done, total, model,
-                            c.methods().get(m).label(), t.seed());
+                    System.out.printf(
+                            "%nexperiment [%d/%d] %s: %s, seed %d%n",
+                            ++done, total, model, c.methods().get(m).label(), t.seed());
                     table.add(train(t, c.methods().get(m).label()));
                 }
             }
@@ -95,13 +103,19 @@ public final class AblationExperiment {
         if (model.getFileSystem(conf).exists(model)) {
             List<Metrics.Row> rows = Metrics.read(t.output(), conf);
             Metrics.Row last = rows.get(rows.size() - 1);
-            System.out.printf(Locale.ROOT, "experiment: already done (%s): top-1 %.2f%%%n", t.output(), 100 * last.top1());
+            System.out.printf(
+                    Locale.ROOT, "experiment: already done (%s): top-1 %.2f%%%n", t.output(), 100 * last.top1());
             return new ResultTable.Run(t.model(), method, t.seed(), last.top1(), last.top5(), Double.NaN);
         }
         RankTrainer.Result r = DistributedTraining.run(spark, t, SLOT_WAIT_MILLIS)[0];
         double secs = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "experiment: top-1 %.2f%%, top-5 %.2f%% after %d steps (%.0f s)%n",
-                100 * r.top1(), 100 * r.top5(), r.steps(), secs);
+        System.out.printf(
+                Locale.ROOT,
+                "experiment: top-1 %.2f%%, top-5 %.2f%% after %d steps (%.0f s)%n",
+                100 * r.top1(),
+                100 * r.top5(),
+                r.steps(),
+                secs);
         return new ResultTable.Run(t.model(), method, t.seed(), r.top1(), r.top5(), secs);
     }
 
@@ -111,12 +125,19 @@ public final class AblationExperiment {
     }
 
     private String report(ExperimentConfig c, ResultTable table, double seconds) throws IOException {
-        String text = String.format(Locale.ROOT, "Ablation on Fashion-MNIST (%d px; %,d train images per class at most,"
+        String text = String.format(
+                Locale.ROOT,
+                "Ablation on Fashion-MNIST (%d px; %,d train images per class at most,"
                         + " %,d validation images per class; %d seeds; validation top-1 after the last epoch)%n%n%s%n"
                         + "Reference, the paper (ImageNet, not this data): RefConv improves top-1 by up to 1.47 points"
                         + " over the baseline (abstract). Its per-method Tables 4-5 could not be retrieved here, so"
                         + " no per-cell paper numbers are printed.%nTotal %.1f min; runs in %s/results.csv%n",
-                c.imageSize(), c.perClass(), c.valPerClass(), c.seeds(), table.markdown(BASIS), seconds / 60,
+                c.imageSize(),
+                c.perClass(),
+                c.valPerClass(),
+                c.seeds(),
+                table.markdown(BASIS),
+                seconds / 60,
                 c.work());
         byte[] md = text.getBytes(StandardCharsets.UTF_8);
         CheckpointFiles.writeAtomically(c.work() + "/results.md", conf, out -> out.write(md));

@@ -19,15 +19,39 @@ import org.refconv.train.TrainConfig;
  * (over the model's section),
  * {@code prepare.*} for the dataset. Every run's {@link TrainConfig} is built and validated here, before Spark starts.
  */
-public record ExperimentConfig(String work, String fashionMnist, int perClass, int valPerClass, int imageSize,
-                               List<String> models, List<Method> methods, int seeds, String master,
-                               PrepareConfig prepare, Map<String, TrainConfig> pretrain,
-                               Map<String, List<List<TrainConfig>>> runs) {
+public record ExperimentConfig(
+        String work,
+        String fashionMnist,
+        int perClass,
+        int valPerClass,
+        int imageSize,
+        List<String> models,
+        List<Method> methods,
+        int seeds,
+        String master,
+        PrepareConfig prepare,
+        Map<String, TrainConfig> pretrain,
+        Map<String, List<List<TrainConfig>>> runs) {
 
-    private static final Map<String, String> DEFAULTS = Map.of("work", "", "fashionMnist",
-            "/usr/share/datasets/fashion-mnist", "perClass", "1000", "valPerClass", "300", "imageSize", "32",
-            "models", "cifar_quick,resnet18_small", "methods", "refconv,retrain,finetune,rep-adapter", "seeds", "3",
-            "master", "local[2]");
+    private static final Map<String, String> DEFAULTS = Map.of(
+            "work",
+            "",
+            "fashionMnist",
+            "/usr/share/datasets/fashion-mnist",
+            "perClass",
+            "1000",
+            "valPerClass",
+            "300",
+            "imageSize",
+            "32",
+            "models",
+            "cifar_quick,resnet18_small",
+            "methods",
+            "refconv,retrain,finetune,rep-adapter",
+            "seeds",
+            "3",
+            "master",
+            "local[2]");
 
     public static ExperimentConfig fromArgs(String[] args) {
         return from(Settings.fromArgs(args));
@@ -40,7 +64,10 @@ public record ExperimentConfig(String work, String fashionMnist, int perClass, i
             String key = e.getKey();
             int dot = key.indexOf('.');
             Settings target = dot < 0 ? own : sections.computeIfAbsent(key.substring(0, dot), k -> new Settings());
-            target.put(dot < 0 ? key : key.substring(dot + 1), e.getValue().value(), e.getValue().origin());
+            target.put(
+                    dot < 0 ? key : key.substring(dot + 1),
+                    e.getValue().value(),
+                    e.getValue().origin());
         }
         ConfigValues v = new ConfigValues(own, DEFAULTS);
         String work = v.required("work").replaceAll("/+$", "");
@@ -51,7 +78,8 @@ public record ExperimentConfig(String work, String fashionMnist, int perClass, i
                         + String.join(", ", ModelZoo.names()) + ")");
             }
         }
-        List<Method> methods = list(v.required("methods")).stream().map(Method::parse).toList();
+        List<Method> methods =
+                list(v.required("methods")).stream().map(Method::parse).toList();
         for (String section : sections.keySet()) {
             if (!List.of("train", "pretrain", "prepare").contains(section)
                     && models.stream().noneMatch(m -> Settings.camelCase(m).equals(section))) {
@@ -63,14 +91,26 @@ public record ExperimentConfig(String work, String fashionMnist, int perClass, i
         int imageSize = (int) v.rangedLong("imageSize", 8, 4096);
         String master = v.string("master");
         String data = work + "/data";
-        PrepareConfig prepare = PrepareConfig.from(merge(section(sections, "prepare"), Map.of("input",
-                work + "/fashion-mnist-tree", "output", data, "overwrite", "true", "master", master)));
+        PrepareConfig prepare = PrepareConfig.from(merge(
+                section(sections, "prepare"),
+                Map.of("input", work + "/fashion-mnist-tree", "output", data, "overwrite", "true", "master", master)));
 
         Map<String, TrainConfig> pretrain = new LinkedHashMap<>();
         Map<String, List<List<TrainConfig>>> runs = new LinkedHashMap<>();
         for (String model : models) {
-            Map<String, String> wiring = new LinkedHashMap<>(Map.of("model", model, "numClasses", "10", "inChannels",
-                    "3", "imageSize", String.valueOf(imageSize), "data", data, "master", master));
+            Map<String, String> wiring = new LinkedHashMap<>(Map.of(
+                    "model",
+                    model,
+                    "numClasses",
+                    "10",
+                    "inChannels",
+                    "3",
+                    "imageSize",
+                    String.valueOf(imageSize),
+                    "data",
+                    data,
+                    "master",
+                    master));
             Settings base = section(sections, "train");
             Settings modelOwn = section(sections, Settings.camelCase(model)); // keys are stored camelCased
             Map<String, String> pre = new LinkedHashMap<>(wiring);
@@ -85,18 +125,32 @@ public record ExperimentConfig(String work, String fashionMnist, int perClass, i
                 for (int seed = 0; seed < seeds; seed++) {
                     Map<String, String> w = new LinkedHashMap<>(wiring);
                     w.putAll(method.settings());
-                    w.putAll(Map.of("seed", String.valueOf(seed), "checkpointIn", pretrain.get(model).output()
-                            + "/model.safetensors", "output", work + "/" + model + "/" + method.label() + "/seed-"
-                            + seed));
+                    w.putAll(Map.of(
+                            "seed",
+                            String.valueOf(seed),
+                            "checkpointIn",
+                            pretrain.get(model).output() + "/model.safetensors",
+                            "output",
+                            work + "/" + model + "/" + method.label() + "/seed-" + seed));
                     perSeed.add(TrainConfig.from(merge(base.overlay(modelOwn), w)));
                 }
                 perMethod.add(perSeed);
             }
             runs.put(model, perMethod);
         }
-        return new ExperimentConfig(work, v.string("fashionMnist"), (int) v.rangedLong("perClass", 0, 6000),
-                (int) v.rangedLong("valPerClass", 0, 1000), imageSize, models, methods, seeds, master, prepare,
-                pretrain, runs);
+        return new ExperimentConfig(
+                work,
+                v.string("fashionMnist"),
+                (int) v.rangedLong("perClass", 0, 6000),
+                (int) v.rangedLong("valPerClass", 0, 1000),
+                imageSize,
+                models,
+                methods,
+                seeds,
+                master,
+                prepare,
+                pretrain,
+                runs);
     }
 
     /** The training runs of {@code model}: one list per method (in {@link #methods()} order), one run per seed. */
@@ -105,7 +159,10 @@ public record ExperimentConfig(String work, String fashionMnist, int perClass, i
     }
 
     private static List<String> list(String csv) {
-        return List.of(csv.split(",")).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return List.of(csv.split(",")).stream()
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     private static Settings section(Map<String, Settings> sections, String name) {

@@ -13,8 +13,7 @@ import java.util.Map;
 public final class ResultTable {
 
     /** One finished training run. */
-    public record Run(String model, String method, long seed, double top1, double top5, double seconds) {
-    }
+    public record Run(String model, String method, long seed, double top1, double top5, double seconds) {}
 
     private final List<Run> runs = new ArrayList<>();
 
@@ -29,8 +28,10 @@ public final class ResultTable {
     /** Mean and sample standard deviation (n - 1; 0 for a single value). */
     public record Summary(double mean, double std, int n) {
         static Summary of(List<Double> values) {
-            double mean = values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-            double ss = values.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum();
+            double mean =
+                    values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+            double ss =
+                    values.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum();
             return new Summary(mean, values.size() > 1 ? Math.sqrt(ss / (values.size() - 1)) : 0, values.size());
         }
     }
@@ -40,7 +41,8 @@ public final class ResultTable {
         Map<String, Map<String, List<Double>>> grouped = new LinkedHashMap<>();
         for (Run r : runs) {
             grouped.computeIfAbsent(r.model(), k -> new LinkedHashMap<>())
-                    .computeIfAbsent(r.method(), k -> new ArrayList<>()).add(r.top1());
+                    .computeIfAbsent(r.method(), k -> new ArrayList<>())
+                    .add(r.top1());
         }
         Map<String, Map<String, Summary>> out = new LinkedHashMap<>();
         grouped.forEach((model, byMethod) -> {
@@ -58,9 +60,17 @@ public final class ResultTable {
         b.append("|---|---|---:|---:|---:|\n");
         summaries().forEach((model, byMethod) -> {
             Summary basis = byMethod.get(basisMethod);
-            byMethod.forEach((method, s) -> b.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f ± %.2f | %s |%n",
-                    model, method, s.n(), 100 * s.mean(), 100 * s.std(), basis == null || method.equals(basisMethod)
-                            ? "" : String.format(Locale.ROOT, "%+.2f", 100 * (s.mean() - basis.mean())))));
+            byMethod.forEach((method, s) -> b.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %d | %.2f ± %.2f | %s |%n",
+                    model,
+                    method,
+                    s.n(),
+                    100 * s.mean(),
+                    100 * s.std(),
+                    basis == null || method.equals(basisMethod)
+                            ? ""
+                            : String.format(Locale.ROOT, "%+.2f", 100 * (s.mean() - basis.mean())))));
         });
         return b.toString();
     }
@@ -69,8 +79,15 @@ public final class ResultTable {
     public String csv() {
         StringBuilder b = new StringBuilder("model,method,seed,top1,top5,seconds\n");
         for (Run r : runs) {
-            b.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%.1f%n", r.model(), r.method(), r.seed(), r.top1(),
-                    r.top5(), r.seconds()));
+            b.append(String.format(
+                    Locale.ROOT,
+                    "%s,%s,%d,%.6f,%.6f,%.1f%n",
+                    r.model(),
+                    r.method(),
+                    r.seed(),
+                    r.top1(),
+                    r.top5(),
+                    r.seconds()));
         }
         return b.toString();
     }

@@ -17,21 +17,22 @@ import org.refconv.data.prepare.Preparer;
  */
 public final class DatasetStage {
 
-    private DatasetStage() {
-    }
+    private DatasetStage() {}
 
     /**
      * @param demoTree the demo tree to write to {@code prepare.input()} (a local path), or null for a real tree
      * @return what was done, for the run summary
      */
-    public static String ensure(SparkSession spark, Configuration conf, FashionMnistDemoDataset.Options demoTree,
-                                PrepareConfig prepare) throws IOException {
+    public static String ensure(
+            SparkSession spark, Configuration conf, FashionMnistDemoDataset.Options demoTree, PrepareConfig prepare)
+            throws IOException {
         if (demoTree != null) {
             if (Files.exists(demoTree.output())) {
                 System.out.println("dataset: Fashion-MNIST tree already at " + demoTree.output());
             } else {
                 FashionMnistDemoDataset.Result r = FashionMnistDemoDataset.write(demoTree);
-                System.out.printf("dataset: wrote the Fashion-MNIST tree (%,d train, %,d val images, %d px) to %s%n",
+                System.out.printf(
+                        "dataset: wrote the Fashion-MNIST tree (%,d train, %,d val images, %d px) to %s%n",
                         r.train(), r.val(), demoTree.size(), demoTree.output());
             }
         }

@@ -1,6 +1,5 @@
 package org.refconv.pipeline;
 
-import org.refconv.train.RunConfigFile;
 import java.io.IOException;
 import java.util.Locale;
 
@@ -16,6 +15,7 @@ import org.refconv.publish.Publisher;
 import org.refconv.publish.TrainedRun;
 import org.refconv.train.DistributedTraining;
 import org.refconv.train.RankTrainer;
+import org.refconv.train.RunConfigFile;
 import org.refconv.train.TrainConfig;
 
 /**
@@ -40,15 +40,17 @@ public final class Pipeline {
     /** File-system checks that need no cluster: run before the Spark session is made. */
     public static void preflight(PipelineConfig c, Configuration conf) throws IOException {
         if (!ModelZoo.names().contains(c.refocus().model())) {
-            throw new ConfigException("unknown model '" + c.refocus().model() + "' (known: "
-                    + String.join(", ", ModelZoo.names()) + ")");
+            throw new ConfigException(
+                    "unknown model '" + c.refocus().model() + "' (known: " + String.join(", ", ModelZoo.names()) + ")");
         }
         if (c.prepare() != null && c.fashionMnist().isEmpty()) {
             requireExists(c.input(), "input", conf);
         }
         if (!c.fashionMnist().isEmpty()) {
-            requireExists(c.fashionMnist() + "/train-images-idx3-ubyte.gz", "fashionMnist (apt-get install"
-                    + " dataset-fashion-mnist)", conf);
+            requireExists(
+                    c.fashionMnist() + "/train-images-idx3-ubyte.gz",
+                    "fashionMnist (apt-get install" + " dataset-fashion-mnist)",
+                    conf);
         }
         if (c.prepare() == null) {
             requireExists(c.data() + "/" + DatasetOutput.MANIFEST, "data (a prepared dataset)", conf);
@@ -85,10 +87,15 @@ public final class Pipeline {
             summary.stage("prepare", "skipped: prepared dataset given (" + c.data() + ")");
             return;
         }
-        FashionMnistDemoDataset.Options demoTree = c.fashionMnist().isEmpty() ? null
-                : new FashionMnistDemoDataset.Options(java.nio.file.Path.of(c.fashionMnist()),
-                java.nio.file.Path.of(new Path(c.input()).toUri().getPath()), c.fashionMnistSize(),
-                c.fashionMnistPerClass(), 95, false);
+        FashionMnistDemoDataset.Options demoTree = c.fashionMnist().isEmpty()
+                ? null
+                : new FashionMnistDemoDataset.Options(
+                        java.nio.file.Path.of(c.fashionMnist()),
+                        java.nio.file.Path.of(new Path(c.input()).toUri().getPath()),
+                        c.fashionMnistSize(),
+                        c.fashionMnistPerClass(),
+                        95,
+                        false);
         summary.stage("prepare", DatasetStage.ensure(spark, conf, demoTree, c.prepare()));
     }
 
@@ -105,9 +112,16 @@ public final class Pipeline {
             requireSameSettings(t, name);
         }
         RankTrainer.Result r = DistributedTraining.run(spark, t, SLOT_WAIT_MILLIS)[0];
-        summary.stage(name, String.format(Locale.ROOT, "done: %d steps%s, last loss %.4f, val top-1 %.2f%% (%d ranks)",
-                r.steps(), r.resumedFromStep() > 0 ? " (resumed from step " + r.resumedFromStep() + ")" : "",
-                r.lastLoss(), 100 * r.top1(), t.ranks()));
+        summary.stage(
+                name,
+                String.format(
+                        Locale.ROOT,
+                        "done: %d steps%s, last loss %.4f, val top-1 %.2f%% (%d ranks)",
+                        r.steps(),
+                        r.resumedFromStep() > 0 ? " (resumed from step " + r.resumedFromStep() + ")" : "",
+                        r.lastLoss(),
+                        100 * r.top1(),
+                        t.ranks()));
     }
 
     /** A rerun of a run id must not silently reuse a stage made with other settings. */

@@ -37,8 +37,8 @@ public record PipelineConfig(
         PublishConfig publish) {
 
     public static final List<String> STAGE_PREFIXES = List.of("prepare", "train", "pretrain", "refocus", "publish");
-    private static final Set<String> PIPELINE_OWNED = Set.of("input", "output", "overwrite", "master", "mode", "data",
-            "checkpointIn", "run", "root", "version");
+    private static final Set<String> PIPELINE_OWNED =
+            Set.of("input", "output", "overwrite", "master", "mode", "data", "checkpointIn", "run", "root", "version");
 
     private static final Map<String, String> DEFAULTS = defaults();
 
@@ -105,20 +105,58 @@ public record PipelineConfig(
         String run = work + "/" + runId;
         String dataset = data.isEmpty() ? run + "/data" : data;
 
-        PrepareConfig prepare = data.isEmpty() ? PrepareConfig.from(with(stages.get("prepare"), Map.of(
-                "input", input, "output", dataset, "overwrite", "true", "master", master))) : null;
-        TrainConfig pretrain = basis.isEmpty() ? TrainConfig.from(with(merge(stages.get("train"),
-                stages.get("pretrain")), Map.of("mode", "pretrain", "data", dataset, "output", run + "/pretrain",
-                "checkpointIn", "", "master", master))) : null;
+        PrepareConfig prepare = data.isEmpty()
+                ? PrepareConfig.from(with(
+                        stages.get("prepare"),
+                        Map.of("input", input, "output", dataset, "overwrite", "true", "master", master)))
+                : null;
+        TrainConfig pretrain = basis.isEmpty()
+                ? TrainConfig.from(with(
+                        merge(stages.get("train"), stages.get("pretrain")),
+                        Map.of(
+                                "mode",
+                                "pretrain",
+                                "data",
+                                dataset,
+                                "output",
+                                run + "/pretrain",
+                                "checkpointIn",
+                                "",
+                                "master",
+                                master)))
+                : null;
         String basisUri = basis.isEmpty() ? run + "/pretrain/model.safetensors" : basis;
-        TrainConfig refocus = TrainConfig.from(with(merge(stages.get("train"), stages.get("refocus")), Map.of(
-                "mode", "refocus", "data", dataset, "output", run + "/refocus", "checkpointIn", basisUri,
-                "master", master)));
-        PublishConfig publish = PublishConfig.from(with(stages.get("publish"), Map.of("run", run + "/refocus",
-                "root", strip(v.required("publishRoot")), "version", runId)));
-        return new PipelineConfig(runId, work, input, dataset, basis, publish.root(), fashionMnist,
+        TrainConfig refocus = TrainConfig.from(with(
+                merge(stages.get("train"), stages.get("refocus")),
+                Map.of(
+                        "mode",
+                        "refocus",
+                        "data",
+                        dataset,
+                        "output",
+                        run + "/refocus",
+                        "checkpointIn",
+                        basisUri,
+                        "master",
+                        master)));
+        PublishConfig publish = PublishConfig.from(with(
+                stages.get("publish"),
+                Map.of("run", run + "/refocus", "root", strip(v.required("publishRoot")), "version", runId)));
+        return new PipelineConfig(
+                runId,
+                work,
+                input,
+                dataset,
+                basis,
+                publish.root(),
+                fashionMnist,
                 (int) v.rangedLong("fashionMnistPerClass", 0, Integer.MAX_VALUE),
-                (int) v.rangedLong("fashionMnistSize", 8, 4096), master, prepare, pretrain, refocus, publish);
+                (int) v.rangedLong("fashionMnistSize", 8, 4096),
+                master,
+                prepare,
+                pretrain,
+                refocus,
+                publish);
     }
 
     /** The folder of this run: {@code <work>/<runId>}. */

@@ -31,8 +31,7 @@ public final class PipelineJob {
     public static final int BAD_LAYOUT = 3;
     public static final int OUTPUT_EXISTS = 4;
 
-    private PipelineJob() {
-    }
+    private PipelineJob() {}
 
     public static void main(String[] args) {
         System.exit(run(args));

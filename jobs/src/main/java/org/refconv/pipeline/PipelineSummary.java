@@ -15,16 +15,25 @@ public record PipelineSummary(String runId, Map<String, String> stages, PublishR
 
     @Override
     public String toString() {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%n== pipeline run %s: %.0f s%n", runId,
-                seconds));
+        StringBuilder b =
+                new StringBuilder(String.format(Locale.ROOT, "%n== pipeline run %s: %.0f s%n", runId, seconds));
         stages.forEach((k, v) -> b.append(String.format("  %-9s %s%n", k, v)));
         if (published != null) {
-            b.append(String.format(Locale.ROOT, "  baseline top-1 %s, RefConv top-1 %.2f%% (top-5 %.2f%%) on %,d"
-                            + " validation images%n", Double.isNaN(published.baselineTop1()) ? "n/a"
+            b.append(String.format(
+                    Locale.ROOT,
+                    "  baseline top-1 %s, RefConv top-1 %.2f%% (top-5 %.2f%%) on %,d" + " validation images%n",
+                    Double.isNaN(published.baselineTop1())
+                            ? "n/a"
                             : String.format(Locale.ROOT, "%.2f%%", 100 * published.baselineTop1()),
-                    100 * published.top1(), 100 * published.top5(), published.images()));
-            b.append(String.format("  published %s: %s%n  %s: %s%n", published.version(), published.versionUri()
-                    + "/model.safetensors", published.promoted() ? "LATEST" : "NOT promoted", published.reason()));
+                    100 * published.top1(),
+                    100 * published.top5(),
+                    published.images()));
+            b.append(String.format(
+                    "  published %s: %s%n  %s: %s%n",
+                    published.version(),
+                    published.versionUri() + "/model.safetensors",
+                    published.promoted() ? "LATEST" : "NOT promoted",
+                    published.reason()));
         }
         return b.toString();
     }
@@ -55,7 +64,8 @@ public record PipelineSummary(String runId, Map<String, String> stages, PublishR
         }
 
         PipelineSummary build() {
-            return new PipelineSummary(runId, Collections.unmodifiableMap(new LinkedHashMap<>(stages)), published, seconds);
+            return new PipelineSummary(
+                    runId, Collections.unmodifiableMap(new LinkedHashMap<>(stages)), published, seconds);
         }
     }
 }

@@ -10,8 +10,7 @@ import java.util.Properties;
  */
 public final class CodeVersion {
 
-    private CodeVersion() {
-    }
+    private CodeVersion() {}
 
     public static String describe() {
         Properties p = new Properties();

@@ -9,8 +9,7 @@ final class FaultInjection {
 
     static final String PROPERTY = "refconv.publish.pauseAt";
 
-    private FaultInjection() {
-    }
+    private FaultInjection() {}
 
     static void pauseAt(String point) {
         if (!point.equals(System.getProperty(PROPERTY))) {

@@ -11,15 +11,12 @@ import java.util.Optional;
 public final class Gate {
 
     /** The outcome and a sentence saying why. */
-    public record Decision(boolean promote, String reason) {
-    }
+    public record Decision(boolean promote, String reason) {}
 
     /** The current LATEST: its version and top-1. */
-    public record Current(String version, double top1) {
-    }
+    public record Current(String version, double top1) {}
 
-    private Gate() {
-    }
+    private Gate() {}
 
     public static Decision decide(String policy, double tolerance, double top1, Optional<Current> current) {
         switch (policy) {
@@ -40,9 +37,15 @@ public final class Gate {
             return new Decision(false, "top-1 could not be measured");
         }
         double floor = c.top1() - tolerance;
-        String compared = String.format(Locale.ROOT, "top-1 %.2f%% vs LATEST %s %.2f%% (tolerance %.2f points)",
-                100 * top1, c.version(), 100 * c.top1(), 100 * tolerance);
-        return top1 >= floor ? new Decision(true, compared + ": passes")
+        String compared = String.format(
+                Locale.ROOT,
+                "top-1 %.2f%% vs LATEST %s %.2f%% (tolerance %.2f points)",
+                100 * top1,
+                c.version(),
+                100 * c.top1(),
+                100 * tolerance);
+        return top1 >= floor
+                ? new Decision(true, compared + ": passes")
                 : new Decision(false, compared + ": more than the tolerance below, not promoted");
     }
 }

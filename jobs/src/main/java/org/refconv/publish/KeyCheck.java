@@ -14,8 +14,7 @@ import org.refconv.checkpoint.StateDict;
  */
 public final class KeyCheck {
 
-    private KeyCheck() {
-    }
+    private KeyCheck() {}
 
     /** The differences, empty when the key sets and every shape agree. */
     public static List<String> differences(StateDict published, StateDict reference) {
@@ -23,8 +22,10 @@ public final class KeyCheck {
         for (Map.Entry<String, HostTensor> e : reference.entries()) {
             if (!published.contains(e.getKey())) {
                 out.add("missing " + e.getKey());
-            } else if (!Arrays.equals(e.getValue().shape(), published.get(e.getKey()).shape())) {
-                out.add(e.getKey() + ": shape " + Arrays.toString(published.get(e.getKey()).shape()) + " vs reference "
+            } else if (!Arrays.equals(
+                    e.getValue().shape(), published.get(e.getKey()).shape())) {
+                out.add(e.getKey() + ": shape "
+                        + Arrays.toString(published.get(e.getKey()).shape()) + " vs reference "
                         + Arrays.toString(e.getValue().shape()));
             }
         }

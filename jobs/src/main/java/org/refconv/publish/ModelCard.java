@@ -7,13 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.hadoop.conf.Configuration;
-import org.refconv.checkpoint.CheckpointFiles;
-import org.refconv.train.TrainConfig;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.apache.hadoop.conf.Configuration;
+import org.refconv.checkpoint.CheckpointFiles;
+import org.refconv.train.TrainConfig;
 
 /**
  * {@code model-card.json}: what was published and how far to trust it (architecture, classes, preprocessing,
@@ -41,10 +40,16 @@ public final class ModelCard {
         arch.put("parameters", parameters);
         arch.put("tensors", tensors);
         arch.put("keys", "torchvision state_dict names (load_state_dict unchanged)");
-        arch.put("reparameterized", foldedLayers == 0 ? "no (" + train.mode() + " run: a plain model)"
-                : foldedLayers + (train.refocus() ? " RefConv layers folded into plain convs (Wt = Wb * Wr + Wb)"
-                        : " Rep-Adapter convs merged into plain convs (W = W0*s0 + W1*s1, the BN shifts moved into"
-                        + " the following BatchNorm)") + "; same structure and inference cost as the basis");
+        arch.put(
+                "reparameterized",
+                foldedLayers == 0
+                        ? "no (" + train.mode() + " run: a plain model)"
+                        : foldedLayers
+                                + (train.refocus()
+                                        ? " RefConv layers folded into plain convs (Wt = Wb * Wr + Wb)"
+                                        : " Rep-Adapter convs merged into plain convs (W = W0*s0 + W1*s1, the BN shifts moved into"
+                                                + " the following BatchNorm)")
+                                + "; same structure and inference cost as the basis");
         arch.put("file", ModelRegistry.MODEL);
         root.put("architecture", arch);
         root.put("sources", sources);

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
@@ -17,9 +19,6 @@ import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.refconv.checkpoint.CheckpointFiles;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The published models of one architecture under {@code <root>/<model>/}: one folder per version holding
@@ -99,7 +98,8 @@ public final class ModelRegistry {
 
     /** A fresh hidden folder to write {@code version} into. */
     public String stage(String version) throws IOException {
-        Path temp = new Path(dir, "." + version + TEMP_INFIX + UUID.randomUUID().toString().substring(0, 8));
+        Path temp = new Path(
+                dir, "." + version + TEMP_INFIX + UUID.randomUUID().toString().substring(0, 8));
         if (!fs.mkdirs(temp)) {
             throw new IOException("cannot create " + temp);
         }
@@ -124,8 +124,8 @@ public final class ModelRegistry {
     /** Points {@code LATEST} at {@code version} (atomic replace). */
     public void promote(String version) throws IOException {
         if (!exists(version)) {
-            throw new IllegalStateException("cannot promote " + version + ": " + versionUri(version) + "/" + CARD
-                    + " does not exist");
+            throw new IllegalStateException(
+                    "cannot promote " + version + ": " + versionUri(version) + "/" + CARD + " does not exist");
         }
         Path target = fs.makeQualified(new Path(dir, LATEST));
         Path temp = new Path(dir, "." + LATEST + TEMP_INFIX + UUID.randomUUID());
@@ -135,8 +135,8 @@ public final class ModelRegistry {
             }
             // An overwriting rename is one atomic step on HDFS and on local disks (FileSystem.rename would need a
             // delete first on HDFS, leaving a moment without LATEST).
-            FileContext.getFileContext(target.toUri(), conf).rename(fs.makeQualified(temp), target,
-                    Options.Rename.OVERWRITE);
+            FileContext.getFileContext(target.toUri(), conf)
+                    .rename(fs.makeQualified(temp), target, Options.Rename.OVERWRITE);
         } finally {
             if (fs.exists(temp)) {
                 fs.delete(temp, false);

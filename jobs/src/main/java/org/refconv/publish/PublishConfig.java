@@ -24,10 +24,12 @@ public record PublishConfig(
         int sampleImages,
         double maxRelativeDifference,
         int evalBatch,
-        int threads) implements Serializable {
+        int threads)
+        implements Serializable {
 
     /** What a version name may look like: it becomes a folder name and the content of LATEST. */
     static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
     public static final List<String> PROMOTE = List.of("gate", "always", "never");
 
     private static final Map<String, String> DEFAULTS = defaults();

@@ -17,8 +17,7 @@ public final class PublishJob {
     public static final int NOT_PROMOTED = 6;
     public static final int VERIFICATION_FAILED = 5;
 
-    private PublishJob() {
-    }
+    private PublishJob() {}
 
     public static void main(String[] args) throws Exception {
         PublishConfig config;

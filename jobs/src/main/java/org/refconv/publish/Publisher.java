@@ -1,7 +1,5 @@
 package org.refconv.publish;
 
-import org.refconv.train.Preprocessing;
-import org.refconv.train.RunConfigFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.refconv.checkpoint.CheckpointFiles;
@@ -22,10 +22,9 @@ import org.refconv.data.prepare.DatasetOutput;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
 import org.refconv.models.Classifier;
+import org.refconv.train.Preprocessing;
+import org.refconv.train.RunConfigFile;
 import org.refconv.train.TrainConfig;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Publishes a finished train run: rebuild and fold the model, verify it (keys and shapes equal the basis'; folded
@@ -57,22 +56,25 @@ public final class Publisher {
         String data = pc.data().isEmpty() ? tc.data() : pc.data();
 
         System.out.println("publish: rebuilding " + tc.model() + " from " + run.modelUri()
-                + (run.reparameterized() ? " and folding its re-parameterized layers" : " (plain model: nothing to fold)"));
+                + (run.reparameterized()
+                        ? " and folding its re-parameterized layers"
+                        : " (plain model: nothing to fold)"));
         RunModels models = RunModels.of(tc, run.state());
         StateDict published = Modules.toStateDict(models.plain());
 
         // (a) keys and shapes: those of the basis checkpoint, or of the architecture itself when there is none.
         boolean hasBasis = !tc.checkpointIn().isEmpty();
-        StateDict reference = hasBasis ? Checkpoints.read(tc.checkpointIn(), conf)
-                : Modules.toStateDict(RunModels.plainModel(tc));
+        StateDict reference =
+                hasBasis ? Checkpoints.read(tc.checkpointIn(), conf) : Modules.toStateDict(RunModels.plainModel(tc));
         String referenceName = hasBasis ? tc.checkpointIn() : "the " + tc.model() + " architecture";
         List<String> differences = KeyCheck.differences(published, reference);
         if (!differences.isEmpty()) {
-            throw new VerificationException("the model to publish does not have the keys and shapes of "
-                    + referenceName + ": " + differences);
+            throw new VerificationException(
+                    "the model to publish does not have the keys and shapes of " + referenceName + ": " + differences);
         }
 
-        // (b) folded vs trained (RefConv or Rep-Adapter) logits, (c) accuracy of the published model (and of the basis, for comparison).
+        // (b) folded vs trained (RefConv or Rep-Adapter) logits, (c) accuracy of the published model (and of the basis,
+        // for comparison).
         Classifier baseline = null;
         if (hasBasis) {
             baseline = RunModels.plainModel(tc);
@@ -80,20 +82,29 @@ public final class Publisher {
             baseline.eval();
         }
         System.out.println("publish: evaluating on " + data + "/val");
-        ValidationPass.Result r = new ValidationPass(data + "/val", tc.imageSize(), tc.numClasses(), pc.evalBatch(),
-                pc.threads(), conf).run(models.plain(), run.reparameterized() ? models.trained() : null, baseline,
-                pc.sampleImages());
+        ValidationPass.Result r = new ValidationPass(
+                        data + "/val", tc.imageSize(), tc.numClasses(), pc.evalBatch(), pc.threads(), conf)
+                .run(models.plain(), run.reparameterized() ? models.trained() : null, baseline, pc.sampleImages());
         if (run.reparameterized() && !(r.maxRelativeDifference() <= pc.maxRelativeDifference())) {
-            throw new VerificationException(String.format(Locale.ROOT, "the folded model's logits differ from the"
-                    + " trained model's by %.3g (relative, on %d images), above the limit %.3g", r.maxRelativeDifference(),
-                    r.sampledImages(), pc.maxRelativeDifference()));
+            throw new VerificationException(String.format(
+                    Locale.ROOT,
+                    "the folded model's logits differ from the"
+                            + " trained model's by %.3g (relative, on %d images), above the limit %.3g",
+                    r.maxRelativeDifference(),
+                    r.sampledImages(),
+                    pc.maxRelativeDifference()));
         }
 
         Optional<Gate.Current> current = current(registry);
-        Gate.Decision decision = Gate.decide(pc.promote(), pc.gateTolerance(), r.published().top1(), current);
+        Gate.Decision decision =
+                Gate.decide(pc.promote(), pc.gateTolerance(), r.published().top1(), current);
 
-        ModelCard card = new ModelCard(pc.version(), tc, Modules.count(Modules.stateDict(models.plain()).values()),
-                published.size(), models.foldedLayers())
+        ModelCard card = new ModelCard(
+                        pc.version(),
+                        tc,
+                        Modules.count(Modules.stateDict(models.plain()).values()),
+                        published.size(),
+                        models.foldedLayers())
                 .classes(datasetManifest(data).path("classes"))
                 .preprocessing(Preprocessing.describe(tc.imageSize()))
                 .verification(verification(referenceName, published.size(), r, pc))
@@ -104,8 +115,10 @@ public final class Publisher {
         if (hasBasis) {
             card.source("basis checkpoint", tc.checkpointIn(), Sha256.of(tc.checkpointIn(), conf));
         }
-        card.source("dataset manifest", data + "/" + DatasetOutput.MANIFEST, Sha256.of(data + "/"
-                + DatasetOutput.MANIFEST, conf));
+        card.source(
+                "dataset manifest",
+                data + "/" + DatasetOutput.MANIFEST,
+                Sha256.of(data + "/" + DatasetOutput.MANIFEST, conf));
 
         published.metadata().put("format", "pt");
         published.metadata().put("model", tc.model());
@@ -125,10 +138,18 @@ public final class Publisher {
             registry.promote(pc.version());
         }
         ValidationPass.Scores base = r.baseline();
-        return new PublishResult(pc.version(), registry.versionUri(pc.version()), decision.promote(),
-                decision.reason(), r.published().images(), r.published().top1(), r.published().top5(),
-                base == null ? Double.NaN : base.top1(), base == null ? Double.NaN : base.top5(),
-                r.maxRelativeDifference(), false);
+        return new PublishResult(
+                pc.version(),
+                registry.versionUri(pc.version()),
+                decision.promote(),
+                decision.reason(),
+                r.published().images(),
+                r.published().top1(),
+                r.published().top5(),
+                base == null ? Double.NaN : base.top1(),
+                base == null ? Double.NaN : base.top5(),
+                r.maxRelativeDifference(),
+                false);
     }
 
     /**
@@ -141,7 +162,8 @@ public final class Publisher {
         boolean promoted = card.path("promotion").path("promoted").asBoolean(false);
         String reason = card.path("promotion").path("reason").asText();
         Optional<String> latest = registry.latest();
-        String previous = card.path("promotion").path("previous").path("version").asText("");
+        String previous =
+                card.path("promotion").path("previous").path("version").asText("");
         boolean isLatestNow = latest.equals(Optional.of(pc.version()));
         if (!isLatestNow && pc.promote().equals("always")) {
             registry.promote(pc.version());
@@ -171,8 +193,8 @@ public final class Publisher {
         return org.refconv.data.prepare.Manifest.read(root.getFileSystem(conf), root);
     }
 
-    private static Map<String, Object> verification(String reference, int tensors, ValidationPass.Result r,
-                                                    PublishConfig pc) {
+    private static Map<String, Object> verification(
+            String reference, int tensors, ValidationPass.Result r, PublishConfig pc) {
         Map<String, Object> keys = new LinkedHashMap<>();
         keys.put("reference", reference);
         keys.put("tensors", tensors);
@@ -207,8 +229,7 @@ public final class Publisher {
         return m;
     }
 
-    private static Map<String, Object> promotion(PublishConfig pc, Optional<Gate.Current> current,
-                                                 Gate.Decision d) {
+    private static Map<String, Object> promotion(PublishConfig pc, Optional<Gate.Current> current, Gate.Decision d) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("policy", pc.promote());
         p.put("tolerance", pc.gateTolerance());

@@ -9,8 +9,7 @@ public final class RunIds {
 
     private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
-    private RunIds() {
-    }
+    private RunIds() {}
 
     public static String now() {
         return ZonedDateTime.now(ZoneOffset.UTC).format(FORMAT);

@@ -13,8 +13,7 @@ import org.refconv.checkpoint.CheckpointFiles;
 /** SHA-256 of a file on any Hadoop file system, streamed. */
 public final class Sha256 {
 
-    private Sha256() {
-    }
+    private Sha256() {}
 
     public static String of(String uri, Configuration conf) throws IOException {
         MessageDigest md;
@@ -34,11 +33,9 @@ public final class Sha256 {
         static final OutputStreamSink INSTANCE = new OutputStreamSink();
 
         @Override
-        public void write(int b) {
-        }
+        public void write(int b) {}
 
         @Override
-        public void write(byte[] b, int off, int len) {
-        }
+        public void write(byte[] b, int off, int len) {}
     }
 }

@@ -1,6 +1,5 @@
 package org.refconv.publish;
 
-import org.refconv.train.RunConfigFile;
 import java.io.IOException;
 
 import org.apache.hadoop.conf.Configuration;
@@ -8,6 +7,7 @@ import org.apache.hadoop.fs.Path;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
 import org.refconv.data.config.ConfigException;
+import org.refconv.train.RunConfigFile;
 import org.refconv.train.TrainConfig;
 
 /**

@@ -1,6 +1,5 @@
 package org.refconv.publish;
 
-import org.refconv.train.Preprocessing;
 import java.io.IOException;
 
 import org.apache.hadoop.conf.Configuration;
@@ -15,6 +14,7 @@ import org.refconv.engine.Ops;
 import org.refconv.engine.StepScope;
 import org.refconv.engine.Tensors;
 import org.refconv.models.Classifier;
+import org.refconv.train.Preprocessing;
 import org.refconv.train.TopK;
 
 /**
@@ -29,14 +29,14 @@ public final class ValidationPass {
     /** Top-1 and top-5 over {@code images} images. */
     public record Scores(long images, double top1, double top5) {
         static Scores of(long[] counts) {
-            return counts[2] == 0 ? new Scores(0, Double.NaN, Double.NaN)
+            return counts[2] == 0
+                    ? new Scores(0, Double.NaN, Double.NaN)
                     : new Scores(counts[2], (double) counts[0] / counts[2], (double) counts[1] / counts[2]);
         }
     }
 
     /** What the pass measured; {@code baseline} is null when no baseline was given, the difference NaN likewise. */
-    public record Result(Scores published, Scores baseline, long sampledImages, double maxRelativeDifference) {
-    }
+    public record Result(Scores published, Scores baseline, long sampledImages, double maxRelativeDifference) {}
 
     private final String splitDir;
     private final int imageSize;
@@ -45,8 +45,8 @@ public final class ValidationPass {
     private final int threads;
     private final Configuration conf;
 
-    public ValidationPass(String splitDir, int imageSize, int numClasses, int maxBatch, int threads,
-                          Configuration conf) {
+    public ValidationPass(
+            String splitDir, int imageSize, int numClasses, int maxBatch, int threads, Configuration conf) {
         this.splitDir = splitDir;
         this.imageSize = imageSize;
         this.numClasses = numClasses;
@@ -62,10 +62,18 @@ public final class ValidationPass {
      */
     public Result run(Classifier published, Classifier trained, Classifier baseline, int sampleImages)
             throws IOException {
-        long rows = ShardFiles.rowGroups(conf, splitDir).stream().mapToLong(RowGroupRef::rows).sum();
-        InputPipeline val = InputPipeline.builder(splitDir).rank(0).worldSize(1).seed(0)
-                .batchSize(batchSize(rows, maxBatch)).transform(Preprocessing.transform(imageSize)).threads(threads)
-                .hadoopConf(conf).build();
+        long rows = ShardFiles.rowGroups(conf, splitDir).stream()
+                .mapToLong(RowGroupRef::rows)
+                .sum();
+        InputPipeline val = InputPipeline.builder(splitDir)
+                .rank(0)
+                .worldSize(1)
+                .seed(0)
+                .batchSize(batchSize(rows, maxBatch))
+                .transform(Preprocessing.transform(imageSize))
+                .threads(threads)
+                .hadoopConf(conf)
+                .build();
         long[] publishedCounts = new long[3];
         long[] baselineCounts = new long[3];
         long sampled = 0;
@@ -74,7 +82,8 @@ public final class ValidationPass {
         try (BatchIterator batches = val.epoch(0)) {
             while (batches.hasNext()) {
                 Batch b = batches.next();
-                try (StepScope ignored = StepScope.openWithoutTrim(); NoGrad ng = NoGrad.enter()) {
+                try (StepScope ignored = StepScope.openWithoutTrim();
+                        NoGrad ng = NoGrad.enter()) {
                     Tensor x = Tensors.fromFloats(b.images(), b.size(), 3, b.height(), b.width());
                     Tensor logits = published.forward(x);
                     TopK.count(Tensors.toFloats(logits), b.labels(), numClasses, publishedCounts);
@@ -91,8 +100,8 @@ public final class ValidationPass {
             }
         }
         double relative = trained == null || sampled == 0 ? Double.NaN : maxDiff / Math.max(maxAbs, 1e-30);
-        return new Result(Scores.of(publishedCounts), baseline == null ? null : Scores.of(baselineCounts), sampled,
-                relative);
+        return new Result(
+                Scores.of(publishedCounts), baseline == null ? null : Scores.of(baselineCounts), sampled, relative);
     }
 
     /** The largest divisor of {@code rows} that is at most {@code max} (1 at worst). */

@@ -18,23 +18,32 @@ final class CurvePlot {
     private static final int PANEL_H = 260;
     private static final int MARGIN = 44;
 
-    private CurvePlot() {
-    }
+    private CurvePlot() {}
 
     static byte[] render(List<Metrics.Row> rows) {
         BufferedImage img = new BufferedImage(3 * PANEL_W, PANEL_H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = Png.whiteCanvas(img);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         panel(g, 0, "train loss", rows, List.of(Metrics.Row::trainLoss), List.of(new Color(0xC0392B)));
-        panel(g, 1, "val top-1 / top-5", rows, List.of(Metrics.Row::top1, Metrics.Row::top5),
+        panel(
+                g,
+                1,
+                "val top-1 / top-5",
+                rows,
+                List.of(Metrics.Row::top1, Metrics.Row::top5),
                 List.of(new Color(0x2471A3), new Color(0x7FB3D5)));
         panel(g, 2, "learning rate", rows, List.of(Metrics.Row::lr), List.of(new Color(0x239B56)));
         g.dispose();
         return Png.encode(img);
     }
 
-    private static void panel(Graphics2D g, int index, String title, List<Metrics.Row> rows,
-                              List<ToDoubleFunction<Metrics.Row>> series, List<Color> colors) {
+    private static void panel(
+            Graphics2D g,
+            int index,
+            String title,
+            List<Metrics.Row> rows,
+            List<ToDoubleFunction<Metrics.Row>> series,
+            List<Color> colors) {
         int x0 = index * PANEL_W + MARGIN;
         int y0 = PANEL_H - MARGIN;
         int w = PANEL_W - MARGIN - 12;

@@ -11,8 +11,7 @@ import org.refconv.engine.Device;
  */
 final class DeviceChoice {
 
-    private DeviceChoice() {
-    }
+    private DeviceChoice() {}
 
     static Device forTask(String setting, Map<String, ResourceInformation> resources) {
         if (setting.equals("cpu")) {
@@ -27,8 +26,10 @@ final class DeviceChoice {
         try {
             return Device.cuda(Integer.parseInt(gpu.addresses()[0].trim()));
         } catch (NumberFormatException e) {
-            throw new IllegalStateException("GPU address '" + gpu.addresses()[0] + "' from the discovery script is "
-                    + "not a CUDA device index", e);
+            throw new IllegalStateException(
+                    "GPU address '" + gpu.addresses()[0] + "' from the discovery script is "
+                            + "not a CUDA device index",
+                    e);
         }
     }
 }

@@ -13,7 +13,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.SparkSession;
-
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
@@ -24,8 +23,7 @@ import scala.reflect.ClassTag$;
  */
 public final class DistributedTraining {
 
-    private DistributedTraining() {
-    }
+    private DistributedTraining() {}
 
     public static RankTrainer.Result[] run(SparkSession spark, TrainConfig config, long slotWaitMillis)
             throws InterruptedException, IOException {
@@ -34,18 +32,23 @@ public final class DistributedTraining {
         // What rebuilds this run's model later (publish); written before any work so a partial run has it too.
         RunConfigFile.write(config, sc.hadoopConfiguration());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
-        jsc.setJobDescription(String.format("RefConv %s %s: %d ranks x batch %d, %d epochs (barrier stage)",
+        jsc.setJobDescription(String.format(
+                "RefConv %s %s: %d ranks x batch %d, %d epochs (barrier stage)",
                 config.mode(), config.model(), config.ranks(), config.batchPerRank(), config.epochs()));
-        RDD<Integer> ranks = jsc.parallelize(IntStream.range(0, config.ranks()).boxed().toList(), config.ranks()).rdd();
+        RDD<Integer> ranks = jsc.parallelize(
+                        IntStream.range(0, config.ranks()).boxed().toList(), config.ranks())
+                .rdd();
         ClassTag<RankTrainer.Result> tag = ClassTag$.MODULE$.apply(RankTrainer.Result.class);
         RunFiles files = new RunFiles(config.output(), sc.hadoopConfiguration());
         try (ProgressBar bar = ProgressBar.follow(files)) {
-            RDD<RankTrainer.Result> results = ranks.barrier().mapPartitions(
-                    new RankTask(config, copy(sc.hadoopConfiguration())), false, tag);
+            RDD<RankTrainer.Result> results =
+                    ranks.barrier().mapPartitions(new RankTask(config, copy(sc.hadoopConfiguration())), false, tag);
             // The shuffle makes the barrier stage a ShuffleMapStage: Spark retries those when a task or executor is
             // lost (up to spark.stage.maxConsecutiveAttempts), but aborts a failed barrier ResultStage outright.
-            List<RankTrainer.Result> collected = JavaRDD.fromRDD(results, tag).coalesce(1, true).collect();
-            return collected.stream().sorted(Comparator.comparingInt(RankTrainer.Result::rank))
+            List<RankTrainer.Result> collected =
+                    JavaRDD.fromRDD(results, tag).coalesce(1, true).collect();
+            return collected.stream()
+                    .sorted(Comparator.comparingInt(RankTrainer.Result::rank))
                     .toArray(RankTrainer.Result[]::new);
         } finally {
             jsc.clearJobGroup();

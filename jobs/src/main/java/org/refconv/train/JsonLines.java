@@ -9,8 +9,7 @@ final class JsonLines {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private JsonLines() {
-    }
+    private JsonLines() {}
 
     /** The field as a double; NaN when it is absent or null. */
     static double number(String json, String field) {

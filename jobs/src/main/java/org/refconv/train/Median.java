@@ -5,8 +5,7 @@ import java.util.Arrays;
 /** The median that step timings and benchmark ratios report. */
 final class Median {
 
-    private Median() {
-    }
+    private Median() {}
 
     /**
      * The middle value, or the mean of the two middle ones for an even count (the upper one alone would bias an even

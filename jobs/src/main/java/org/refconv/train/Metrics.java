@@ -16,9 +16,15 @@ public final class Metrics {
     /** One epoch of a run. */
     public record Row(long epoch, long step, double trainLoss, double top1, double top5, double lr) {
         String json() {
-            return String.format(Locale.ROOT,
+            return String.format(
+                    Locale.ROOT,
                     "{\"epoch\":%d,\"step\":%d,\"trainLoss\":%s,\"top1\":%s,\"top5\":%s,\"lr\":%s}",
-                    epoch, step, num(trainLoss), num(top1), num(top5), num(lr));
+                    epoch,
+                    step,
+                    num(trainLoss),
+                    num(top1),
+                    num(top5),
+                    num(lr));
         }
 
         private static String num(double v) {
@@ -56,16 +62,23 @@ public final class Metrics {
 
     /** The epochs a run has finished so far ({@code <runOutput>/metrics.jsonl}; empty before the first). */
     public static List<Row> read(String runOutput, Configuration conf) throws IOException {
-        return parse(List.of(new RunFiles(runOutput, conf).readText(RunFiles.METRICS).split("\n")).stream()
-                .filter(l -> !l.isBlank()).toList());
+        return parse(
+                List.of(new RunFiles(runOutput, conf).readText(RunFiles.METRICS).split("\n")).stream()
+                        .filter(l -> !l.isBlank())
+                        .toList());
     }
 
     /** Rows back from their JSON lines (the format above; nulls become NaN). */
     static List<Row> parse(List<String> jsonLines) {
         List<Row> out = new ArrayList<>();
         for (String l : jsonLines) {
-            out.add(new Row((long) field(l, "epoch"), (long) field(l, "step"), field(l, "trainLoss"), field(l, "top1"),
-                    field(l, "top5"), field(l, "lr")));
+            out.add(new Row(
+                    (long) field(l, "epoch"),
+                    (long) field(l, "step"),
+                    field(l, "trainLoss"),
+                    field(l, "top1"),
+                    field(l, "top5"),
+                    field(l, "lr")));
         }
         return out;
     }

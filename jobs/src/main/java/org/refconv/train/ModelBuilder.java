@@ -25,19 +25,21 @@ import org.refconv.reparam.Reparameterization;
  */
 public final class ModelBuilder {
 
-    private ModelBuilder() {
-    }
+    private ModelBuilder() {}
 
     /** The model and, for re-parameterized runs, the factory that knows its layers (needed to fold it later). */
-    record Built(Classifier model, ReparamConvFactory<?> factory) {
-    }
+    record Built(Classifier model, ReparamConvFactory<?> factory) {}
 
     /** The run's RefConv or Rep-Adapter factory; null for the plain modes. */
     public static ReparamConvFactory<?> reparamFactory(TrainConfig c) {
         RefocusRule rule = RefocusRule.parse(c.refocusRule());
         if (c.refocus()) {
-            return new Refocuser(rule, RefConvOptions.DEFAULT.withInit(RefConvOptions.WrInit.parse(c.wrInit()))
-                    .withIdentity(c.identity()).withTrainableBasis(c.trainBasis()));
+            return new Refocuser(
+                    rule,
+                    RefConvOptions.DEFAULT
+                            .withInit(RefConvOptions.WrInit.parse(c.wrInit()))
+                            .withIdentity(c.identity())
+                            .withTrainableBasis(c.trainBasis()));
         }
         return c.reparameterized() ? new RepAdapters(rule, new RepAdapterOptions(c.adapterScale())) : null;
     }

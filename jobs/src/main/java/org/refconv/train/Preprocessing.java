@@ -13,8 +13,7 @@ import org.refconv.data.pipeline.Normalization;
  */
 public final class Preprocessing {
 
-    private Preprocessing() {
-    }
+    private Preprocessing() {}
 
     public static int resize(int imageSize) {
         return imageSize * 8 / 7;
@@ -33,8 +32,10 @@ public final class Preprocessing {
         m.put("mean", Normalization.IMAGENET.mean());
         m.put("std", Normalization.IMAGENET.std());
         m.put("layout", "NCHW float32");
-        m.put("torchvision", "Resize(" + resize(imageSize) + ") + CenterCrop(" + imageSize
-                + ") + ToTensor() + Normalize(mean, std)");
+        m.put(
+                "torchvision",
+                "Resize(" + resize(imageSize) + ") + CenterCrop(" + imageSize
+                        + ") + ToTensor() + Normalize(mean, std)");
         return m;
     }
 }

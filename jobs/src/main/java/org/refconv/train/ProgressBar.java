@@ -49,9 +49,18 @@ final class ProgressBar implements AutoCloseable {
         long steps = Math.max(1, (long) num(json, "steps"));
         int width = 24;
         int done = (int) (width * step / steps);
-        return String.format(Locale.ROOT, "epoch %d/%d [%s%s] step %d/%d  %.0f img/s  loss %.4f  lr %.4g", epoch,
-                epochs, "#".repeat(done), ".".repeat(width - done), step, steps, num(json, "imagesPerSec"),
-                num(json, "loss"), num(json, "lr"));
+        return String.format(
+                Locale.ROOT,
+                "epoch %d/%d [%s%s] step %d/%d  %.0f img/s  loss %.4f  lr %.4g",
+                epoch,
+                epochs,
+                "#".repeat(done),
+                ".".repeat(width - done),
+                step,
+                steps,
+                num(json, "imagesPerSec"),
+                num(json, "loss"),
+                num(json, "lr"));
     }
 
     private static double num(String json, String name) {

@@ -16,7 +16,6 @@ import org.refconv.dist.FreePort;
 import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
-
 import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
@@ -56,11 +55,22 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
         ComputeTurns turns = ComputeTurns.forRanksSharingAJvm(ranksShareAJvm(all) && !device.isCuda());
         Configuration conf = new Configuration();
         hadoopConf.forEach(conf::set);
-        System.out.printf("rank %d/%d on %s, store at %s, device %s%s%n", rank, world, myHost, master, device,
+        System.out.printf(
+                "rank %d/%d on %s, store at %s, device %s%s%n",
+                rank,
+                world,
+                myHost,
+                master,
+                device,
                 turns.exclusive() ? ", taking turns at compute with the ranks in this JVM" : "");
-        try (Collectives group = Collectives.connect(master.substring(0, colon),
-                Integer.parseInt(master.substring(colon + 1)), myHost, rank, world,
-                CollectiveBackend.forDevice(device), COLLECTIVE_TIMEOUT)) {
+        try (Collectives group = Collectives.connect(
+                master.substring(0, colon),
+                Integer.parseInt(master.substring(colon + 1)),
+                myHost,
+                rank,
+                world,
+                CollectiveBackend.forDevice(device),
+                COLLECTIVE_TIMEOUT)) {
             RankTrainer.Result result = new RankTrainer(config, group, device, conf, turns).run();
             return CollectionConverters.asScala(List.of(result).iterator());
         } catch (IOException e) {
@@ -75,7 +85,11 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
 
     /** Whether two of the gathered "jvm rest" messages come from one JVM (local mode, or two tasks per executor). */
     static boolean ranksShareAJvm(String[] gathered) {
-        return Arrays.stream(gathered).map(m -> m.substring(0, m.indexOf(' '))).distinct().count() < gathered.length;
+        return Arrays.stream(gathered)
+                        .map(m -> m.substring(0, m.indexOf(' ')))
+                        .distinct()
+                        .count()
+                < gathered.length;
     }
 
     private static String hostOf(String address) {

@@ -62,15 +62,24 @@ public final class RankTrainer {
      * order gradients arrived), and the steps a shared machine stalls: what a long run settles at.
      * {@code medianPhaseSeconds}: each phase's median time ({@link StepPhases}), in step order.
      */
-    public record Result(int rank, long steps, long resumedFromStep, double lastLoss, double top1, double top5,
-                         String model, String parameterChecksum, double imagesPerSecond,
-                         double medianStepImagesPerSecond, Map<String, Double> medianPhaseSeconds)
-            implements java.io.Serializable {
-    }
+    public record Result(
+            int rank,
+            long steps,
+            long resumedFromStep,
+            double lastLoss,
+            double top1,
+            double top5,
+            String model,
+            String parameterChecksum,
+            double imagesPerSecond,
+            double medianStepImagesPerSecond,
+            Map<String, Double> medianPhaseSeconds)
+            implements java.io.Serializable {}
 
     public Result run() throws IOException {
-        System.out.printf("rank %d: %s; refocusing transform: %s%n", rank, Engine.setThreads(config.threadsPerRank()),
-                RefocusKernel.status());
+        System.out.printf(
+                "rank %d: %s; refocusing transform: %s%n",
+                rank, Engine.setThreads(config.threadsPerRank()), RefocusKernel.status());
         Engine.manualSeed(config.seed());
         ModelBuilder.Built built = ModelBuilder.build(config, conf);
         Modules.moveTo(built.model(), device);
@@ -85,9 +94,15 @@ public final class RankTrainer {
             group.broadcast(new ArrayList<>(sgd.state().values()), 0);
         }
 
-        InputPipeline train = InputPipeline.builder(config.data() + "/train").rank(rank).worldSize(group.worldSize())
-                .seed(config.seed()).batchSize(config.batchPerRank()).transform(ImageTransform.train(config.imageSize()))
-                .threads(Math.max(1, config.threadsPerRank())).hadoopConf(conf).build();
+        InputPipeline train = InputPipeline.builder(config.data() + "/train")
+                .rank(rank)
+                .worldSize(group.worldSize())
+                .seed(config.seed())
+                .batchSize(config.batchPerRank())
+                .transform(ImageTransform.train(config.imageSize()))
+                .threads(Math.max(1, config.threadsPerRank()))
+                .hadoopConf(conf)
+                .build();
         long available = train.plan(0).batchesPerRank();
         if (available == 0) {
             throw new IllegalStateException(config.data() + "/train has too few images for " + group.worldSize()
@@ -97,8 +112,12 @@ public final class RankTrainer {
         long totalSteps = stepsPerEpoch * config.epochs();
         WarmupCosine schedule = new WarmupCosine(config.lr(), stepsPerEpoch * config.warmupEpochs(), totalSteps);
         DeferredGradients deferred = DeferredGradients.of(built.factory());
-        GradientSync gradients = GradientSync.create(gradientSync(), config.gradientCompression(), group,
-                deferred.syncTargets(new ArrayList<>(trainable.values())), GradientAverager.DEFAULT_BUCKET_BYTES,
+        GradientSync gradients = GradientSync.create(
+                gradientSync(),
+                config.gradientCompression(),
+                group,
+                deferred.syncTargets(new ArrayList<>(trainable.values())),
+                GradientAverager.DEFAULT_BUCKET_BYTES,
                 turns);
         TrainStep trainStep = new TrainStep(built.model(), sgd, gradients, deferred);
         Metrics metrics = rank == 0 ? Metrics.open(files) : null;
@@ -127,8 +146,8 @@ public final class RankTrainer {
                         if (rank == 0) {
                             double secs = (System.nanoTime() - epochStart) / 1e9;
                             double imagesPerSec = (i + 1 - skip) * (double) config.batch() / secs;
-                            files.writeProgress(epoch + 1, config.epochs(), i + 1, stepsPerEpoch, lastLoss,
-                                    imagesPerSec, lr);
+                            files.writeProgress(
+                                    epoch + 1, config.epochs(), i + 1, stepsPerEpoch, lastLoss, imagesPerSec, lr);
                             if (step % config.checkpointEvery() == 0) {
                                 saveCheckpoint(checkpoints, step, epoch, built, sgd);
                             }
@@ -139,7 +158,12 @@ public final class RankTrainer {
                 built.model().train(true);
                 if (rank == 0) {
                     long trained = stepsPerEpoch - skip;
-                    metrics.append(epoch + 1, step, trained > 0 ? lossSum / trained : Double.NaN, eval[0], eval[1],
+                    metrics.append(
+                            epoch + 1,
+                            step,
+                            trained > 0 ? lossSum / trained : Double.NaN,
+                            eval[0],
+                            eval[1],
                             schedule.lr(Math.max(0, step - 1)));
                     saveCheckpoint(checkpoints, step, epoch + 1, built, sgd);
                 }
@@ -154,10 +178,20 @@ public final class RankTrainer {
         group.barrier();
         StepPhases timed = trainStep.phases();
         Map<String, Double> phases = timed.medianSeconds();
-        System.out.printf("rank %d: median time per phase of a step over %d steps: %s%n", rank, timed.steps(),
-                StepPhases.format(phases));
-        return new Result(rank, step, startStep, lastLoss, eval[0], eval[1], modelUri, checksum(trainable),
-                imagesPerSecond(timed.steps(), timed.totalSeconds()), imagesPerSecond(1, timed.medianStepSeconds()),
+        System.out.printf(
+                "rank %d: median time per phase of a step over %d steps: %s%n",
+                rank, timed.steps(), StepPhases.format(phases));
+        return new Result(
+                rank,
+                step,
+                startStep,
+                lastLoss,
+                eval[0],
+                eval[1],
+                modelUri,
+                checksum(trainable),
+                imagesPerSecond(timed.steps(), timed.totalSeconds()),
+                imagesPerSecond(1, timed.medianStepSeconds()),
                 phases);
     }
 
@@ -207,8 +241,8 @@ public final class RankTrainer {
             throws IOException {
         Map<String, HostTensor> momentum = new LinkedHashMap<>();
         sgd.state().forEach((k, v) -> momentum.put(k, Tensors.toHost(v)));
-        checkpoints.save(step, Modules.toStateDict(built.model()), momentum, runMetadata(step, epoch),
-                config.keepCheckpoints());
+        checkpoints.save(
+                step, Modules.toStateDict(built.model()), momentum, runMetadata(step, epoch), config.keepCheckpoints());
     }
 
     private Map<String, String> runMetadata(long step, long epoch) {
@@ -245,27 +279,35 @@ public final class RankTrainer {
 
     /** Distributed top-1 / top-5 on the validation split: each rank scores its share, counts are summed. */
     private double[] evaluate(ModelBuilder.Built built) throws IOException {
-        InputPipeline val = InputPipeline.builder(config.data() + "/val").rank(rank).worldSize(group.worldSize())
-                .seed(config.seed()).batchSize(config.batchPerRank())
+        InputPipeline val = InputPipeline.builder(config.data() + "/val")
+                .rank(rank)
+                .worldSize(group.worldSize())
+                .seed(config.seed())
+                .batchSize(config.batchPerRank())
                 .transform(Preprocessing.transform(config.imageSize()))
-                .threads(Math.max(1, config.threadsPerRank())).hadoopConf(conf).build();
+                .threads(Math.max(1, config.threadsPerRank()))
+                .hadoopConf(conf)
+                .build();
         built.model().eval();
         long[] counts = new long[3];
         try (BatchIterator batches = val.epoch(0)) {
             while (batches.hasNext()) {
                 Batch b = batches.next();
-                try (StepScope ignored = StepScope.openWithoutTrim(); NoGrad ng = NoGrad.enter();
-                     ComputeTurns.Turn turn = turns.take()) {
+                try (StepScope ignored = StepScope.openWithoutTrim();
+                        NoGrad ng = NoGrad.enter();
+                        ComputeTurns.Turn turn = turns.take()) {
                     float[] logits = Tensors.toFloats(built.model().forward(images(b)));
                     TopK.count(logits, b.labels(), config.numClasses(), counts);
                 }
             }
         }
-        Tensor total = Tensors.fromFloats(new float[]{counts[0], counts[1], counts[2]}, 3).to(
-                org.bytedeco.pytorch.global.torch.ScalarType.Double);
+        Tensor total = Tensors.fromFloats(new float[] {counts[0], counts[1], counts[2]}, 3)
+                .to(org.bytedeco.pytorch.global.torch.ScalarType.Double);
         group.allReduceSum(List.of(total));
         float[] sums = Tensors.toFloats(total);
-        return sums[2] == 0 ? new double[]{Double.NaN, Double.NaN} : new double[]{sums[0] / sums[2], sums[1] / sums[2]};
+        return sums[2] == 0
+                ? new double[] {Double.NaN, Double.NaN}
+                : new double[] {sums[0] / sums[2], sums[1] / sums[2]};
     }
 
     private double step(TrainStep trainStep, Batch b, double lr) {

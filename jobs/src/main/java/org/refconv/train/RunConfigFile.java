@@ -7,16 +7,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.refconv.checkpoint.CheckpointFiles;
 import org.refconv.data.config.ConfigException;
 import org.refconv.data.config.Settings;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * {@code <run>/run-config.json}: the train job's settings as a flat JSON object (one field per {@link TrainConfig}
@@ -28,8 +27,7 @@ public final class RunConfigFile {
     public static final String NAME = "run-config.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private RunConfigFile() {
-    }
+    private RunConfigFile() {}
 
     public static String uri(String runOutput) {
         return runOutput + "/" + NAME;

@@ -45,9 +45,16 @@ final class RunFiles {
             return;
         }
         lastProgress = now;
-        String json = String.format(Locale.ROOT,
+        String json = String.format(
+                Locale.ROOT,
                 "{\"epoch\":%d,\"epochs\":%d,\"step\":%d,\"steps\":%d,\"loss\":%.5f,\"imagesPerSec\":%.1f,\"lr\":%.6g}",
-                epoch, epochs, step, steps, loss, imagesPerSec, lr);
+                epoch,
+                epochs,
+                step,
+                steps,
+                loss,
+                imagesPerSec,
+                lr);
         writeText(PROGRESS, json);
     }
 

@@ -3,8 +3,7 @@ package org.refconv.train;
 /** Top-1 and top-5 hits of a batch of logits, counted on the host (batches are small; no device op needed). */
 public final class TopK {
 
-    private TopK() {
-    }
+    private TopK() {}
 
     /** Adds to {@code counts}: [0] top-1 hits, [1] top-5 hits (top-k with k = min(5, classes)), [2] images. */
     public static void count(float[] logits, int[] labels, int classes, long[] counts) {

@@ -36,12 +36,12 @@ public final class TrainCheckpoints {
     }
 
     /** A snapshot as read back: where training continues from. */
-    public record Snapshot(String uri, long step, StateDict model, StateDict momentum, Map<String, String> metadata) {
-    }
+    public record Snapshot(String uri, long step, StateDict model, StateDict momentum, Map<String, String> metadata) {}
 
     /** Writes the snapshot of {@code step} and removes all but the newest {@code keep}. */
-    public String save(long step, StateDict model, Map<String, HostTensor> momentum, Map<String, String> metadata,
-                       int keep) throws IOException {
+    public String save(
+            long step, StateDict model, Map<String, HostTensor> momentum, Map<String, String> metadata, int keep)
+            throws IOException {
         StateDict all = new StateDict();
         model.entries().forEach(e -> all.put(e.getKey(), e.getValue()));
         momentum.forEach((k, v) -> all.put(MOMENTUM_PREFIX + k, v));

@@ -53,7 +53,8 @@ public record TrainConfig(
         int keepCheckpoints,
         int maxStepsPerEpoch,
         boolean force,
-        String master) implements Serializable {
+        String master)
+        implements Serializable {
 
     /**
      * pretrain: the plain model, from scratch or from checkpointIn. The others all start from the basis checkpointIn:
@@ -63,8 +64,8 @@ public record TrainConfig(
     public static final List<String> MODES = List.of("pretrain", "refocus", "rep-adapter", "retrain", "finetune");
 
     /** Settings that only a refocus run uses, with their neutral values. */
-    private static final Map<String, String> REFOCUS_ONLY = Map.of("identity", "true", "trainBasis", "false",
-            "randomBasis", "false");
+    private static final Map<String, String> REFOCUS_ONLY =
+            Map.of("identity", "true", "trainBasis", "false", "randomBasis", "false");
 
     static final Map<String, String> DEFAULTS = defaults();
 
@@ -153,21 +154,22 @@ public record TrainConfig(
                     + " must be divisible by ranks = " + c.ranks + " (each rank takes batch / ranks)");
         }
         if (c.warmupEpochs > c.epochs) {
-            throw new ConfigException(v.origin("warmupEpochs") + ": " + c.warmupEpochs + " warmup epochs exceed "
-                    + c.epochs + " epochs");
+            throw new ConfigException(
+                    v.origin("warmupEpochs") + ": " + c.warmupEpochs + " warmup epochs exceed " + c.epochs + " epochs");
         }
         if (c.gradientCompression != GradientSync.Compression.NONE && c.gradientSync != GradientSync.Mode.OVERLAPPED) {
             throw new ConfigException(v.origin("gradientCompression") + ": " + v.string("gradientCompression")
                     + " compression needs gradientSync = overlapped (DDP's Reducer runs the compression hook)");
         }
         if (!mode.equals("pretrain") && c.checkpointIn.isEmpty()) {
-            throw new ConfigException("mode " + mode + " needs checkpointIn: the pretrained basis (.safetensors or .pth)");
+            throw new ConfigException(
+                    "mode " + mode + " needs checkpointIn: the pretrained basis (.safetensors or .pth)");
         }
         if (!mode.equals("refocus")) {
             for (Map.Entry<String, String> e : REFOCUS_ONLY.entrySet()) {
                 if (!v.string(e.getKey()).equalsIgnoreCase(e.getValue())) {
-                    throw new ConfigException(v.origin(e.getKey()) + ": applies to mode refocus only (this run is "
-                            + mode + ")");
+                    throw new ConfigException(
+                            v.origin(e.getKey()) + ": applies to mode refocus only (this run is " + mode + ")");
                 }
             }
         }
@@ -194,11 +196,29 @@ public record TrainConfig(
      * attempts.
      */
     public String trajectoryHash() {
-        String key = String.join("|", mode, model, String.valueOf(numClasses), String.valueOf(inChannels),
-                String.valueOf(imageSize), data, checkpointIn, String.valueOf(epochs), String.valueOf(warmupEpochs),
-                String.valueOf(batch), String.valueOf(lr), String.valueOf(momentum), String.valueOf(weightDecay),
-                wrInit, refocusRule, String.valueOf(identity), String.valueOf(trainBasis), String.valueOf(randomBasis),
-                String.valueOf(adapterScale), String.valueOf(seed), String.valueOf(maxStepsPerEpoch));
+        String key = String.join(
+                "|",
+                mode,
+                model,
+                String.valueOf(numClasses),
+                String.valueOf(inChannels),
+                String.valueOf(imageSize),
+                data,
+                checkpointIn,
+                String.valueOf(epochs),
+                String.valueOf(warmupEpochs),
+                String.valueOf(batch),
+                String.valueOf(lr),
+                String.valueOf(momentum),
+                String.valueOf(weightDecay),
+                wrInit,
+                refocusRule,
+                String.valueOf(identity),
+                String.valueOf(trainBasis),
+                String.valueOf(randomBasis),
+                String.valueOf(adapterScale),
+                String.valueOf(seed),
+                String.valueOf(maxStepsPerEpoch));
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 8);

@@ -16,8 +16,7 @@ import org.refconv.models.ModelZoo;
  */
 public final class TrainJob {
 
-    private TrainJob() {
-    }
+    private TrainJob() {}
 
     public static void main(String[] args) throws Exception {
         TrainConfig config;
@@ -29,8 +28,8 @@ public final class TrainJob {
             System.exit(2);
             return;
         }
-        SparkSession.Builder builder = SparkSession.builder().appName("refconv-train-" + config.mode() + "-"
-                + config.model());
+        SparkSession.Builder builder =
+                SparkSession.builder().appName("refconv-train-" + config.mode() + "-" + config.model());
         if (!config.master().isEmpty()) {
             builder.master(config.master());
         }
@@ -38,9 +37,18 @@ public final class TrainJob {
         try {
             RankTrainer.Result[] results = DistributedTraining.run(spark, config, 120_000);
             RankTrainer.Result r0 = results[0];
-            System.out.printf(Locale.ROOT, "train %s %s: %d steps (resumed from %d), last loss %.4f, val top-1 %.2f%%,"
-                            + " top-5 %.2f%%; model %s%n", config.mode(), config.model(), r0.steps(),
-                    r0.resumedFromStep(), r0.lastLoss(), 100 * r0.top1(), 100 * r0.top5(), r0.model());
+            System.out.printf(
+                    Locale.ROOT,
+                    "train %s %s: %d steps (resumed from %d), last loss %.4f, val top-1 %.2f%%,"
+                            + " top-5 %.2f%%; model %s%n",
+                    config.mode(),
+                    config.model(),
+                    r0.steps(),
+                    r0.resumedFromStep(),
+                    r0.lastLoss(),
+                    100 * r0.top1(),
+                    100 * r0.top5(),
+                    r0.model());
         } finally {
             spark.stop();
         }
@@ -49,10 +57,10 @@ public final class TrainJob {
     /** Checks that need a file system but no cluster: the model exists, the inputs are there. */
     static void preflight(TrainConfig config, Configuration conf) throws IOException {
         if (!ModelZoo.names().contains(config.model())) {
-            throw new ConfigException("unknown model '" + config.model() + "' (known: "
-                    + String.join(", ", ModelZoo.names()) + ")");
+            throw new ConfigException(
+                    "unknown model '" + config.model() + "' (known: " + String.join(", ", ModelZoo.names()) + ")");
         }
-        for (String split : new String[]{"train", "val"}) {
+        for (String split : new String[] {"train", "val"}) {
             requireExists(config.data() + "/" + split, "data (split '" + split + "')", conf);
         }
         if (!config.checkpointIn().isEmpty()) {

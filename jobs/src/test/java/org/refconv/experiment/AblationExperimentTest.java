@@ -1,8 +1,5 @@
 package org.refconv.experiment;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,6 +7,9 @@ import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.refconv.publish.TinyPipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The experiment end to end on local Spark with a tiny Fashion-MNIST tree: one basis, two methods x two seeds from
@@ -20,19 +20,47 @@ class AblationExperimentTest {
     @Test
     void runsEveryMethodAndSeedFromOneBasisAndARerunRedoesNothing() throws Exception {
         Path dir = TinyPipeline.fresh(Path.of("target", "it-experiment").toAbsolutePath());
-        SparkSession spark = SparkSession.builder().appName("AblationExperimentTest").master("local[2]")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false").config("spark.local.dir", dir.resolve("spark-local").toString())
+        SparkSession spark = SparkSession.builder()
+                .appName("AblationExperimentTest")
+                .master("local[2]")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.ui.enabled", "false")
+                .config("spark.local.dir", dir.resolve("spark-local").toString())
                 .getOrCreate();
         try {
-            ExperimentConfig c = ExperimentConfig.fromArgs(new String[]{"--work", dir.toUri().toString(),
-                    "--perClass", String.valueOf(TinyPipeline.PER_CLASS), "--valPerClass", "6", "--models",
-                    "cifar_quick", "--methods", "refconv,finetune", "--seeds", "2", "--prepare.rowGroupRows", "16",
-                    "--train.batch", "8", "--train.ranks", "2", "--train.epochs", "1", "--train.warmupEpochs", "0",
-                    "--train.maxStepsPerEpoch", "2", "--train.lr", "0.02"});
+            ExperimentConfig c = ExperimentConfig.fromArgs(new String[] {
+                "--work",
+                dir.toUri().toString(),
+                "--perClass",
+                String.valueOf(TinyPipeline.PER_CLASS),
+                "--valPerClass",
+                "6",
+                "--models",
+                "cifar_quick",
+                "--methods",
+                "refconv,finetune",
+                "--seeds",
+                "2",
+                "--prepare.rowGroupRows",
+                "16",
+                "--train.batch",
+                "8",
+                "--train.ranks",
+                "2",
+                "--train.epochs",
+                "1",
+                "--train.warmupEpochs",
+                "0",
+                "--train.maxStepsPerEpoch",
+                "2",
+                "--train.lr",
+                "0.02"
+            });
             ResultTable first = new AblationExperiment(spark).run(c);
             assertEquals(5, first.runs().size(), "basis + 2 methods x 2 seeds");
-            assertEquals(List.of(AblationExperiment.BASIS, "refconv", "finetune"),
+            assertEquals(
+                    List.of(AblationExperiment.BASIS, "refconv", "finetune"),
                     List.copyOf(first.summaries().get("cifar_quick").keySet()));
             assertTrue(first.runs().stream().allMatch(r -> r.top1() >= 0 && r.top1() <= 1 && r.seconds() > 0));
             // Two seeds really are two runs: Wr init and data order differ.

@@ -1,9 +1,5 @@
 package org.refconv.experiment;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,11 +8,14 @@ import org.junit.jupiter.api.Test;
 import org.refconv.data.config.ConfigException;
 import org.refconv.train.TrainConfig;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** The experiment's settings: sections, precedence, wiring of every run, and refusals before anything starts. */
 class ExperimentConfigTest {
 
-    private static final Path CONF = Path.of(System.getProperty("refconv.repo.root", ".."), "conf",
-            "experiment.conf");
+    private static final Path CONF = Path.of(System.getProperty("refconv.repo.root", ".."), "conf", "experiment.conf");
 
     private static ExperimentConfig parse(String... overrides) {
         List<String> a = new ArrayList<>(List.of("--config", CONF.toString(), "--work", "/w/"));
@@ -59,15 +58,20 @@ class ExperimentConfigTest {
 
     @Test
     void badSettingsAreRefusedBeforeAnythingRuns() {
-        assertTrue(assertThrows(ConfigException.class, () -> parse("--methods", "refconv,dropout")).getMessage()
+        assertTrue(assertThrows(ConfigException.class, () -> parse("--methods", "refconv,dropout"))
+                .getMessage()
                 .contains("unknown method 'dropout'"));
-        assertTrue(assertThrows(ConfigException.class, () -> parse("--models", "vgg16")).getMessage()
+        assertTrue(assertThrows(ConfigException.class, () -> parse("--models", "vgg16"))
+                .getMessage()
                 .contains("unknown model 'vgg16'"));
-        assertTrue(assertThrows(ConfigException.class, () -> parse("--resnet50.epochs", "3")).getMessage()
+        assertTrue(assertThrows(ConfigException.class, () -> parse("--resnet50.epochs", "3"))
+                .getMessage()
                 .contains("unknown section 'resnet50'"));
-        assertTrue(assertThrows(ConfigException.class, () -> parse("--train.output", "/elsewhere")).getMessage()
+        assertTrue(assertThrows(ConfigException.class, () -> parse("--train.output", "/elsewhere"))
+                .getMessage()
                 .contains("'output' is set by the experiment"));
         assertTrue(assertThrows(ConfigException.class, () -> parse("--train.batch", "63", "--train.ranks", "2"))
-                .getMessage().contains("divisible"));
+                .getMessage()
+                .contains("divisible"));
     }
 }

@@ -1,10 +1,5 @@
 package org.refconv.pipeline;
 
-import org.refconv.dist.FreePort;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -31,6 +27,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
 import org.refconv.data.demo.FashionMnistDemoDataset;
+import org.refconv.dist.FreePort;
 import org.refconv.engine.Modules;
 import org.refconv.layers.ConvFactory;
 import org.refconv.models.Classifier;
@@ -42,7 +39,9 @@ import org.refconv.publish.Publisher;
 import org.refconv.publish.TinyPipeline;
 import org.refconv.publish.ValidationPass;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * End to end on a real Spark standalone cluster (master + 2 one-core workers on 127.0.0.1, started by
@@ -74,20 +73,32 @@ class PipelineClusterTest {
         Path tree = dir.resolve("tree");
         FashionMnistDemoDataset.write(new FashionMnistDemoDataset.Options(
                 Path.of(FashionMnistDemoDataset.DEFAULT_SOURCE), tree, 32, TinyPipeline.PER_CLASS, 90, false));
-        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(tree.toUri()), new org.apache.hadoop.fs.Path(hdfs
-                + "/images"));
+        fs.copyFromLocalFile(
+                new org.apache.hadoop.fs.Path(tree.toUri()), new org.apache.hadoop.fs.Path(hdfs + "/images"));
 
-        String master = localCluster("start", "--workers", "2", "--port", String.valueOf(FreePort.find()),
-                "--webui-port", String.valueOf(FreePort.find()));
-        spark = SparkSession.builder().appName("PipelineClusterTest").master(master)
+        String master = localCluster(
+                "start",
+                "--workers",
+                "2",
+                "--port",
+                String.valueOf(FreePort.find()),
+                "--webui-port",
+                String.valueOf(FreePort.find()));
+        spark = SparkSession.builder()
+                .appName("PipelineClusterTest")
+                .master(master)
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.executor.cores", "1")
                 .config("spark.executor.memory", "1536m")
                 .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
-                .config("spark.executor.extraJavaOptions", "-Dorg.bytedeco.javacpp.cachedir="
-                        + System.getProperty("org.bytedeco.javacpp.cachedir", System.getProperty("user.home")
-                        + "/.javacpp/cache") + " " + String.join(" ", sparkJvmFlags()))
+                .config(
+                        "spark.executor.extraJavaOptions",
+                        "-Dorg.bytedeco.javacpp.cachedir="
+                                + System.getProperty(
+                                        "org.bytedeco.javacpp.cachedir",
+                                        System.getProperty("user.home") + "/.javacpp/cache")
+                                + " " + String.join(" ", sparkJvmFlags()))
                 .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE")
                 .config("spark.executorEnv.OPENBLAS_THREAD_TIMEOUT", "4")
                 .config("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
@@ -110,17 +121,19 @@ class PipelineClusterTest {
     @Test
     @Order(1)
     void thePipelinePublishesToHdfsAModelThatLoadsBackAndReproducesItsAccuracy() throws Exception {
-        pipeline = PipelineConfig.fromArgs(TinyPipeline.args(hdfs + "/work", hdfs + "/images", hdfs + "/models",
-                "r1"));
+        pipeline = PipelineConfig.fromArgs(TinyPipeline.args(hdfs + "/work", hdfs + "/images", hdfs + "/models", "r1"));
         Pipeline.preflight(pipeline, conf);
         summary = new Pipeline(spark).run(pipeline);
         System.out.print(summary);
         PublishResult r = summary.published();
         assertTrue(r.promoted(), r.reason());
         assertTrue(r.versionUri().startsWith("hdfs://"), r.versionUri());
-        assertEquals(List.of("prepare", "pretrain", "refocus", "publish"), List.copyOf(summary.stages().keySet()));
-        assertTrue(summary.stages().values().stream().allMatch(s -> s.startsWith("done")), summary.stages()
-                .toString());
+        assertEquals(
+                List.of("prepare", "pretrain", "refocus", "publish"),
+                List.copyOf(summary.stages().keySet()));
+        assertTrue(
+                summary.stages().values().stream().allMatch(s -> s.startsWith("done")),
+                summary.stages().toString());
 
         StateDict published = SafeTensors.read(r.versionUri() + "/" + ModelRegistry.MODEL, conf);
         StateDict basis = SafeTensors.read(pipeline.runDir() + "/pretrain/model.safetensors", conf);
@@ -129,7 +142,8 @@ class PipelineClusterTest {
         Modules.load(model, published, true);
         model.eval();
         ValidationPass.Scores again = new ValidationPass(pipeline.data() + "/val", 32, 10, 64, 2, conf)
-                .run(model, null, null, 0).published();
+                .run(model, null, null, 0)
+                .published();
         assertEquals(10L * TinyPipeline.PER_CLASS, again.images());
         assertEquals(r.top1(), again.top1(), "the published file reproduces the card's top-1");
         assertEquals(r.top5(), again.top5());
@@ -141,8 +155,9 @@ class PipelineClusterTest {
     @Order(2)
     void aRerunOfTheSameRunIdSkipsEveryStage() throws Exception {
         PipelineSummary rerun = new Pipeline(spark).run(pipeline);
-        assertTrue(rerun.stages().values().stream().allMatch(s -> s.startsWith("skipped")), rerun.stages()
-                .toString());
+        assertTrue(
+                rerun.stages().values().stream().allMatch(s -> s.startsWith("skipped")),
+                rerun.stages().toString());
         assertEquals(summary.published().top1(), rerun.published().top1());
     }
 
@@ -157,7 +172,9 @@ class PipelineClusterTest {
             Modules.load(ModelZoo.create("cifar_quick", ConvFactory.plain(), 3, 10, 32), latest, true);
         }
         assertFalse(registry().exists("k-staged"), "a version killed before its rename does not exist");
-        assertTrue(tempFolders().stream().anyMatch(n -> n.startsWith(".k-staged.tmp-")), tempFolders().toString());
+        assertTrue(
+                tempFolders().stream().anyMatch(n -> n.startsWith(".k-staged.tmp-")),
+                tempFolders().toString());
         assertTrue(registry().exists("k-committed"), "renamed into place before the kill: complete");
 
         // Rerunning the killed publishes: the promotion is finished, the stale temporary folder removed.
@@ -172,30 +189,50 @@ class PipelineClusterTest {
 
     @Test
     void aBadConfigurationIsRefusedBeforeAnythingStarts() {
-        assertEquals(PipelineJob.BAD_CONFIG, PipelineJob.run(TinyPipeline.args(hdfs + "/work", hdfs + "/images",
-                hdfs + "/models", "bad", "--train.batch", "7")));
-        assertEquals(PipelineJob.BAD_CONFIG, PipelineJob.run(TinyPipeline.args(hdfs + "/work", hdfs + "/nothing",
-                hdfs + "/models", "bad")));
-        assertEquals(PipelineJob.BAD_CONFIG, PipelineJob.run(TinyPipeline.args(hdfs + "/work", hdfs + "/images",
-                hdfs + "/models", "bad", "--refocus.output", "/elsewhere")));
+        assertEquals(
+                PipelineJob.BAD_CONFIG,
+                PipelineJob.run(TinyPipeline.args(
+                        hdfs + "/work", hdfs + "/images", hdfs + "/models", "bad", "--train.batch", "7")));
+        assertEquals(
+                PipelineJob.BAD_CONFIG,
+                PipelineJob.run(TinyPipeline.args(hdfs + "/work", hdfs + "/nothing", hdfs + "/models", "bad")));
+        assertEquals(
+                PipelineJob.BAD_CONFIG,
+                PipelineJob.run(TinyPipeline.args(
+                        hdfs + "/work", hdfs + "/images", hdfs + "/models", "bad", "--refocus.output", "/elsewhere")));
     }
 
     private static PublishConfig publishConfig(String run, String version, String promote) {
-        return PublishConfig.fromArgs(new String[]{"--run", run, "--root", hdfs + "/models", "--version", version,
-                "--promote", promote, "--evalBatch", "64"});
+        return PublishConfig.fromArgs(new String[] {
+            "--run", run, "--root", hdfs + "/models", "--version", version, "--promote", promote, "--evalBatch", "64"
+        });
     }
 
     /** Runs PublishJob in its own JVM, paused at {@code point}, and kills it there with SIGKILL. */
     private static void killPublishAt(String point, String run, String version) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Drefconv.publish.pauseAt=" + point, "-cp", System.getProperty("java.class.path")));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-Drefconv.publish.pauseAt=" + point,
+                "-cp",
+                System.getProperty("java.class.path")));
         cmd.addAll(sparkJvmFlags());
-        cmd.addAll(List.of("org.refconv.publish.PublishJob", "--run", run, "--root", hdfs + "/models", "--version",
-                version, "--promote", "always", "--evalBatch", "64"));
+        cmd.addAll(List.of(
+                "org.refconv.publish.PublishJob",
+                "--run",
+                run,
+                "--root",
+                hdfs + "/models",
+                "--version",
+                version,
+                "--promote",
+                "always",
+                "--evalBatch",
+                "64"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         List<String> seen = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null && !line.contains("paused at " + point)) {
                 seen.add(line);
@@ -214,8 +251,11 @@ class PipelineClusterTest {
 
     private static List<String> tempFolders() throws IOException {
         FileSystem fs = dfs.getFileSystem();
-        return Arrays.stream(fs.listStatus(new org.apache.hadoop.fs.Path(registry().dir())))
-                .map(FileStatus::getPath).map(org.apache.hadoop.fs.Path::getName).filter(n -> n.startsWith("."))
+        return Arrays.stream(
+                        fs.listStatus(new org.apache.hadoop.fs.Path(registry().dir())))
+                .map(FileStatus::getPath)
+                .map(org.apache.hadoop.fs.Path::getName)
+                .filter(n -> n.startsWith("."))
                 .toList();
     }
 
@@ -235,7 +275,9 @@ class PipelineClusterTest {
     /** The add-opens flags Spark needs on Java 17, as this JVM got them from the build. */
     private static List<String> sparkJvmFlags() {
         return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-modules") || a.startsWith("-Dio.netty")
+                .filter(a -> a.startsWith("--add-opens")
+                        || a.startsWith("--add-modules")
+                        || a.startsWith("-Dio.netty")
                         || a.startsWith("-Djdk.reflect"))
                 .toList();
     }

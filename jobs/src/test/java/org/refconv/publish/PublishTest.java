@@ -1,12 +1,5 @@
 package org.refconv.publish;
 
-import org.refconv.train.RunConfigFile;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +7,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.bytedeco.pytorch.Tensor;
@@ -39,11 +35,14 @@ import org.refconv.models.Classifier;
 import org.refconv.pipeline.Pipeline;
 import org.refconv.pipeline.PipelineConfig;
 import org.refconv.train.DistributedTraining;
+import org.refconv.train.RunConfigFile;
 import org.refconv.train.TrainConfig;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The publish job on local files, over real (tiny) runs: a pretrain run and a refocus run made by the pipeline on
@@ -61,14 +60,21 @@ class PublishTest {
     @BeforeAll
     static void makeRuns() throws Exception {
         dir = TinyPipeline.fresh(Path.of("target", "it-publish").toAbsolutePath());
-        spark = SparkSession.builder().appName("PublishTest").master("local[2]")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false").config("spark.local.dir", dir.resolve("spark-local").toString())
+        spark = SparkSession.builder()
+                .appName("PublishTest")
+                .master("local[2]")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.ui.enabled", "false")
+                .config("spark.local.dir", dir.resolve("spark-local").toString())
                 .getOrCreate();
         String work = dir.resolve("runs").toUri().toString();
-        PipelineConfig pipeline = PipelineConfig.fromArgs(TinyPipeline.args(work, dir.resolve("tree").toString(),
-                dir.resolve("scratch-models").toUri().toString(), "base", concat(TinyPipeline.fashionMnistTree(),
-                "--publish.promote", "never")));
+        PipelineConfig pipeline = PipelineConfig.fromArgs(TinyPipeline.args(
+                work,
+                dir.resolve("tree").toString(),
+                dir.resolve("scratch-models").toUri().toString(),
+                "base",
+                concat(TinyPipeline.fashionMnistTree(), "--publish.promote", "never")));
         new Pipeline(spark).run(pipeline);
         run = pipeline.runDir();
         root = dir.resolve("models").toUri().toString();
@@ -82,8 +88,8 @@ class PublishTest {
     }
 
     private static PublishConfig config(String runDir, String version, String... more) {
-        List<String> a = new ArrayList<>(List.of("--run", runDir, "--root", root, "--version", version,
-                "--evalBatch", "64"));
+        List<String> a =
+                new ArrayList<>(List.of("--run", runDir, "--root", root, "--version", version, "--evalBatch", "64"));
         a.addAll(List.of(more));
         return PublishConfig.fromArgs(a.toArray(String[]::new));
     }
@@ -131,8 +137,8 @@ class PublishTest {
         assertEquals(36, card.at("/preprocessing/resizeShorterSide").asInt());
 
         // Independently of the publish code path: the RefConv run and the published plain model agree on new inputs.
-        RunModels runModels = RunModels.of(RunConfigFile.read(run + "/refocus", CONF),
-                SafeTensors.read(run + "/refocus/model.safetensors", CONF));
+        RunModels runModels = RunModels.of(
+                RunConfigFile.read(run + "/refocus", CONF), SafeTensors.read(run + "/refocus/model.safetensors", CONF));
         Classifier plain = RunModels.plainModel(RunConfigFile.read(run + "/refocus", CONF));
         Modules.load(plain, published, true);
         plain.eval();
@@ -148,8 +154,8 @@ class PublishTest {
     @Test
     @Order(3)
     void aVersionThatIsNotPromotedIsKeptWithTheReason() throws Exception {
-        assertEquals(PublishJob.NOT_PROMOTED, PublishJob.run(config(run + "/refocus", "v3", "--promote", "never"),
-                CONF));
+        assertEquals(
+                PublishJob.NOT_PROMOTED, PublishJob.run(config(run + "/refocus", "v3", "--promote", "never"), CONF));
         assertTrue(registry().exists("v3"));
         assertEquals(Optional.of("v2"), registry().latest());
         JsonNode card = registry().card("v3");
@@ -187,8 +193,9 @@ class PublishTest {
         assertFalse(Files.exists(stale));
         assertEquals(Optional.of("v5"), registry().latest());
         try (Stream<Path> s = Files.list(modelDir)) {
-            assertEquals(List.of("LATEST", "v1", "v2", "v3", "v5"), s.map(p -> p.getFileName().toString()).sorted()
-                    .toList());
+            assertEquals(
+                    List.of("LATEST", "v1", "v2", "v3", "v5"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
 
@@ -200,14 +207,17 @@ class PublishTest {
         Path src = Path.of(java.net.URI.create(run + "/refocus"));
         Files.copy(src.resolve("model.safetensors"), bad.resolve("model.safetensors"));
         StateDict basis = SafeTensors.read(run + "/pretrain/model.safetensors", CONF);
-        basis.put("extra.weight", HostTensor.ofFloats(new long[]{1}, new float[]{1}));
+        basis.put("extra.weight", HostTensor.ofFloats(new long[] {1}, new float[] {1}));
         SafeTensors.write(basis, bad.resolve("basis.safetensors").toString(), CONF);
         ObjectMapper json = new ObjectMapper();
-        ObjectNode runConfig = (ObjectNode) json.readTree(src.resolve(RunConfigFile.NAME).toFile());
+        ObjectNode runConfig =
+                (ObjectNode) json.readTree(src.resolve(RunConfigFile.NAME).toFile());
         runConfig.put("checkpointIn", bad.resolve("basis.safetensors").toUri().toString());
         json.writeValue(bad.resolve(RunConfigFile.NAME).toFile(), runConfig);
 
-        assertEquals(PublishJob.VERIFICATION_FAILED, PublishJob.run(config(bad.toUri().toString(), "v6"), CONF));
+        assertEquals(
+                PublishJob.VERIFICATION_FAILED,
+                PublishJob.run(config(bad.toUri().toString(), "v6"), CONF));
         assertFalse(registry().exists("v6"));
         assertEquals(Optional.of("v5"), registry().latest());
         try (Stream<Path> s = Files.list(Path.of(java.net.URI.create(registry().dir())))) {
@@ -217,17 +227,20 @@ class PublishTest {
 
     @Test
     void badSettingsAreRefusedNamingTheKey() {
-        ConfigException e = assertThrows(ConfigException.class, () -> PublishConfig.fromArgs(new String[]{"--run",
-                "/r", "--root", "/m", "--version", "LATEST"}));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> PublishConfig.fromArgs(new String[] {"--run", "/r", "--root", "/m", "--version", "LATEST"}));
         assertTrue(e.getMessage().contains("--version"), e.getMessage());
-        e = assertThrows(ConfigException.class, () -> PublishConfig.fromArgs(new String[]{"--run", "/r", "--root",
-                "/m", "--promote", "sometimes"}));
+        e = assertThrows(
+                ConfigException.class,
+                () -> PublishConfig.fromArgs(new String[] {"--run", "/r", "--root", "/m", "--promote", "sometimes"}));
         assertTrue(e.getMessage().contains("--promote"), e.getMessage());
     }
 
     @Test
     void aFolderThatIsNotATrainRunIsAConfigurationError() throws Exception {
-        Path empty = Files.createDirectories(Path.of("target", "it-publish-empty").toAbsolutePath());
+        Path empty =
+                Files.createDirectories(Path.of("target", "it-publish-empty").toAbsolutePath());
         assertEquals(2, PublishJob.run(config(empty.toUri().toString(), "v9"), CONF));
     }
 
@@ -257,10 +270,33 @@ class PublishTest {
         String basisUri = run + "/pretrain/model.safetensors";
         String name = mode + String.join("", switches).replace("--", "-");
         String out = dir.resolve("methods").resolve(name).toUri().toString();
-        List<String> a = new ArrayList<>(List.of("--mode", mode, "--model", "cifar_quick", "--numClasses", "10",
-                "--imageSize", "32", "--data", RunConfigFile.read(run + "/refocus", CONF).data(), "--checkpointIn",
-                basisUri, "--output", out, "--epochs", "1", "--warmupEpochs", "0", "--batch", "8", "--ranks", "2",
-                "--maxStepsPerEpoch", "3", "--lr", "0.02"));
+        List<String> a = new ArrayList<>(List.of(
+                "--mode",
+                mode,
+                "--model",
+                "cifar_quick",
+                "--numClasses",
+                "10",
+                "--imageSize",
+                "32",
+                "--data",
+                RunConfigFile.read(run + "/refocus", CONF).data(),
+                "--checkpointIn",
+                basisUri,
+                "--output",
+                out,
+                "--epochs",
+                "1",
+                "--warmupEpochs",
+                "0",
+                "--batch",
+                "8",
+                "--ranks",
+                "2",
+                "--maxStepsPerEpoch",
+                "3",
+                "--lr",
+                "0.02"));
         a.addAll(switches);
         TrainConfig tc = TrainConfig.fromArgs(a.toArray(String[]::new));
         assertEquals(3, DistributedTraining.run(spark, tc, 60_000)[0].steps());
@@ -287,7 +323,10 @@ class PublishTest {
                 assertTrue(moved > 0 && moved < 1e-2, "finetune moves the weights a little: " + moved);
             }
             case "retrain" -> assertEquals(0.02, tc.lr());
-            case "rep-adapter" -> assertTrue(trained.keys().contains("conv1.tuned.weight"), trained.keys().toString());
+            case "rep-adapter" ->
+                assertTrue(
+                        trained.keys().contains("conv1.tuned.weight"),
+                        trained.keys().toString());
             case "refocus-trainBasistrue" -> assertTrue(Ops.maxAbsDiff(trainedConv, basisConv) > 0, "Wb trained");
             case "refocus-randomBasistrue" -> {
                 // A fresh torch.nn.Conv2d init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = 3 * 5 * 5; not trained.

@@ -16,20 +16,46 @@ import org.refconv.data.demo.FashionMnistDemoDataset;
  */
 public final class TinyPipeline {
 
-    private TinyPipeline() {
-    }
+    private TinyPipeline() {}
 
     /** The tiny demo tree's size: 12 train and 12 validation images per class, 32 px. */
     public static final int PER_CLASS = 12;
 
     /** @param input the image tree (any Hadoop URI); the other locations too */
     public static String[] args(String work, String input, String publishRoot, String runId, String... more) {
-        List<String> a = new ArrayList<>(List.of("--work", work, "--input", input, "--publishRoot", publishRoot,
-                "--runId", runId, "--prepare.rowGroupRows", "16",
-                "--train.model", "cifar_quick", "--train.numClasses", "10", "--train.imageSize", "32",
-                "--train.batch", "8", "--train.ranks", "2", "--train.maxStepsPerEpoch", "3",
-                "--train.warmupEpochs", "0", "--train.epochs", "1", "--train.lr", "0.02",
-                "--train.checkpointEvery", "2", "--publish.evalBatch", "64"));
+        List<String> a = new ArrayList<>(List.of(
+                "--work",
+                work,
+                "--input",
+                input,
+                "--publishRoot",
+                publishRoot,
+                "--runId",
+                runId,
+                "--prepare.rowGroupRows",
+                "16",
+                "--train.model",
+                "cifar_quick",
+                "--train.numClasses",
+                "10",
+                "--train.imageSize",
+                "32",
+                "--train.batch",
+                "8",
+                "--train.ranks",
+                "2",
+                "--train.maxStepsPerEpoch",
+                "3",
+                "--train.warmupEpochs",
+                "0",
+                "--train.epochs",
+                "1",
+                "--train.lr",
+                "0.02",
+                "--train.checkpointEvery",
+                "2",
+                "--publish.evalBatch",
+                "64"));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
     }
@@ -48,7 +74,13 @@ public final class TinyPipeline {
 
     /** Extra arguments making the pipeline write the tree itself (then the input must be a local path). */
     public static String[] fashionMnistTree() {
-        return new String[]{"--fashionMnist", FashionMnistDemoDataset.DEFAULT_SOURCE, "--fashionMnistPerClass",
-                String.valueOf(PER_CLASS), "--fashionMnistSize", "32"};
+        return new String[] {
+            "--fashionMnist",
+            FashionMnistDemoDataset.DEFAULT_SOURCE,
+            "--fashionMnistPerClass",
+            String.valueOf(PER_CLASS),
+            "--fashionMnistSize",
+            "32"
+        };
     }
 }

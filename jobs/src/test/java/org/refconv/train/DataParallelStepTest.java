@@ -1,8 +1,5 @@
 package org.refconv.train;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +30,9 @@ import org.refconv.optim.Sgd;
 import org.refconv.reparam.DeferredGradients;
 import org.refconv.reparam.RefocusRule;
 import org.refconv.reparam.Refocuser;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Synchronous data parallelism is exact: 2 ranks x batch B/2 make the same update as 1 rank x batch B (a model
@@ -69,8 +69,7 @@ class DataParallelStepTest {
         float[] images = images();
         List<float[]> one = LocalRanks.run(1, c -> train(c, images, mode, STEPS, ComputeTurns.NONE, true, true));
         List<float[]> two = LocalRanks.run(2, c -> train(c, images, mode, STEPS, ComputeTurns.NONE, true, true));
-        List<float[]> autograd = LocalRanks.run(1, c -> train(c, images, mode, STEPS, ComputeTurns.NONE, true,
-                false));
+        List<float[]> autograd = LocalRanks.run(1, c -> train(c, images, mode, STEPS, ComputeTurns.NONE, true, false));
         assertEquals(0.0, maxDiff(two.get(0), two.get(1)), "ranks must hold identical parameters");
         assertClose(one.get(0), two.get(0), "refocused, 2 x B/2 vs 1 x B");
         assertClose(autograd.get(0), one.get(0), "fused vs libtorch's refocusing transform");
@@ -81,10 +80,10 @@ class DataParallelStepTest {
     void ranksTakingTurnsAtComputeTrainLikeOneRankOfTheWholeBatch() throws Exception {
         // Two ranks in one JVM, as Spark local mode places them: they take turns at forward and backward.
         float[] images = images();
-        float[] single = LocalRanks.run(1, c -> train(c, images, GradientSync.Mode.BLOCKING, STEPS,
-                ComputeTurns.NONE)).get(0);
-        List<float[]> two = LocalRanks.run(2, c -> train(c, images, GradientSync.Mode.BLOCKING, STEPS,
-                ComputeTurns.EXCLUSIVE));
+        float[] single = LocalRanks.run(1, c -> train(c, images, GradientSync.Mode.BLOCKING, STEPS, ComputeTurns.NONE))
+                .get(0);
+        List<float[]> two =
+                LocalRanks.run(2, c -> train(c, images, GradientSync.Mode.BLOCKING, STEPS, ComputeTurns.EXCLUSIVE));
         assertEquals(0.0, maxDiff(two.get(0), two.get(1)), "ranks must hold identical parameters");
         assertClose(single, two.get(0), "2 x B/2 taking turns vs 1 x B");
     }
@@ -124,13 +123,18 @@ class DataParallelStepTest {
         return train(c, images, mode, steps, ComputeTurns.NONE);
     }
 
-    private static float[] train(Collectives c, float[] images, GradientSync.Mode mode, int steps,
-                                 ComputeTurns turns) {
+    private static float[] train(Collectives c, float[] images, GradientSync.Mode mode, int steps, ComputeTurns turns) {
         return train(c, images, mode, steps, turns, false, false);
     }
 
-    private static float[] train(Collectives c, float[] images, GradientSync.Mode mode, int steps,
-                                 ComputeTurns turns, boolean refocused, boolean fused) {
+    private static float[] train(
+            Collectives c,
+            float[] images,
+            GradientSync.Mode mode,
+            int steps,
+            ComputeTurns turns,
+            boolean refocused,
+            boolean fused) {
         Engine.setThreads(1);
         Refocuser refocuser = refocused ? new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT) : null;
         Classifier model = model(refocuser, fused);
@@ -144,8 +148,13 @@ class DataParallelStepTest {
         System.arraycopy(images, c.rank() * share * px, x, 0, x.length);
         long[] y = new long[share];
         System.arraycopy(LABELS, c.rank() * share, y, 0, share);
-        try (GradientSync gradients = GradientSync.create(mode, GradientSync.Compression.NONE, c,
-                deferred.syncTargets(new ArrayList<>(params.values())), 4096, turns)) {
+        try (GradientSync gradients = GradientSync.create(
+                mode,
+                GradientSync.Compression.NONE,
+                c,
+                deferred.syncTargets(new ArrayList<>(params.values())),
+                4096,
+                turns)) {
             TrainStep step = new TrainStep(model, sgd, gradients, deferred);
             for (int s = 0; s < steps; s++) {
                 step.run(Tensors.fromFloats(x, share, 3, 32, 32), Tensors.fromLongs(y, share), 0.05);
@@ -164,8 +173,12 @@ class DataParallelStepTest {
             // Whether a RefConv layer may use the fused transform is decided when it is built.
             Classifier m = RefocusKernel.withFusedTransform(fused, () -> new TwoDenseConvs(refocuser));
             try (NoGrad ignored = NoGrad.enter()) { // a basis to refocus (RefConv's starts as zeros)
-                refocuser.layers().values().forEach(l -> l.basisWeight().copy_(
-                        Tensors.randn(Tensors.shape(l.basisWeight())).mul(new Scalar(0.3))));
+                refocuser
+                        .layers()
+                        .values()
+                        .forEach(l -> l.basisWeight()
+                                .copy_(Tensors.randn(Tensors.shape(l.basisWeight()))
+                                        .mul(new Scalar(0.3))));
             }
             return m;
         }

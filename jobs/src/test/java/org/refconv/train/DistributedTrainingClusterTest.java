@@ -1,9 +1,5 @@
 package org.refconv.train;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,6 +18,10 @@ import org.refconv.data.config.PrepareConfig;
 import org.refconv.data.demo.FashionMnistDemoDataset;
 import org.refconv.data.prepare.Preparer;
 import org.refconv.publish.TinyPipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The train job on a real standalone Spark cluster (master + 2 one-core workers on 127.0.0.1, separate JVMs), with
@@ -46,8 +46,18 @@ class DistributedTrainingClusterTest {
         FashionMnistDemoDataset.write(new FashionMnistDemoDataset.Options(
                 Path.of(FashionMnistDemoDataset.DEFAULT_SOURCE), tree, 32, 12, 90, true));
         data = root.resolve("prepared").toUri().toString();
-        new Preparer(spark).run(PrepareConfig.fromArgs(new String[]{"--input", tree.toUri().toString(), "--output",
-                data, "--layout", "kaggle", "--rowGroupRows", "16", "--overwrite", "true"}));
+        new Preparer(spark).run(PrepareConfig.fromArgs(new String[] {
+            "--input",
+            tree.toUri().toString(),
+            "--output",
+            data,
+            "--layout",
+            "kaggle",
+            "--rowGroupRows",
+            "16",
+            "--overwrite",
+            "true"
+        }));
     }
 
     @AfterAll
@@ -61,10 +71,38 @@ class DistributedTrainingClusterTest {
     }
 
     private static TrainConfig config(String mode, String output, int epochs, String checkpointIn) {
-        return TrainConfig.fromArgs(new String[]{"--mode", mode, "--model", "cifar_quick", "--numClasses", "10",
-                "--imageSize", "32", "--data", data, "--output", output, "--epochs", String.valueOf(epochs),
-                "--warmupEpochs", "0", "--batch", "8", "--lr", "0.02", "--ranks", "2", "--maxStepsPerEpoch", "3",
-                "--checkpointEvery", "2", "--keepCheckpoints", "2", "--checkpointIn", checkpointIn});
+        return TrainConfig.fromArgs(new String[] {
+            "--mode",
+            mode,
+            "--model",
+            "cifar_quick",
+            "--numClasses",
+            "10",
+            "--imageSize",
+            "32",
+            "--data",
+            data,
+            "--output",
+            output,
+            "--epochs",
+            String.valueOf(epochs),
+            "--warmupEpochs",
+            "0",
+            "--batch",
+            "8",
+            "--lr",
+            "0.02",
+            "--ranks",
+            "2",
+            "--maxStepsPerEpoch",
+            "3",
+            "--checkpointEvery",
+            "2",
+            "--keepCheckpoints",
+            "2",
+            "--checkpointIn",
+            checkpointIn
+        });
     }
 
     @Test
@@ -96,13 +134,39 @@ class DistributedTrainingClusterTest {
         assertEquals(4, r[0].resumedFromStep());
         assertEquals(6, r[0].steps());
         assertEquals(r[0].parameterChecksum(), r[1].parameterChecksum());
-        assertEquals(uninterruptedChecksum, r[0].parameterChecksum(),
+        assertEquals(
+                uninterruptedChecksum,
+                r[0].parameterChecksum(),
                 "resumed run must end with exactly the uninterrupted run's parameters");
-        assertEquals(2, Files.readAllLines(root.resolve("pretrain/metrics.jsonl")).size());
+        assertEquals(
+                2, Files.readAllLines(root.resolve("pretrain/metrics.jsonl")).size());
 
-        TrainConfig other = TrainConfig.fromArgs(new String[]{"--mode", "pretrain", "--model", "cifar_quick",
-                "--numClasses", "10", "--imageSize", "32", "--data", data, "--output", out, "--epochs", "3",
-                "--warmupEpochs", "0", "--batch", "8", "--lr", "0.5", "--ranks", "2", "--maxStepsPerEpoch", "3"});
+        TrainConfig other = TrainConfig.fromArgs(new String[] {
+            "--mode",
+            "pretrain",
+            "--model",
+            "cifar_quick",
+            "--numClasses",
+            "10",
+            "--imageSize",
+            "32",
+            "--data",
+            data,
+            "--output",
+            out,
+            "--epochs",
+            "3",
+            "--warmupEpochs",
+            "0",
+            "--batch",
+            "8",
+            "--lr",
+            "0.5",
+            "--ranks",
+            "2",
+            "--maxStepsPerEpoch",
+            "3"
+        });
         Exception e = assertThrows(Exception.class, () -> DistributedTraining.run(spark, other, 60_000));
         assertTrue(rootCause(e).contains("another configuration"), rootCause(e));
     }
@@ -129,8 +193,8 @@ class DistributedTrainingClusterTest {
         TrainCheckpoints checkpoints = new TrainCheckpoints(out, new Configuration());
         java.util.concurrent.ExecutorService driver = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
-            java.util.concurrent.Future<RankTrainer.Result[]> run = driver.submit(
-                    () -> DistributedTraining.run(spark, c, 120_000));
+            java.util.concurrent.Future<RankTrainer.Result[]> run =
+                    driver.submit(() -> DistributedTraining.run(spark, c, 120_000));
             long deadline = System.currentTimeMillis() + 180_000;
             while (checkpoints.steps().isEmpty() && !run.isDone()) {
                 assertTrue(System.currentTimeMillis() < deadline, "no checkpoint appeared");
@@ -152,13 +216,30 @@ class DistributedTrainingClusterTest {
     @Order(5)
     void moreRanksThanSlotsIsRefusedBeforeAnyStageStarts() {
         int jobsBefore = spark.sparkContext().statusTracker().getJobIdsForGroup(null).length;
-        TrainConfig tooMany = TrainConfig.fromArgs(new String[]{"--mode", "pretrain", "--model", "cifar_quick",
-                "--numClasses", "10", "--imageSize", "32", "--data", data, "--output",
-                root.resolve("refused").toUri().toString(), "--batch", "9", "--ranks", "3"});
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> DistributedTraining.run(spark, tooMany, 2_000));
+        TrainConfig tooMany = TrainConfig.fromArgs(new String[] {
+            "--mode",
+            "pretrain",
+            "--model",
+            "cifar_quick",
+            "--numClasses",
+            "10",
+            "--imageSize",
+            "32",
+            "--data",
+            data,
+            "--output",
+            root.resolve("refused").toUri().toString(),
+            "--batch",
+            "9",
+            "--ranks",
+            "3"
+        });
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> DistributedTraining.run(spark, tooMany, 2_000));
         assertTrue(e.getMessage().contains("ranks = 3") && e.getMessage().contains("task slots"), e.getMessage());
-        assertEquals(jobsBefore, spark.sparkContext().statusTracker().getJobIdsForGroup(null).length,
+        assertEquals(
+                jobsBefore,
+                spark.sparkContext().statusTracker().getJobIdsForGroup(null).length,
                 "no Spark job may start");
     }
 

@@ -1,9 +1,5 @@
 package org.refconv.train;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,6 +19,10 @@ import org.refconv.dist.CollectiveBackend;
 import org.refconv.engine.Device;
 import org.refconv.publish.TinyPipeline;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * The GPU scheduling path without GPUs: workers offer two fake GPUs through a discovery script, tasks ask for one
  * each, and every training task turns its assignment into its own CUDA device and the NCCL backend. (Running on a
@@ -39,11 +39,21 @@ class GpuSchedulingClusterTest {
         Path script = dir.resolve("fake-gpus.sh");
         Files.writeString(script, "#!/usr/bin/env bash\necho '{\"name\":\"gpu\",\"addresses\":[\"0\",\"1\"]}'\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        cluster = new LoopbackCluster(dir.resolve("cluster"), 2, List.of("-Dspark.worker.resource.gpu.amount=2",
-                "-Dspark.worker.resource.gpu.discoveryScript=" + script));
-        spark = cluster.session("refconv-gpu-scheduling", Map.<String, Object>of("spark.executor.resource.gpu.amount", "1",
-                "spark.task.resource.gpu.amount", "1",
-                "spark.stage.maxConsecutiveAttempts", "1")); // the CUDA refusal is deterministic: no retries
+        cluster = new LoopbackCluster(
+                dir.resolve("cluster"),
+                2,
+                List.of(
+                        "-Dspark.worker.resource.gpu.amount=2",
+                        "-Dspark.worker.resource.gpu.discoveryScript=" + script));
+        spark = cluster.session(
+                "refconv-gpu-scheduling",
+                Map.<String, Object>of(
+                        "spark.executor.resource.gpu.amount",
+                        "1",
+                        "spark.task.resource.gpu.amount",
+                        "1",
+                        "spark.stage.maxConsecutiveAttempts",
+                        "1")); // the CUDA refusal is deterministic: no retries
     }
 
     @AfterAll
@@ -59,9 +69,12 @@ class GpuSchedulingClusterTest {
     @Test
     void eachBarrierTaskGetsItsOwnGpuAndNccl() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        List<String> seen = jsc.parallelize(IntStream.range(0, 2).boxed().toList(), 2).rdd().barrier()
+        List<String> seen = jsc.parallelize(IntStream.range(0, 2).boxed().toList(), 2)
+                .rdd()
+                .barrier()
                 .mapPartitions(new ResourceProbe(), false, scala.reflect.ClassTag$.MODULE$.apply(String.class))
-                .toJavaRDD().collect();
+                .toJavaRDD()
+                .collect();
         assertEquals(2, seen.size());
         Set<String> devices = new TreeSet<>();
         for (String s : seen) {
@@ -73,10 +86,26 @@ class GpuSchedulingClusterTest {
 
     @Test
     void trainingOnGpuWithoutCudaFailsClearly() {
-        TrainConfig gpu = TrainConfig.fromArgs(new String[]{"--mode", "pretrain", "--model", "cifar_quick",
-                "--numClasses", "10", "--imageSize", "32", "--data", "/nonexistent", "--output",
-                Path.of("target", "it-gpu", "out").toAbsolutePath().toUri().toString(), "--batch", "8", "--ranks", "2",
-                "--device", "gpu"});
+        TrainConfig gpu = TrainConfig.fromArgs(new String[] {
+            "--mode",
+            "pretrain",
+            "--model",
+            "cifar_quick",
+            "--numClasses",
+            "10",
+            "--imageSize",
+            "32",
+            "--data",
+            "/nonexistent",
+            "--output",
+            Path.of("target", "it-gpu", "out").toAbsolutePath().toUri().toString(),
+            "--batch",
+            "8",
+            "--ranks",
+            "2",
+            "--device",
+            "gpu"
+        });
         Exception e = assertThrows(Exception.class, () -> DistributedTraining.run(spark, gpu, 60_000));
         StringBuilder causes = new StringBuilder();
         for (Throwable c = e; c != null; c = c.getCause()) {
@@ -86,13 +115,16 @@ class GpuSchedulingClusterTest {
     }
 
     /** What a training task would choose: its device from Spark's assignment, and the collective backend. */
-    static final class ResourceProbe extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Integer>,
-            scala.collection.Iterator<String>> implements java.io.Serializable {
+    static final class ResourceProbe
+            extends scala.runtime.AbstractFunction1<
+                    scala.collection.Iterator<Integer>, scala.collection.Iterator<String>>
+            implements java.io.Serializable {
         @Override
         public scala.collection.Iterator<String> apply(scala.collection.Iterator<Integer> ignored) {
             BarrierTaskContext ctx = BarrierTaskContext.get();
             Device d = DeviceChoice.forTask("gpu", ctx.resourcesJMap());
-            String line = d + " " + CollectiveBackend.forDevice(d) + "@" + ProcessHandle.current().pid();
+            String line = d + " " + CollectiveBackend.forDevice(d) + "@"
+                    + ProcessHandle.current().pid();
             return scala.jdk.javaapi.CollectionConverters.asScala(List.of(line).iterator());
         }
     }

@@ -1,6 +1,5 @@
 package org.refconv.train;
 
-import org.refconv.dist.FreePort;
 import java.io.File;
 import java.io.IOException;
 import java.net.Socket;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.spark.sql.SparkSession;
+import org.refconv.dist.FreePort;
 
 /**
  * A real Spark standalone cluster on 127.0.0.1 made of separate JVMs from the Maven jars: one master and N workers
@@ -32,14 +32,36 @@ final class LoopbackCluster implements AutoCloseable {
         this.dir = dir;
         Files.createDirectories(dir.resolve("spark-home/jars"));
         masterPort = FreePort.find();
-        processes.add(start("master", List.of(), List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                "--port", String.valueOf(masterPort), "--webui-port", String.valueOf(FreePort.find()))));
+        processes.add(start(
+                "master",
+                List.of(),
+                List.of(
+                        "org.apache.spark.deploy.master.Master",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        String.valueOf(masterPort),
+                        "--webui-port",
+                        String.valueOf(FreePort.find()))));
         awaitPort(masterPort);
         for (int i = 0; i < workers; i++) {
             Path work = Files.createDirectories(dir.resolve("worker-" + i));
-            processes.add(start("worker-" + i, workerJvmOptions, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
-                    "--cores", "1", "--memory", "2g", "--webui-port", String.valueOf(FreePort.find()), "--work-dir",
-                    work.toString(), masterUrl())));
+            processes.add(start(
+                    "worker-" + i,
+                    workerJvmOptions,
+                    List.of(
+                            "org.apache.spark.deploy.worker.Worker",
+                            "--host",
+                            "127.0.0.1",
+                            "--cores",
+                            "1",
+                            "--memory",
+                            "2g",
+                            "--webui-port",
+                            String.valueOf(FreePort.find()),
+                            "--work-dir",
+                            work.toString(),
+                            masterUrl())));
         }
     }
 
@@ -53,9 +75,13 @@ final class LoopbackCluster implements AutoCloseable {
     }
 
     SparkSession session(String appName, java.util.Map<String, Object> extraConf) {
-        String javaOpts = "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir",
-                System.getProperty("user.home") + "/.javacpp/cache") + " " + jvmFlags();
-        return SparkSession.builder().appName(appName).master(masterUrl())
+        String javaOpts = "-Dorg.bytedeco.javacpp.cachedir="
+                + System.getProperty(
+                        "org.bytedeco.javacpp.cachedir", System.getProperty("user.home") + "/.javacpp/cache")
+                + " " + jvmFlags();
+        return SparkSession.builder()
+                .appName(appName)
+                .master(masterUrl())
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.executor.cores", "1")
@@ -82,12 +108,13 @@ final class LoopbackCluster implements AutoCloseable {
     }
 
     private Process start(String name, List<String> jvmOptions, List<String> mainAndArgs) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", classPath));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp", classPath));
         cmd.addAll(List.of(jvmFlags().split(" ")));
         cmd.addAll(jvmOptions);
         cmd.addAll(mainAndArgs);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
         pb.environment().put("SPARK_HOME", dir.resolve("spark-home").toString());
         pb.environment().put("SPARK_SCALA_VERSION", "2.13");
@@ -100,8 +127,11 @@ final class LoopbackCluster implements AutoCloseable {
     /** The add-opens flags Spark needs on Java 17 (the same list the parent pom gives surefire). */
     private static String jvmFlags() {
         List<String> flags = new ArrayList<>();
-        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("--add-opens") || arg.startsWith("--add-modules") || arg.startsWith("-Dio.netty")
+        for (String arg :
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("--add-opens")
+                    || arg.startsWith("--add-modules")
+                    || arg.startsWith("-Dio.netty")
                     || arg.startsWith("-Djdk.reflect")) {
                 flags.add(arg);
             }

@@ -1,14 +1,14 @@
 package org.refconv.train;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.refconv.train.StepPhases.Phase;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Phase times against a fake clock: each phase gets the time between its end and the previous phase's end. */
 class StepPhasesTest {
@@ -41,15 +41,17 @@ class StepPhasesTest {
         step(phases, clock, 2, 50, 22, 3, 5);
         step(phases, clock, 4, 30, 21, 2, 7);
         Map<String, Double> m = phases.medianSeconds();
-        assertEquals(List.of("input", "forward", "backward+sync", "refocusing-grad", "sgd-update"),
-                List.copyOf(m.keySet()));
+        assertEquals(
+                List.of("input", "forward", "backward+sync", "refocusing-grad", "sgd-update"), List.copyOf(m.keySet()));
         assertEquals(List.of(0.004, 0.030, 0.021, 0.002, 0.005), List.copyOf(m.values()));
         assertEquals(3, phases.steps());
         // Steps of 936, 82 and 64 ms: the stalled one counts in the total, not in the median step.
         assertEquals(1.082, phases.totalSeconds(), 1e-12);
         assertEquals(0.082, phases.medianStepSeconds(), 1e-12);
-        assertEquals("input 0.0040 s, forward 0.0300 s, backward+sync 0.0210 s, refocusing-grad 0.0020 s,"
-                + " sgd-update 0.0050 s", StepPhases.format(m));
+        assertEquals(
+                "input 0.0040 s, forward 0.0300 s, backward+sync 0.0210 s, refocusing-grad 0.0020 s,"
+                        + " sgd-update 0.0050 s",
+                StepPhases.format(m));
     }
 
     @Test
@@ -58,7 +60,7 @@ class StepPhasesTest {
         FakeClock clock = new FakeClock();
         StepPhases phases = new StepPhases(() -> clock.nanos);
         clock.advanceMillis(1000); // before the step: not part of it
-        for (long forwardMs : new long[]{3, 5}) {
+        for (long forwardMs : new long[] {3, 5}) {
             phases.startStepIfNone();
             clock.advanceMillis(forwardMs);
             phases.end(Phase.FORWARD);

@@ -1,6 +1,5 @@
 package org.refconv.train;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,6 +52,7 @@ class TrainBench {
     private static final int ROUNDS = Integer.parseInt(System.getProperty("bench.rounds", "5"));
     /** Global batch: 64 is 32 per rank on 2 ranks, the paper's per-GPU batch (256 on 8 GPUs). */
     private static final int BATCH = Integer.parseInt(System.getProperty("bench.batch", "64"));
+
     private static final GradientSync.Mode OVERLAPPED = GradientSync.Mode.OVERLAPPED;
     private static final GradientSync.Mode BLOCKING = GradientSync.Mode.BLOCKING;
     private static final String ONE = "1 rank, batch B";
@@ -62,8 +62,21 @@ class TrainBench {
     private static final String REFOCUS = "2 ranks x B/2 refocus";
     private static final String BLOCKING_ROW = "2 ranks x B/2, all-reduce after backward";
     private static final String FP16 = "2 ranks x B/2, float16-compressed all-reduce";
-    private static final Map<String, String> VARIANT_IDS = Map.of("one", ONE, "half", ONE_HALF, "two", TWO,
-            "pair", PAIR, "refocus", REFOCUS, "blocking", BLOCKING_ROW, "fp16", FP16);
+    private static final Map<String, String> VARIANT_IDS = Map.of(
+            "one",
+            ONE,
+            "half",
+            ONE_HALF,
+            "two",
+            TWO,
+            "pair",
+            PAIR,
+            "refocus",
+            REFOCUS,
+            "blocking",
+            BLOCKING_ROW,
+            "fp16",
+            FP16);
     /**
      * Which variants to time. The blocking and float16 all-reduce are comparisons only (fp16 rounds gradients): not
      * in the default. {@code -Dbench.variants=two,refocus} times only what refocus/pretrain needs.
@@ -76,8 +89,7 @@ class TrainBench {
     }
 
     /** Images/s over all steps and from the median step; rank 0's median time per phase of a step. */
-    private record Timing(double imagesPerSecond, double medianStepImagesPerSecond, Map<String, Double> phases) {
-    }
+    private record Timing(double imagesPerSecond, double medianStepImagesPerSecond, Map<String, Double> phases) {}
 
     @Test
     void printScalingAndRefocusCost() throws Exception {
@@ -91,8 +103,18 @@ class TrainBench {
             FashionMnistDemoDataset.write(new FashionMnistDemoDataset.Options(
                     Path.of(FashionMnistDemoDataset.DEFAULT_SOURCE), tree, 32, perClass, 10, 90, true));
             String data = root.resolve("prepared").toUri().toString();
-            new Preparer(spark).run(PrepareConfig.fromArgs(new String[]{"--input", tree.toUri().toString(),
-                    "--output", data, "--layout", "kaggle", "--rowGroupRows", "32", "--overwrite", "true"}));
+            new Preparer(spark).run(PrepareConfig.fromArgs(new String[] {
+                "--input",
+                tree.toUri().toString(),
+                "--output",
+                data,
+                "--layout",
+                "kaggle",
+                "--rowGroupRows",
+                "32",
+                "--overwrite",
+                "true"
+            }));
             // Warm-up runs: executors load libtorch, the JVM and oneDNN JIT-compile the kernels of both modes once,
             // outside the measurements.
             run(spark, data, root, "warmup", "pretrain", 2, BATCH, "", OVERLAPPED);
@@ -106,16 +128,26 @@ class TrainBench {
             all.put(TWO, r -> run(spark, data, root, "two-" + r, "pretrain", 2, BATCH, "", OVERLAPPED));
             all.put(PAIR, r -> runIndependentPair(spark, data, root, "pair-" + r));
             all.put(REFOCUS, r -> run(spark, data, root, "ref-" + r, "refocus", 2, BATCH, basis, OVERLAPPED));
-            all.put(BLOCKING_ROW, r -> run(spark, data, root, "two-blocking-" + r, "pretrain", 2, BATCH, "",
-                    BLOCKING));
-            all.put(FP16, r -> run(spark, data, root, "two-fp16-" + r, "pretrain", 2, BATCH, "", OVERLAPPED,
-                    GradientSync.Compression.FP16));
+            all.put(BLOCKING_ROW, r -> run(spark, data, root, "two-blocking-" + r, "pretrain", 2, BATCH, "", BLOCKING));
+            all.put(
+                    FP16,
+                    r -> run(
+                            spark,
+                            data,
+                            root,
+                            "two-fp16-" + r,
+                            "pretrain",
+                            2,
+                            BATCH,
+                            "",
+                            OVERLAPPED,
+                            GradientSync.Compression.FP16));
             Map<String, Variant> variants = new LinkedHashMap<>();
             for (String id : VARIANTS.split(",")) {
                 String name = VARIANT_IDS.get(id.trim());
                 if (name == null) {
-                    throw new IllegalArgumentException("bench.variants: unknown variant '" + id + "'; known: "
-                            + VARIANT_IDS.keySet());
+                    throw new IllegalArgumentException(
+                            "bench.variants: unknown variant '" + id + "'; known: " + VARIANT_IDS.keySet());
                 }
                 variants.put(name, all.get(name));
             }
@@ -132,29 +164,33 @@ class TrainBench {
                     figures.get(name)[0][i] = r.imagesPerSecond();
                     figures.get(name)[1][i] = r.medianStepImagesPerSecond();
                     phases.get(name).add(r.phases());
-                    line.append(String.format(Locale.ROOT, "  %s %.1f (%.1f)", name, r.imagesPerSecond(),
-                            r.medianStepImagesPerSecond()));
+                    line.append(String.format(
+                            Locale.ROOT, "  %s %.1f (%.1f)", name, r.imagesPerSecond(), r.medianStepImagesPerSecond()));
                 }
                 System.out.println(line);
             }
-            System.out.printf("%nTRAIN BENCH %s 32 px, global batch %d, %d steps, 1 thread per rank, channels-last "
-                    + "batches; %d rounds, order rotated; img/s over all steps, and (from the median step)%n",
+            System.out.printf(
+                    "%nTRAIN BENCH %s 32 px, global batch %d, %d steps, 1 thread per rank, channels-last "
+                            + "batches; %d rounds, order rotated; img/s over all steps, and (from the median step)%n",
                     MODEL, BATCH, STEPS, ROUNDS);
             System.out.println("  each ratio: median over rounds of the ratio within a round (variants of one round ran"
                     + " minutes apart, rounds drift), [in brackets] the ratio of the medians");
             for (int k = 0; k < 2; k++) {
                 System.out.printf("  %s:%n", k == 0 ? "all steps" : "median step");
                 int at = k;
-                figures.forEach((n, f) -> System.out.printf(Locale.ROOT, "    %-58s %8.1f img/s (median)%n", n,
-                        Median.of(f[at])));
+                figures.forEach((n, f) ->
+                        System.out.printf(Locale.ROOT, "    %-58s %8.1f img/s (median)%n", n, Median.of(f[at])));
                 Ratios ratios = new Ratios(figures, at);
-                ratios.print("scaling efficiency, per-rank batch fixed (weak, as DDP/Horovod report)", TWO, 1,
-                        ONE_HALF, 2);
+                ratios.print(
+                        "scaling efficiency, per-rank batch fixed (weak, as DDP/Horovod report)", TWO, 1, ONE_HALF, 2);
                 ratios.print("scaling efficiency, global batch fixed (strong)", TWO, 1, ONE, 2);
-                ratios.print("2 independent jobs / 2 x 1 rank (what 2 busy cores give here without communication)",
-                        PAIR, 1, ONE_HALF, 2);
-                ratios.print("2 ranks / 2 independent jobs (the cost of synchronous training itself)", TWO, 1, PAIR,
-                        1);
+                ratios.print(
+                        "2 independent jobs / 2 x 1 rank (what 2 busy cores give here without communication)",
+                        PAIR,
+                        1,
+                        ONE_HALF,
+                        2);
+                ratios.print("2 ranks / 2 independent jobs (the cost of synchronous training itself)", TWO, 1, PAIR, 1);
                 ratios.print("refocus/pretrain step time", TWO, 1, REFOCUS, 1);
                 ratios.print("weak scaling with " + BLOCKING_ROW, BLOCKING_ROW, 1, ONE_HALF, 2);
                 ratios.print("weak scaling with " + FP16, FP16, 1, ONE_HALF, 2);
@@ -180,8 +216,13 @@ class TrainBench {
             for (int i = 0; i < x.length; i++) {
                 perRound[i] = scaleA * x[i] / (scaleB * y[i]);
             }
-            System.out.printf(Locale.ROOT, "    %s: %.3f [%.3f]  per round %s%n", label, Median.of(perRound),
-                    scaleA * Median.of(x) / (scaleB * Median.of(y)), format(perRound));
+            System.out.printf(
+                    Locale.ROOT,
+                    "    %s: %.3f [%.3f]  per round %s%n",
+                    label,
+                    Median.of(perRound),
+                    scaleA * Median.of(x) / (scaleB * Median.of(y)),
+                    format(perRound));
         }
 
         private static String format(double[] v) {
@@ -199,15 +240,25 @@ class TrainBench {
         phases.forEach((variant, rounds) -> {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "    %-58s", variant));
             for (String phase : rounds.get(0).keySet()) {
-                double[] ms = rounds.stream().mapToDouble(m -> 1e3 * m.get(phase)).toArray();
+                double[] ms =
+                        rounds.stream().mapToDouble(m -> 1e3 * m.get(phase)).toArray();
                 line.append(String.format(Locale.ROOT, " %s %.1f", phase, Median.of(ms)));
             }
             System.out.println(line);
         });
     }
 
-    private Timing run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
-                       String basis, GradientSync.Mode sync) throws Exception {
+    private Timing run(
+            SparkSession spark,
+            String data,
+            Path root,
+            String name,
+            String mode,
+            int ranks,
+            int batch,
+            String basis,
+            GradientSync.Mode sync)
+            throws Exception {
         return run(spark, data, root, name, mode, ranks, batch, basis, sync, GradientSync.Compression.NONE);
     }
 
@@ -221,27 +272,66 @@ class TrainBench {
             List<Future<Timing>> jobs = new ArrayList<>();
             for (int j = 0; j < 2; j++) {
                 String job = name + "-" + j;
-                jobs.add(submitters.submit(() -> run(spark, data, root, job, "pretrain", 1, BATCH / 2, "",
-                        OVERLAPPED)));
+                jobs.add(
+                        submitters.submit(() -> run(spark, data, root, job, "pretrain", 1, BATCH / 2, "", OVERLAPPED)));
             }
             Timing a = jobs.get(0).get();
             Timing b = jobs.get(1).get();
-            return new Timing(a.imagesPerSecond() + b.imagesPerSecond(),
-                    a.medianStepImagesPerSecond() + b.medianStepImagesPerSecond(), a.phases());
+            return new Timing(
+                    a.imagesPerSecond() + b.imagesPerSecond(),
+                    a.medianStepImagesPerSecond() + b.medianStepImagesPerSecond(),
+                    a.phases());
         } finally {
             submitters.shutdown();
         }
     }
 
-    private Timing run(SparkSession spark, String data, Path root, String name, String mode, int ranks, int batch,
-                       String basis, GradientSync.Mode sync, GradientSync.Compression compression)
+    private Timing run(
+            SparkSession spark,
+            String data,
+            Path root,
+            String name,
+            String mode,
+            int ranks,
+            int batch,
+            String basis,
+            GradientSync.Mode sync,
+            GradientSync.Compression compression)
             throws Exception {
-        TrainConfig c = TrainConfig.fromArgs(new String[]{"--mode", mode, "--model", MODEL, "--numClasses", "10",
-                "--imageSize", "32", "--data", data, "--output", root.resolve(name).toUri().toString(), "--epochs", "1",
-                "--warmupEpochs", "0", "--batch", String.valueOf(batch), "--lr", "0.02",
-                "--ranks", String.valueOf(ranks),
-                "--maxStepsPerEpoch", String.valueOf(STEPS), "--checkpointEvery", "100000", "--checkpointIn", basis,
-                "--gradientSync", sync.name(), "--gradientCompression", compression.name()});
+        TrainConfig c = TrainConfig.fromArgs(new String[] {
+            "--mode",
+            mode,
+            "--model",
+            MODEL,
+            "--numClasses",
+            "10",
+            "--imageSize",
+            "32",
+            "--data",
+            data,
+            "--output",
+            root.resolve(name).toUri().toString(),
+            "--epochs",
+            "1",
+            "--warmupEpochs",
+            "0",
+            "--batch",
+            String.valueOf(batch),
+            "--lr",
+            "0.02",
+            "--ranks",
+            String.valueOf(ranks),
+            "--maxStepsPerEpoch",
+            String.valueOf(STEPS),
+            "--checkpointEvery",
+            "100000",
+            "--checkpointIn",
+            basis,
+            "--gradientSync",
+            sync.name(),
+            "--gradientCompression",
+            compression.name()
+        });
         RankTrainer.Result r = DistributedTraining.run(spark, c, 60_000)[0];
         return new Timing(r.imagesPerSecond(), r.medianStepImagesPerSecond(), r.medianPhaseSeconds());
     }
@@ -249,8 +339,8 @@ class TrainBench {
     /** Two Gloo ranks over loopback TCP (threads of this JVM), all-reducing the model's whole gradient. */
     private static void printAllReduceBandwidth() throws Exception {
         Engine.manualSeed(0);
-        long numel = Modules.count(Modules.trainableParameters(
-                ModelZoo.create(MODEL, ConvFactory.plain(), 3, 10, 32)).values());
+        long numel = Modules.count(Modules.trainableParameters(ModelZoo.create(MODEL, ConvFactory.plain(), 3, 10, 32))
+                .values());
         List<Double> seconds = LocalRanks.run(2, c -> {
             Tensor g = Tensors.requiresGrad(Tensors.zeros(numel), true);
             g.sum().backward();
@@ -270,8 +360,8 @@ class TrainBench {
             return Median.of(times.stream().mapToDouble(Double::doubleValue).toArray());
         });
         double bytes = numel * 4.0;
-        System.out.printf("  all-reduce (Gloo, 2 ranks, loopback): %.1f MB gradient in %.1f ms = %.2f GB/s%n",
+        System.out.printf(
+                "  all-reduce (Gloo, 2 ranks, loopback): %.1f MB gradient in %.1f ms = %.2f GB/s%n",
                 bytes / 1e6, seconds.get(0) * 1e3, bytes / seconds.get(0) / 1e9);
     }
-
 }

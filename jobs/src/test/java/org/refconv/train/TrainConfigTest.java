@@ -1,10 +1,5 @@
 package org.refconv.train;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +15,11 @@ import org.refconv.dist.GradientSync;
 import org.refconv.engine.Device;
 import org.refconv.engine.MemoryFormat;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** The train job's configuration: file + overrides, validation before any cluster work, device choice. */
 class TrainConfigTest {
 
@@ -33,8 +33,19 @@ class TrainConfigTest {
 
     @Test
     void theShippedDefaultsAreThePapersRecipeAndOverridesWin() {
-        TrainConfig c = parse("--model", "resnet18", "--data", "/d", "--output", "/o", "--checkpointIn", "/b.pth",
-                "--ranks", "4", "--epochs", "10");
+        TrainConfig c = parse(
+                "--model",
+                "resnet18",
+                "--data",
+                "/d",
+                "--output",
+                "/o",
+                "--checkpointIn",
+                "/b.pth",
+                "--ranks",
+                "4",
+                "--epochs",
+                "10");
         assertEquals("refocus", c.mode());
         assertEquals(0.1, c.lr());
         assertEquals(0.9, c.momentum());
@@ -55,54 +66,157 @@ class TrainConfigTest {
             TrainConfig c = parse(a.toArray(String[]::new));
             assertEquals(mode.equals("refocus") || mode.equals("rep-adapter"), c.reparameterized(), mode);
             assertEquals(mode.equals("finetune") ? 1e-4 : 0.1, c.lr(), mode);
-            ConfigException noBasis = assertThrows(ConfigException.class,
+            ConfigException noBasis = assertThrows(
+                    ConfigException.class,
                     () -> parse("--mode", mode, "--model", "m", "--data", "/d", "--output", "/o"));
             assertTrue(noBasis.getMessage().contains("mode " + mode + " needs checkpointIn"), noBasis.getMessage());
         }
-        assertEquals(3e-4, parse("--mode", "finetune", "--finetuneLr", "3e-4", "--model", "m", "--data", "/d",
-                "--output", "/o", "--checkpointIn", "/b").lr());
+        assertEquals(
+                3e-4,
+                parse(
+                                "--mode",
+                                "finetune",
+                                "--finetuneLr",
+                                "3e-4",
+                                "--model",
+                                "m",
+                                "--data",
+                                "/d",
+                                "--output",
+                                "/o",
+                                "--checkpointIn",
+                                "/b")
+                        .lr());
         // The refocus ablation switches are refused elsewhere rather than silently ignored.
-        ConfigException wrongMode = assertThrows(ConfigException.class, () -> parse("--mode", "retrain",
-                "--trainBasis", "true", "--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b"));
-        assertTrue(wrongMode.getMessage().contains("trainBasis") && wrongMode.getMessage().contains("refocus only"),
+        ConfigException wrongMode = assertThrows(
+                ConfigException.class,
+                () -> parse(
+                        "--mode",
+                        "retrain",
+                        "--trainBasis",
+                        "true",
+                        "--model",
+                        "m",
+                        "--data",
+                        "/d",
+                        "--output",
+                        "/o",
+                        "--checkpointIn",
+                        "/b"));
+        assertTrue(
+                wrongMode.getMessage().contains("trainBasis")
+                        && wrongMode.getMessage().contains("refocus only"),
                 wrongMode.getMessage());
-        TrainConfig ablation = parse(common[0], common[1], common[2], common[3], common[4], common[5], common[6],
-                common[7], "--identity", "false", "--randomBasis", "true");
+        TrainConfig ablation = parse(
+                common[0],
+                common[1],
+                common[2],
+                common[3],
+                common[4],
+                common[5],
+                common[6],
+                common[7],
+                "--identity",
+                "false",
+                "--randomBasis",
+                "true");
         assertTrue(!ablation.identity() && ablation.randomBasis());
         assertNotEquals(parse(common).trajectoryHash(), ablation.trajectoryHash(), "the switches shape the run");
     }
 
     @Test
     void badSettingsAreRefusedNamingTheSetting() {
-        ConfigException batch = assertThrows(ConfigException.class,
-                () -> parse("--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--batch", "10",
-                        "--ranks", "4"));
-        assertTrue(batch.getMessage().contains("--batch") && batch.getMessage().contains("divisible"), batch.getMessage());
+        ConfigException batch = assertThrows(
+                ConfigException.class,
+                () -> parse(
+                        "--model",
+                        "m",
+                        "--data",
+                        "/d",
+                        "--output",
+                        "/o",
+                        "--checkpointIn",
+                        "/b",
+                        "--batch",
+                        "10",
+                        "--ranks",
+                        "4"));
+        assertTrue(
+                batch.getMessage().contains("--batch") && batch.getMessage().contains("divisible"), batch.getMessage());
         ConfigException unknown = assertThrows(ConfigException.class, () -> parse("--learningRate", "0.1"));
         assertTrue(unknown.getMessage().contains("learningRate"), unknown.getMessage());
-        ConfigException noBasis = assertThrows(ConfigException.class,
-                () -> parse("--model", "m", "--data", "/d", "--output", "/o"));
+        ConfigException noBasis =
+                assertThrows(ConfigException.class, () -> parse("--model", "m", "--data", "/d", "--output", "/o"));
         assertTrue(noBasis.getMessage().contains("checkpointIn"), noBasis.getMessage());
-        ConfigException device = assertThrows(ConfigException.class,
-                () -> parse("--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--device",
-                        "tpu"));
+        ConfigException device = assertThrows(
+                ConfigException.class,
+                () -> parse(
+                        "--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--device", "tpu"));
         assertTrue(device.getMessage().contains("device"), device.getMessage());
-        ConfigException sync = assertThrows(ConfigException.class,
-                () -> parse("--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--gradientSync",
+        ConfigException sync = assertThrows(
+                ConfigException.class,
+                () -> parse(
+                        "--model",
+                        "m",
+                        "--data",
+                        "/d",
+                        "--output",
+                        "/o",
+                        "--checkpointIn",
+                        "/b",
+                        "--gradientSync",
                         "async"));
         assertTrue(sync.getMessage().contains("gradientSync"), sync.getMessage());
-        ConfigException layout = assertThrows(ConfigException.class,
-                () -> parse("--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--memoryFormat",
+        ConfigException layout = assertThrows(
+                ConfigException.class,
+                () -> parse(
+                        "--model",
+                        "m",
+                        "--data",
+                        "/d",
+                        "--output",
+                        "/o",
+                        "--checkpointIn",
+                        "/b",
+                        "--memoryFormat",
                         "nhwc"));
-        assertTrue(layout.getMessage().contains("memoryFormat") && layout.getMessage().contains("channels-last"),
+        assertTrue(
+                layout.getMessage().contains("memoryFormat")
+                        && layout.getMessage().contains("channels-last"),
                 layout.getMessage());
-        ConfigException compression = assertThrows(ConfigException.class,
-                () -> parse("--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--gradientSync",
-                        "blocking", "--gradientCompression", "fp16"));
-        assertTrue(compression.getMessage().contains("gradientCompression")
-                && compression.getMessage().contains("overlapped"), compression.getMessage());
-        assertEquals(GradientSync.Compression.FP16, parse("--model", "m", "--data", "/d", "--output", "/o",
-                "--checkpointIn", "/b", "--gradientCompression", "fp16").gradientCompression());
+        ConfigException compression = assertThrows(
+                ConfigException.class,
+                () -> parse(
+                        "--model",
+                        "m",
+                        "--data",
+                        "/d",
+                        "--output",
+                        "/o",
+                        "--checkpointIn",
+                        "/b",
+                        "--gradientSync",
+                        "blocking",
+                        "--gradientCompression",
+                        "fp16"));
+        assertTrue(
+                compression.getMessage().contains("gradientCompression")
+                        && compression.getMessage().contains("overlapped"),
+                compression.getMessage());
+        assertEquals(
+                GradientSync.Compression.FP16,
+                parse(
+                                "--model",
+                                "m",
+                                "--data",
+                                "/d",
+                                "--output",
+                                "/o",
+                                "--checkpointIn",
+                                "/b",
+                                "--gradientCompression",
+                                "fp16")
+                        .gradientCompression());
     }
 
     @Test
@@ -111,27 +225,51 @@ class TrainConfigTest {
         Files.createDirectories(dir.resolve("data/val"));
         Configuration conf = new Configuration();
         String data = dir.resolve("data").toString();
-        ConfigException model = assertThrows(ConfigException.class, () -> TrainJob.preflight(
-                parse("--model", "resnet19", "--data", data, "--output", "/o", "--checkpointIn", "/b"), conf));
-        assertTrue(model.getMessage().contains("resnet19") && model.getMessage().contains("resnet18"),
-                model.getMessage());
-        ConfigException basis = assertThrows(ConfigException.class, () -> TrainJob.preflight(
-                parse("--model", "cifar_quick", "--data", data, "--output", "/o", "--checkpointIn",
-                        dir.resolve("missing.safetensors").toString()), conf));
+        ConfigException model = assertThrows(
+                ConfigException.class,
+                () -> TrainJob.preflight(
+                        parse("--model", "resnet19", "--data", data, "--output", "/o", "--checkpointIn", "/b"), conf));
+        assertTrue(
+                model.getMessage().contains("resnet19") && model.getMessage().contains("resnet18"), model.getMessage());
+        ConfigException basis = assertThrows(
+                ConfigException.class,
+                () -> TrainJob.preflight(
+                        parse(
+                                "--model",
+                                "cifar_quick",
+                                "--data",
+                                data,
+                                "--output",
+                                "/o",
+                                "--checkpointIn",
+                                dir.resolve("missing.safetensors").toString()),
+                        conf));
         assertTrue(basis.getMessage().contains("missing.safetensors"), basis.getMessage());
-        ConfigException split = assertThrows(ConfigException.class, () -> TrainJob.preflight(
-                parse("--mode", "pretrain", "--model", "cifar_quick", "--data", dir.toString(), "--output", "/o"),
-                conf));
+        ConfigException split = assertThrows(
+                ConfigException.class,
+                () -> TrainJob.preflight(
+                        parse(
+                                "--mode",
+                                "pretrain",
+                                "--model",
+                                "cifar_quick",
+                                "--data",
+                                dir.toString(),
+                                "--output",
+                                "/o"),
+                        conf));
         assertTrue(split.getMessage().contains("train"), split.getMessage());
-        TrainJob.preflight(parse("--mode", "pretrain", "--model", "cifar_quick", "--data", data, "--output", "/o"),
-                conf);
+        TrainJob.preflight(
+                parse("--mode", "pretrain", "--model", "cifar_quick", "--data", data, "--output", "/o"), conf);
     }
 
     @Test
     void theTrajectoryHashIgnoresRanksThreadsGradientSyncAndLayoutButNotTheRecipe() {
         String[] base = {"--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b"};
         TrainConfig a = parse(base);
-        assertEquals(a.trajectoryHash(), parse(concat(base, "--ranks", "8", "--threadsPerRank", "4")).trajectoryHash());
+        assertEquals(
+                a.trajectoryHash(),
+                parse(concat(base, "--ranks", "8", "--threadsPerRank", "4")).trajectoryHash());
         TrainConfig blocking = parse(concat(base, "--gradientSync", "blocking"));
         assertEquals(GradientSync.Mode.OVERLAPPED, a.gradientSync());
         assertEquals(GradientSync.Mode.BLOCKING, blocking.gradientSync());
@@ -146,12 +284,15 @@ class TrainConfigTest {
     @Test
     void theTaskDeviceComesFromSparksGpuAssignment() {
         assertEquals(Device.CPU, DeviceChoice.forTask("cpu", Map.of()));
-        Map<String, ResourceInformation> gpus = Map.of("gpu", new ResourceInformation("gpu", new String[]{"3"}));
+        Map<String, ResourceInformation> gpus = Map.of("gpu", new ResourceInformation("gpu", new String[] {"3"}));
         assertEquals(Device.cuda(3), DeviceChoice.forTask("gpu", gpus));
-        IllegalStateException none = assertThrows(IllegalStateException.class, () -> DeviceChoice.forTask("gpu", Map.of()));
+        IllegalStateException none =
+                assertThrows(IllegalStateException.class, () -> DeviceChoice.forTask("gpu", Map.of()));
         assertTrue(none.getMessage().contains("spark.task.resource.gpu.amount"), none.getMessage());
-        assertThrows(IllegalStateException.class, () -> DeviceChoice.forTask("gpu",
-                Map.of("gpu", new ResourceInformation("gpu", new String[]{"GPU-5f2a"}))));
+        assertThrows(
+                IllegalStateException.class,
+                () -> DeviceChoice.forTask(
+                        "gpu", Map.of("gpu", new ResourceInformation("gpu", new String[] {"GPU-5f2a"}))));
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -17,8 +17,8 @@ public final class ChannelMatrix {
     ChannelMatrix(double[][] values) {
         for (double[] row : values) {
             if (row.length != values.length) {
-                throw new IllegalArgumentException("a channel matrix is square: " + values.length + " rows, a row of "
-                        + row.length);
+                throw new IllegalArgumentException(
+                        "a channel matrix is square: " + values.length + " rows, a row of " + row.length);
             }
         }
         this.values = values;
@@ -72,7 +72,10 @@ public final class ChannelMatrix {
      * channel indices, then one row per channel led by its index. Values are written exactly (Double.toString).
      */
     public String csv(String comment) {
-        StringBuilder sb = new StringBuilder("# ").append(comment.replace('\n', ' ')).append('\n').append("channel");
+        StringBuilder sb = new StringBuilder("# ")
+                .append(comment.replace('\n', ' '))
+                .append('\n')
+                .append("channel");
         for (int j = 0; j < values.length; j++) {
             sb.append(',').append(j);
         }

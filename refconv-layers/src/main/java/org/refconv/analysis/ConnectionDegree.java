@@ -7,8 +7,7 @@ package org.refconv.analysis;
  */
 public final class ConnectionDegree {
 
-    private ConnectionDegree() {
-    }
+    private ConnectionDegree() {}
 
     /** Over the first {@code channels} kernels of the transform (fewer if n2d is smaller). */
     public static ChannelMatrix of(RefocusLayer layer, int channels) {

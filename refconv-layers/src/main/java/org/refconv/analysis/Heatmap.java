@@ -19,8 +19,7 @@ import org.refconv.plot.Png;
 public final class Heatmap {
 
     /** One matrix and how to label it. */
-    public record Panel(String subtitle, ChannelMatrix matrix, String xLabel, String yLabel) {
-    }
+    public record Panel(String subtitle, ChannelMatrix matrix, String xLabel, String yLabel) {}
 
     static final int MATRIX_PX = 400;
     static final int PANEL_W = 470;
@@ -31,18 +30,18 @@ public final class Heatmap {
     private static final int TOP = 24;
 
     // Viridis at five stops: perceptually ordered and readable in grey and by colour-blind readers.
-    private static final Color[] STOPS = {new Color(0x440154), new Color(0x3B528B), new Color(0x21918C),
-            new Color(0x5EC962), new Color(0xFDE725)};
+    private static final Color[] STOPS = {
+        new Color(0x440154), new Color(0x3B528B), new Color(0x21918C), new Color(0x5EC962), new Color(0xFDE725)
+    };
 
-    private Heatmap() {
-    }
+    private Heatmap() {}
 
     /** {@code note} is a second title line (empty for none). */
     public static byte[] render(String title, String note, List<Panel> panels) {
         double min = panels.stream().mapToDouble(p -> p.matrix().min()).min().orElse(0);
         double max = panels.stream().mapToDouble(p -> p.matrix().max()).max().orElse(1);
-        BufferedImage img = new BufferedImage(panels.size() * PANEL_W + LEGEND_W, TITLE_H + PANEL_H,
-                BufferedImage.TYPE_INT_RGB);
+        BufferedImage img =
+                new BufferedImage(panels.size() * PANEL_W + LEGEND_W, TITLE_H + PANEL_H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = Png.whiteCanvas(img);
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
@@ -114,8 +113,8 @@ public final class Heatmap {
         double f = pos - lo;
         Color a = STOPS[lo];
         Color b = STOPS[lo + 1];
-        return new Color(mix(a.getRed(), b.getRed(), f), mix(a.getGreen(), b.getGreen(), f),
-                mix(a.getBlue(), b.getBlue(), f));
+        return new Color(
+                mix(a.getRed(), b.getRed(), f), mix(a.getGreen(), b.getGreen(), f), mix(a.getBlue(), b.getBlue(), f));
     }
 
     private static int mix(int a, int b, double f) {

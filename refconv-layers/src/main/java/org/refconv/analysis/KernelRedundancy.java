@@ -7,8 +7,7 @@ package org.refconv.analysis;
  */
 public final class KernelRedundancy {
 
-    private KernelRedundancy() {
-    }
+    private KernelRedundancy() {}
 
     /**
      * Over the first {@code channels} kernels of {@code weight}, row-major [.., .., K, K] viewed as [n2d, K*K].

@@ -4,13 +4,20 @@ package org.refconv.analysis;
  * Figures 3 and 4 of the RefConv paper for one layer, over its first C kernels: the connection degree of Wr, and the
  * kernel redundancy of the basis Wb and of the refocused weight Wt.
  */
-public record LayerAnalysis(RefocusLayer layer, boolean identity, ChannelMatrix connection,
-                            ChannelMatrix basisRedundancy, ChannelMatrix refocusedRedundancy) {
+public record LayerAnalysis(
+        RefocusLayer layer,
+        boolean identity,
+        ChannelMatrix connection,
+        ChannelMatrix basisRedundancy,
+        ChannelMatrix refocusedRedundancy) {
 
     /** {@code identity}: Wt = Wb * Wr + Wb as trained by default; off for the paper's ablation (Wt = Wb * Wr). */
     public static LayerAnalysis of(RefocusLayer layer, int channels, boolean identity) {
         int kernelArea = layer.kernel() * layer.kernel();
-        return new LayerAnalysis(layer, identity, ConnectionDegree.of(layer, channels),
+        return new LayerAnalysis(
+                layer,
+                identity,
+                ConnectionDegree.of(layer, channels),
                 KernelRedundancy.of(layer.basis().toFloatArray(), kernelArea, channels),
                 KernelRedundancy.of(RefocusedWeight.of(layer, identity), kernelArea, channels));
     }
@@ -40,7 +47,8 @@ public record LayerAnalysis(RefocusLayer layer, boolean identity, ChannelMatrix 
     /** How the transform is shaped, for titles: "n2d 4096, G 4096 (G = n2d: Wr is diagonal)". */
     public String describeTransform() {
         String shape = "n2d " + layer.n2d() + ", G " + layer.mapGroups() + ", first " + channels() + " kernels";
-        return layer.diagonalTransform() ? shape + " (G = n2d: Wr is diagonal, each kernel refocused only from itself)"
+        return layer.diagonalTransform()
+                ? shape + " (G = n2d: Wr is diagonal, each kernel refocused only from itself)"
                 : shape;
     }
 

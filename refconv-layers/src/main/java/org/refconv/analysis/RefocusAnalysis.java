@@ -71,11 +71,18 @@ public final class RefocusAnalysis {
         }
     }
 
-    private static final String[] SUMMARY_COLUMNS = {"layer", "n2d", "G", "channels", "redundancy_offdiag_basis",
-            "redundancy_offdiag_refocused", "connection_diag", "connection_offdiag_in_group"};
+    private static final String[] SUMMARY_COLUMNS = {
+        "layer",
+        "n2d",
+        "G",
+        "channels",
+        "redundancy_offdiag_basis",
+        "redundancy_offdiag_refocused",
+        "connection_diag",
+        "connection_offdiag_in_group"
+    };
 
-    private RefocusAnalysis() {
-    }
+    private RefocusAnalysis() {}
 
     /** Analyses every selected layer, writes the files under {@code options.out()} and prints the summary. */
     public static List<LayerAnalysis> run(Options options, Configuration conf, PrintStream console) throws IOException {
@@ -94,20 +101,54 @@ public final class RefocusAnalysis {
     private static void writeLayer(LayerAnalysis a, String dir, Configuration conf) throws IOException {
         String name = a.layer().name();
         String shape = "layer " + name + ", " + a.describeTransform();
-        writeCsv(dir, name + ".connection.csv", a.connection().csv("connection degree sum_k |Wr(i, j)|, output "
-                + "kernel i (rows) from input kernel j (columns), 0 outside i's group; " + shape), conf);
-        writeCsv(dir, name + ".redundancy-basis.csv", a.basisRedundancy().csv("redundancy log10(1 + KL(p_i || p_j)) "
-                + "of the basis Wb, p = softmax over each kernel's values; " + shape), conf);
-        writeCsv(dir, name + ".redundancy-refocused.csv", a.refocusedRedundancy().csv("redundancy log10(1 + KL(p_i "
-                + "|| p_j)) of the refocused weight " + a.describeWeight() + "; " + shape), conf);
-        write(dir, name + ".connection.png", Heatmap.render(name + ": connection degree of Wr", a.describeTransform(),
-                List.of(new Heatmap.Panel("sum over the k x k filter of |Wr(i, j)|", a.connection(),
-                        "input kernel j", "output kernel i"))), conf);
-        write(dir, name + ".redundancy.png", Heatmap.render(name + ": kernel redundancy log10(1 + KL(p_i || p_j)),"
-                        + " p = softmax of a kernel (higher = less redundant)", a.describeTransform(),
-                List.of(new Heatmap.Panel("basis Wb", a.basisRedundancy(), "kernel j", "kernel i"),
-                        new Heatmap.Panel("refocused " + a.describeWeight(), a.refocusedRedundancy(), "kernel j",
-                                "kernel i"))), conf);
+        writeCsv(
+                dir,
+                name + ".connection.csv",
+                a.connection()
+                        .csv("connection degree sum_k |Wr(i, j)|, output "
+                                + "kernel i (rows) from input kernel j (columns), 0 outside i's group; " + shape),
+                conf);
+        writeCsv(
+                dir,
+                name + ".redundancy-basis.csv",
+                a.basisRedundancy()
+                        .csv("redundancy log10(1 + KL(p_i || p_j)) "
+                                + "of the basis Wb, p = softmax over each kernel's values; " + shape),
+                conf);
+        writeCsv(
+                dir,
+                name + ".redundancy-refocused.csv",
+                a.refocusedRedundancy()
+                        .csv("redundancy log10(1 + KL(p_i " + "|| p_j)) of the refocused weight " + a.describeWeight()
+                                + "; " + shape),
+                conf);
+        write(
+                dir,
+                name + ".connection.png",
+                Heatmap.render(
+                        name + ": connection degree of Wr",
+                        a.describeTransform(),
+                        List.of(new Heatmap.Panel(
+                                "sum over the k x k filter of |Wr(i, j)|",
+                                a.connection(),
+                                "input kernel j",
+                                "output kernel i"))),
+                conf);
+        write(
+                dir,
+                name + ".redundancy.png",
+                Heatmap.render(
+                        name + ": kernel redundancy log10(1 + KL(p_i || p_j)),"
+                                + " p = softmax of a kernel (higher = less redundant)",
+                        a.describeTransform(),
+                        List.of(
+                                new Heatmap.Panel("basis Wb", a.basisRedundancy(), "kernel j", "kernel i"),
+                                new Heatmap.Panel(
+                                        "refocused " + a.describeWeight(),
+                                        a.refocusedRedundancy(),
+                                        "kernel j",
+                                        "kernel i"))),
+                conf);
     }
 
     private static void writeCsv(String dir, String file, String csv, Configuration conf) throws IOException {
@@ -122,10 +163,17 @@ public final class RefocusAnalysis {
     static String summaryCsv(List<LayerAnalysis> analyses) {
         StringBuilder sb = new StringBuilder(String.join(",", SUMMARY_COLUMNS)).append('\n');
         for (LayerAnalysis a : analyses) {
-            sb.append(String.join(",", a.layer().name(), Integer.toString(a.layer().n2d()),
-                    Integer.toString(a.layer().mapGroups()), Integer.toString(a.channels()),
-                    csvNumber(a.basisRedundancyOffDiagonal()), csvNumber(a.refocusedRedundancyOffDiagonal()),
-                    csvNumber(a.connectionDiagonal()), csvNumber(a.connectionOffDiagonal()))).append('\n');
+            sb.append(String.join(
+                            ",",
+                            a.layer().name(),
+                            Integer.toString(a.layer().n2d()),
+                            Integer.toString(a.layer().mapGroups()),
+                            Integer.toString(a.channels()),
+                            csvNumber(a.basisRedundancyOffDiagonal()),
+                            csvNumber(a.refocusedRedundancyOffDiagonal()),
+                            csvNumber(a.connectionDiagonal()),
+                            csvNumber(a.connectionOffDiagonal())))
+                    .append('\n');
         }
         return sb.toString();
     }
@@ -135,16 +183,29 @@ public final class RefocusAnalysis {
     }
 
     static void printSummary(List<LayerAnalysis> analyses, Options options, PrintStream out) {
-        out.printf(Locale.ROOT, "Refocusing analysis of %s: %d RefConv layers, first %d kernels each, %s; files in %s%n",
-                options.checkpoint(), analyses.size(), options.channels(),
-                options.identity() ? "Wt = Wb * Wr + Wb" : "Wt = Wb * Wr (identity off)", options.out());
+        out.printf(
+                Locale.ROOT,
+                "Refocusing analysis of %s: %d RefConv layers, first %d kernels each, %s; files in %s%n",
+                options.checkpoint(),
+                analyses.size(),
+                options.channels(),
+                options.identity() ? "Wt = Wb * Wr + Wb" : "Wt = Wb * Wr (identity off)",
+                options.out());
         String fmt = "%-28s %7s %7s %4s %14s %14s %12s %12s%n";
-        out.printf(Locale.ROOT, fmt, "layer", "n2d", "G", "C", "redundancy Wb", "redundancy Wt", "|Wr| diag",
-                "|Wr| off");
+        out.printf(
+                Locale.ROOT, fmt, "layer", "n2d", "G", "C", "redundancy Wb", "redundancy Wt", "|Wr| diag", "|Wr| off");
         for (LayerAnalysis a : analyses) {
-            out.printf(Locale.ROOT, fmt, a.layer().name(), a.layer().n2d(), a.layer().mapGroups(), a.channels(),
-                    tableNumber(a.basisRedundancyOffDiagonal()), tableNumber(a.refocusedRedundancyOffDiagonal()),
-                    tableNumber(a.connectionDiagonal()), tableNumber(a.connectionOffDiagonal()));
+            out.printf(
+                    Locale.ROOT,
+                    fmt,
+                    a.layer().name(),
+                    a.layer().n2d(),
+                    a.layer().mapGroups(),
+                    a.channels(),
+                    tableNumber(a.basisRedundancyOffDiagonal()),
+                    tableNumber(a.refocusedRedundancyOffDiagonal()),
+                    tableNumber(a.connectionDiagonal()),
+                    tableNumber(a.connectionOffDiagonal()));
         }
         out.println("redundancy: mean off-diagonal log10(1 + KL) (higher = kernels less alike); |Wr| off: mean over"
                 + " distinct kernels of one group (n/a when G = n2d)");
@@ -155,7 +216,9 @@ public final class RefocusAnalysis {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length == 0 || List.of(args).contains("--help") || List.of(args).contains("-h")) {
+        if (args.length == 0
+                || List.of(args).contains("--help")
+                || List.of(args).contains("-h")) {
             System.out.println("RefocusAnalysis " + Options.USAGE);
             return;
         }

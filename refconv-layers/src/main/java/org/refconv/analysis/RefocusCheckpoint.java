@@ -41,8 +41,8 @@ public final class RefocusCheckpoint {
             String name = key.substring(0, key.length() - MAP_SUFFIX.length());
             String basisKey = name + ".weight";
             if (!stateDict.contains(basisKey)) {
-                throw new IllegalArgumentException(source + ": '" + key + "' has no basis weight '" + basisKey
-                        + "' next to it");
+                throw new IllegalArgumentException(
+                        source + ": '" + key + "' has no basis weight '" + basisKey + "' next to it");
             }
             layers.add(new RefocusLayer(name, stateDict.get(basisKey), stateDict.get(key)));
         }
@@ -68,10 +68,12 @@ public final class RefocusCheckpoint {
             return layers;
         }
         Pattern pattern = Pattern.compile(regex);
-        List<RefocusLayer> selected = layers.stream().filter(l -> pattern.matcher(l.name()).matches()).toList();
+        List<RefocusLayer> selected =
+                layers.stream().filter(l -> pattern.matcher(l.name()).matches()).toList();
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("--layers '" + regex + "' matches no RefConv layer of " + source
-                    + "; available layers: " + String.join(", ", layers.stream().map(RefocusLayer::name).toList()));
+                    + "; available layers: "
+                    + String.join(", ", layers.stream().map(RefocusLayer::name).toList()));
         }
         return selected;
     }

@@ -16,8 +16,8 @@ public record RefocusLayer(String name, HostTensor basis, HostTensor refocusing)
         long[] wr = refocusing.shape();
         String where = "RefConv layer '" + name + "': ";
         if (wb.length != 4 || wb[2] != wb[3]) {
-            throw new IllegalArgumentException(where + "the basis " + name + ".weight must be [Cout, Cin/g, K, K], got "
-                    + Arrays.toString(wb));
+            throw new IllegalArgumentException(
+                    where + "the basis " + name + ".weight must be [Cout, Cin/g, K, K], got " + Arrays.toString(wb));
         }
         long n2d = wb[0] * wb[1];
         if (wr.length != 4 || wr[0] != n2d || wr[1] < 1 || n2d % wr[1] != 0 || wr[2] != wr[3] || wr[2] % 2 == 0) {

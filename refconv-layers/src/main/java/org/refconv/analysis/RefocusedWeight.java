@@ -12,14 +12,16 @@ import org.refconv.layers.RefConv2d;
  */
 public final class RefocusedWeight {
 
-    private RefocusedWeight() {
-    }
+    private RefocusedWeight() {}
 
     /** Wt in Wb's shape, row-major, as float32 (half-precision checkpoints are widened first). */
     public static float[] of(RefocusLayer layer, boolean identity) {
-        try (StepScope ignored = StepScope.openWithoutTrim(); NoGrad noGrad = NoGrad.enter()) {
-            Tensor wb = Tensors.fromFloats(layer.basis().toFloatArray(), layer.basis().shape());
-            Tensor wr = Tensors.fromFloats(layer.refocusing().toFloatArray(), layer.refocusing().shape());
+        try (StepScope ignored = StepScope.openWithoutTrim();
+                NoGrad noGrad = NoGrad.enter()) {
+            Tensor wb = Tensors.fromFloats(
+                    layer.basis().toFloatArray(), layer.basis().shape());
+            Tensor wr = Tensors.fromFloats(
+                    layer.refocusing().toFloatArray(), layer.refocusing().shape());
             return Tensors.toFloats(RefConv2d.transform(wb, wr, layer.mapGroups(), identity));
         }
     }

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.StringTensorDict;
@@ -41,9 +40,21 @@ public final class TrainingCostReport {
      * One replaced conv. {@code basisParams} is its weight (frozen while training), {@code biasParams} its bias if
      * any; {@code convFlops} is per image, {@code transformFlops} per training step.
      */
-    public record Row(String layer, String kind, int cin, int cout, int kernel, int groups, long outH, long outW,
-                      long mapGroups, long wrParams, long basisParams, long biasParams, long convFlops,
-                      long transformFlops) {
+    public record Row(
+            String layer,
+            String kind,
+            int cin,
+            int cout,
+            int kernel,
+            int groups,
+            long outH,
+            long outW,
+            long mapGroups,
+            long wrParams,
+            long basisParams,
+            long biasParams,
+            long convFlops,
+            long transformFlops) {
 
         public long inferenceParams() {
             return basisParams + biasParams;
@@ -61,8 +72,13 @@ public final class TrainingCostReport {
     private final long modelInferenceParams;
     private final long modelConvFlops;
 
-    private TrainingCostReport(String model, int imageSize, RefocusRule rule, List<Row> rows,
-                               long modelInferenceParams, long modelConvFlops) {
+    private TrainingCostReport(
+            String model,
+            int imageSize,
+            RefocusRule rule,
+            List<Row> rows,
+            long modelInferenceParams,
+            long modelConvFlops) {
         this.model = model;
         this.imageSize = imageSize;
         this.rule = rule;
@@ -72,8 +88,8 @@ public final class TrainingCostReport {
     }
 
     /** Builds the model plain and refocused, and runs one image through the refocused one to get every map size. */
-    public static TrainingCostReport of(String model, int inChannels, int numClasses, int imageSize, RefocusRule rule,
-                                        RefConvOptions options) {
+    public static TrainingCostReport of(
+            String model, int inChannels, int numClasses, int imageSize, RefocusRule rule, RefConvOptions options) {
         Classifier plain = ModelZoo.create(model, ConvFactory.plain(), inChannels, numClasses, imageSize);
         Refocuser refocuser = new Refocuser(rule, options);
         ConvRecorder recorder = new ConvRecorder(refocuser);
@@ -86,7 +102,8 @@ public final class TrainingCostReport {
         long convFlops = 0;
         for (ConvRecorder.Entry e : recorder.entries().values()) {
             Conv2dSpec s = e.spec;
-            long perImage = e.outH * e.outW * s.outChannels() * (s.inChannels() / s.groups()) * s.kernelH() * s.kernelW();
+            long perImage =
+                    e.outH * e.outW * s.outChannels() * (s.inChannels() / s.groups()) * s.kernelH() * s.kernelW();
             convFlops += perImage;
             RefConv2d layer = refocuser.layers().get(s.name());
             if (layer == null) {
@@ -95,9 +112,21 @@ public final class TrainingCostReport {
             long k = layer.options().mapKernel();
             long transform = (long) s.kernelH() * s.kernelW() * layer.n2d() * (layer.n2d() / layer.mapGroups()) * k * k;
             long basis = (long) s.outChannels() * (s.inChannels() / s.groups()) * s.kernelH() * s.kernelW();
-            rows.add(new Row(s.name(), kind(s, e.stem), s.inChannels(), s.outChannels(), s.kernelH(), s.groups(),
-                    e.outH, e.outW, layer.mapGroups(), layer.refocusingWeight().numel(),
-                    basis, s.bias() ? s.outChannels() : 0, perImage, transform));
+            rows.add(new Row(
+                    s.name(),
+                    kind(s, e.stem),
+                    s.inChannels(),
+                    s.outChannels(),
+                    s.kernelH(),
+                    s.groups(),
+                    e.outH,
+                    e.outW,
+                    layer.mapGroups(),
+                    layer.refocusingWeight().numel(),
+                    basis,
+                    s.bias() ? s.outChannels() : 0,
+                    perImage,
+                    transform));
         }
         return new TrainingCostReport(model, imageSize, rule, rows, parameterCount(plain), convFlops);
     }
@@ -153,43 +182,125 @@ public final class TrainingCostReport {
         return rows.stream().mapToLong(Row::transformFlops).sum();
     }
 
-    private static final String[] COLUMNS = {"layer", "type", "Cin", "Cout", "K", "g", "out", "G", "Wr params",
-            "inference params", "training params", "conv FLOPs/img", "transform FLOPs/step"};
+    private static final String[] COLUMNS = {
+        "layer",
+        "type",
+        "Cin",
+        "Cout",
+        "K",
+        "g",
+        "out",
+        "G",
+        "Wr params",
+        "inference params",
+        "training params",
+        "conv FLOPs/img",
+        "transform FLOPs/step"
+    };
 
     public void printTable(PrintStream out) {
-        out.printf(Locale.ROOT, "Training cost of RefConv (rule %s) on %s at %d px: %d replaced convs%n",
-                rule.name().toLowerCase(Locale.ROOT), model, imageSize, rows.size());
+        out.printf(
+                Locale.ROOT,
+                "Training cost of RefConv (rule %s) on %s at %d px: %d replaced convs%n",
+                rule.name().toLowerCase(Locale.ROOT),
+                model,
+                imageSize,
+                rows.size());
         String fmt = "%-28s %-9s %5s %5s %2s %4s %7s %6s %11s %16s %15s %15s %20s%n";
         out.printf(Locale.ROOT, fmt, (Object[]) COLUMNS);
         for (Row r : rows) {
-            out.printf(Locale.ROOT, fmt, r.layer(), r.kind(), r.cin(), r.cout(), r.kernel(), r.groups(),
-                    r.outH() + "x" + r.outW(), r.mapGroups(), r.wrParams(), r.inferenceParams(), r.trainingParams(),
-                    r.convFlops(), r.transformFlops());
+            out.printf(
+                    Locale.ROOT,
+                    fmt,
+                    r.layer(),
+                    r.kind(),
+                    r.cin(),
+                    r.cout(),
+                    r.kernel(),
+                    r.groups(),
+                    r.outH() + "x" + r.outW(),
+                    r.mapGroups(),
+                    r.wrParams(),
+                    r.inferenceParams(),
+                    r.trainingParams(),
+                    r.convFlops(),
+                    r.transformFlops());
         }
         long inference = rows.stream().mapToLong(Row::inferenceParams).sum();
         long conv = rows.stream().mapToLong(Row::convFlops).sum();
-        out.printf(Locale.ROOT, fmt, "total (replaced convs)", "", "", "", "", "", "", "", wrParams(), inference,
-                inference + wrParams(), conv, transformFlops());
-        out.printf(Locale.ROOT, "Model parameters: inference %s (%d), training-time %s (= inference + Wr %s)%n",
-                millions(modelInferenceParams), modelInferenceParams, millions(modelTrainingParams()),
+        out.printf(
+                Locale.ROOT,
+                fmt,
+                "total (replaced convs)",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                wrParams(),
+                inference,
+                inference + wrParams(),
+                conv,
+                transformFlops());
+        out.printf(
+                Locale.ROOT,
+                "Model parameters: inference %s (%d), training-time %s (= inference + Wr %s)%n",
+                millions(modelInferenceParams),
+                modelInferenceParams,
+                millions(modelTrainingParams()),
                 millions(wrParams()));
-        out.printf(Locale.ROOT, "Trainable: %s with only the basis frozen (default), %s with everything but Wr frozen%n",
-                millions(trainableBasisOnlyFrozen()), millions(wrParams()));
-        out.printf(Locale.ROOT, "Forward FLOPs (multiply-adds): all convs %s per image; refocusing transforms %s per "
-                + "step, independent of the batch size (%.2f%% of one image's conv FLOPs)%n", giga(modelConvFlops),
-                giga(transformFlops()), 100.0 * transformFlops() / modelConvFlops);
+        out.printf(
+                Locale.ROOT,
+                "Trainable: %s with only the basis frozen (default), %s with everything but Wr frozen%n",
+                millions(trainableBasisOnlyFrozen()),
+                millions(wrParams()));
+        out.printf(
+                Locale.ROOT,
+                "Forward FLOPs (multiply-adds): all convs %s per image; refocusing transforms %s per "
+                        + "step, independent of the batch size (%.2f%% of one image's conv FLOPs)%n",
+                giga(modelConvFlops),
+                giga(transformFlops()),
+                100.0 * transformFlops() / modelConvFlops);
     }
 
     public String csv() {
         StringBuilder sb = new StringBuilder(String.join(",", COLUMNS).replace(' ', '_')).append('\n');
         for (Row r : rows) {
-            sb.append(String.join(",", r.layer(), r.kind(), str(r.cin()), str(r.cout()), str(r.kernel()),
-                    str(r.groups()), r.outH() + "x" + r.outW(), str(r.mapGroups()), str(r.wrParams()),
-                    str(r.inferenceParams()), str(r.trainingParams()), str(r.convFlops()), str(r.transformFlops())))
+            sb.append(String.join(
+                            ",",
+                            r.layer(),
+                            r.kind(),
+                            str(r.cin()),
+                            str(r.cout()),
+                            str(r.kernel()),
+                            str(r.groups()),
+                            r.outH() + "x" + r.outW(),
+                            str(r.mapGroups()),
+                            str(r.wrParams()),
+                            str(r.inferenceParams()),
+                            str(r.trainingParams()),
+                            str(r.convFlops()),
+                            str(r.transformFlops())))
                     .append('\n');
         }
-        sb.append(String.join(",", "model", "", "", "", "", "", "", "", str(wrParams()), str(modelInferenceParams),
-                str(modelTrainingParams()), str(modelConvFlops), str(transformFlops()))).append('\n');
+        sb.append(String.join(
+                        ",",
+                        "model",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        str(wrParams()),
+                        str(modelInferenceParams),
+                        str(modelTrainingParams()),
+                        str(modelConvFlops),
+                        str(transformFlops())))
+                .append('\n');
         return sb.toString();
     }
 
@@ -221,9 +332,10 @@ public final class TrainingCostReport {
                 case "--in-channels" -> inChannels = Integer.parseInt(value);
                 case "--rule" -> rule = RefocusRule.parse(value);
                 case "--csv" -> csvFile = value;
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; usage: --model NAME ("
-                        + String.join(", ", ModelZoo.names()) + ") --image-size N --classes N --in-channels N "
-                        + "--rule all|official --csv FILE");
+                default ->
+                    throw new IllegalArgumentException("unknown option " + args[i] + "; usage: --model NAME ("
+                            + String.join(", ", ModelZoo.names()) + ") --image-size N --classes N --in-channels N "
+                            + "--rule all|official --csv FILE");
             }
             if (value == null) {
                 throw new IllegalArgumentException(args[i] + " needs a value");

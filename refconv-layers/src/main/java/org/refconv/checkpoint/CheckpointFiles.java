@@ -7,11 +7,11 @@ import java.util.UUID;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -20,8 +20,7 @@ import org.apache.hadoop.fs.Path;
  * configuration's default filesystem (the local one unless {@code fs.defaultFS} says otherwise), as in Spark.
  */
 public final class CheckpointFiles {
-    private CheckpointFiles() {
-    }
+    private CheckpointFiles() {}
 
     /** Opens {@code uri} for reading; the stream is seekable and supports positioned reads. */
     public static FSDataInputStream open(String uri, Configuration conf) throws IOException {

@@ -11,11 +11,11 @@ import org.apache.hadoop.fs.Path;
 public final class Checkpoints {
     /** The formats a checkpoint can be in. */
     enum Format {
-        SAFETENSORS, TORCH
+        SAFETENSORS,
+        TORCH
     }
 
-    private Checkpoints() {
-    }
+    private Checkpoints() {}
 
     public static StateDict read(String uri, Configuration conf) throws IOException {
         return switch (formatOf(uri, conf)) {
@@ -47,7 +47,9 @@ public final class Checkpoints {
         if (head.length > 0 && (head[0] & 0xff) == 0x80) {
             return Format.TORCH;
         }
-        throw CheckpointFormatException.in(uri, "unrecognized checkpoint format: expected safetensors (.safetensors) "
-                + "or a torch.save zip (.pth, .pt)");
+        throw CheckpointFormatException.in(
+                uri,
+                "unrecognized checkpoint format: expected safetensors (.safetensors) "
+                        + "or a torch.save zip (.pth, .pt)");
     }
 }

@@ -21,8 +21,7 @@ public final class SafeTensors {
     /** Real headers are kilobytes; a larger length means a corrupt file or not a safetensors file at all. */
     static final long MAX_HEADER_BYTES = 100L << 20;
 
-    private SafeTensors() {
-    }
+    private SafeTensors() {}
 
     public static StateDict read(String uri, Configuration conf) throws IOException {
         long length = CheckpointFiles.length(uri, conf);
@@ -44,30 +43,39 @@ public final class SafeTensors {
     static StateDict read(InputStream in, String source, long fileLength) throws IOException {
         byte[] lengthBytes = in.readNBytes(Long.BYTES);
         if (lengthBytes.length < Long.BYTES) {
-            throw CheckpointFormatException.in(source, "file too short (" + lengthBytes.length + " bytes): a "
-                    + "safetensors file starts with an 8-byte header length");
+            throw CheckpointFormatException.in(
+                    source,
+                    "file too short (" + lengthBytes.length + " bytes): a "
+                            + "safetensors file starts with an 8-byte header length");
         }
-        long headerLength = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLength =
+                ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
-            throw CheckpointFormatException.in(source, "header length " + Long.toUnsignedString(headerLength)
-                    + " is absurd (limit " + MAX_HEADER_BYTES + "): not a safetensors file, or a corrupt one");
+            throw CheckpointFormatException.in(
+                    source,
+                    "header length " + Long.toUnsignedString(headerLength) + " is absurd (limit " + MAX_HEADER_BYTES
+                            + "): not a safetensors file, or a corrupt one");
         }
         if (fileLength >= 0 && headerLength > fileLength - Long.BYTES) {
-            throw CheckpointFormatException.in(source, "header length " + headerLength + " exceeds the file size ("
-                    + fileLength + " bytes)");
+            throw CheckpointFormatException.in(
+                    source, "header length " + headerLength + " exceeds the file size (" + fileLength + " bytes)");
         }
         byte[] headerBytes = in.readNBytes((int) headerLength);
         if (headerBytes.length < headerLength) {
-            throw CheckpointFormatException.in(source, "truncated header: expected " + headerLength + " bytes, the "
-                    + "file ends after " + headerBytes.length);
+            throw CheckpointFormatException.in(
+                    source,
+                    "truncated header: expected " + headerLength + " bytes, the " + "file ends after "
+                            + headerBytes.length);
         }
         SafeTensorsHeader header = SafeTensorsHeader.parse(headerBytes, source);
         long dataLength = fileLength >= 0 ? fileLength - Long.BYTES - headerLength : -1;
-        Map<String, HostTensor> tensors = readTensors(in, header.inDataOrder(dataLength, source), dataLength >= 0,
-                source);
+        Map<String, HostTensor> tensors =
+                readTensors(in, header.inDataOrder(dataLength, source), dataLength >= 0, source);
         if (dataLength < 0 && in.read() != -1) {
-            throw CheckpointFormatException.in(source, "trailing bytes after the last tensor: the header's "
-                    + "data_offsets do not cover the data buffer");
+            throw CheckpointFormatException.in(
+                    source,
+                    "trailing bytes after the last tensor: the header's "
+                            + "data_offsets do not cover the data buffer");
         }
         StateDict stateDict = new StateDict();
         for (SafeTensorsHeader.Entry entry : header.entries()) {
@@ -82,8 +90,9 @@ public final class SafeTensors {
      * sizes were checked against the file's length, each tensor is read straight into its array; otherwise memory
      * grows only with the bytes actually read, so a lying header on a short stream cannot allocate gigabytes.
      */
-    private static Map<String, HostTensor> readTensors(InputStream in, List<SafeTensorsHeader.Entry> inDataOrder,
-            boolean sizesChecked, String source) throws IOException {
+    private static Map<String, HostTensor> readTensors(
+            InputStream in, List<SafeTensorsHeader.Entry> inDataOrder, boolean sizesChecked, String source)
+            throws IOException {
         Map<String, HostTensor> tensors = new HashMap<>();
         for (SafeTensorsHeader.Entry entry : inDataOrder) {
             int length;
@@ -102,9 +111,11 @@ public final class SafeTensors {
                 read = bytes.length;
             }
             if (read < length) {
-                throw CheckpointFormatException.in(source, "truncated data: tensor '" + entry.name() + "' needs data "
-                        + "bytes [" + entry.begin() + ", " + entry.end() + ") but the file ends at data byte "
-                        + (entry.begin() + read));
+                throw CheckpointFormatException.in(
+                        source,
+                        "truncated data: tensor '" + entry.name() + "' needs data "
+                                + "bytes [" + entry.begin() + ", " + entry.end() + ") but the file ends at data byte "
+                                + (entry.begin() + read));
             }
             tensors.put(entry.name(), HostTensor.wrap(entry.dtype(), entry.shape(), bytes));
         }
@@ -119,7 +130,10 @@ public final class SafeTensors {
     /** Writes the tensors in state dict order, contiguously; flushes but does not close {@code out}. */
     public static void write(StateDict stateDict, OutputStream out) throws IOException {
         byte[] header = SafeTensorsHeader.serialize(stateDict);
-        out.write(ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+        out.write(ByteBuffer.allocate(Long.BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(header.length)
+                .array());
         out.write(header);
         for (Map.Entry<String, HostTensor> entry : stateDict.entries()) {
             entry.getValue().writeTo(out);

@@ -58,14 +58,21 @@ final class SafeTensorsHeader {
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw CheckpointFormatException.in(source, "header is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            throw CheckpointFormatException.in(
+                    source,
+                    "header is not valid JSON: " + e.getOriginalMessage() + " (line "
+                            + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr() + ")");
         } catch (IOException e) {
             throw CheckpointFormatException.in(source, "header is not valid JSON: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
-            throw CheckpointFormatException.in(source, "header must be a JSON object, found "
-                    + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase()));
+            throw CheckpointFormatException.in(
+                    source,
+                    "header must be a JSON object, found "
+                            + (root == null
+                                    ? "nothing"
+                                    : root.getNodeType().toString().toLowerCase()));
         }
         List<Entry> entries = new ArrayList<>();
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -86,8 +93,10 @@ final class SafeTensorsHeader {
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> field : node.properties()) {
             if (!field.getValue().isTextual()) {
-                throw CheckpointFormatException.in(source, METADATA_KEY + " value of '" + field.getKey()
-                        + "' must be a string, found " + field.getValue());
+                throw CheckpointFormatException.in(
+                        source,
+                        METADATA_KEY + " value of '" + field.getKey() + "' must be a string, found "
+                                + field.getValue());
             }
             metadata.put(field.getKey(), field.getValue().textValue());
         }
@@ -97,8 +106,8 @@ final class SafeTensorsHeader {
     private static Entry parseEntry(String name, JsonNode node, String source) throws CheckpointFormatException {
         String where = "tensor '" + name + "'";
         if (!node.isObject()) {
-            throw CheckpointFormatException.in(source, where + ": entry must be an object with dtype, shape and "
-                    + "data_offsets, found " + node);
+            throw CheckpointFormatException.in(
+                    source, where + ": entry must be an object with dtype, shape and " + "data_offsets, found " + node);
         }
         JsonNode dtypeNode = node.get("dtype");
         if (dtypeNode == null || !dtypeNode.isTextual()) {
@@ -115,8 +124,8 @@ final class SafeTensorsHeader {
         long begin = offsets[0];
         long end = offsets[1];
         if (end < begin) {
-            throw CheckpointFormatException.in(source, where + ": data_offsets " + Arrays.toString(offsets)
-                    + " end before they begin");
+            throw CheckpointFormatException.in(
+                    source, where + ": data_offsets " + Arrays.toString(offsets) + " end before they begin");
         }
         long numel;
         try {
@@ -126,9 +135,11 @@ final class SafeTensorsHeader {
         }
         long needed = numel > Long.MAX_VALUE / dtype.byteSize() ? -1 : numel * dtype.byteSize();
         if (needed != end - begin) {
-            throw CheckpointFormatException.in(source, where + ": shape " + Arrays.toString(shape) + " of " + dtype
-                    + " needs " + (needed < 0 ? "more than 2^63" : needed) + " bytes but data_offsets "
-                    + Arrays.toString(offsets) + " span " + (end - begin));
+            throw CheckpointFormatException.in(
+                    source,
+                    where + ": shape " + Arrays.toString(shape) + " of " + dtype
+                            + " needs " + (needed < 0 ? "more than 2^63" : needed) + " bytes but data_offsets "
+                            + Arrays.toString(offsets) + " span " + (end - begin));
         }
         return new Entry(name, dtype, shape, begin, end);
     }
@@ -137,8 +148,10 @@ final class SafeTensorsHeader {
     private static long[] nonNegativeLongs(JsonNode node, int expectedLength, String what, String source)
             throws CheckpointFormatException {
         if (node == null || !node.isArray() || (expectedLength >= 0 && node.size() != expectedLength)) {
-            throw CheckpointFormatException.in(source, what + " must be an array of "
-                    + (expectedLength >= 0 ? expectedLength + " " : "") + "non-negative integers, found " + node);
+            throw CheckpointFormatException.in(
+                    source,
+                    what + " must be an array of " + (expectedLength >= 0 ? expectedLength + " " : "")
+                            + "non-negative integers, found " + node);
         }
         long[] values = new long[node.size()];
         for (int i = 0; i < values.length; i++) {
@@ -163,24 +176,32 @@ final class SafeTensorsHeader {
         String previous = null;
         for (Entry entry : sorted) {
             if (entry.begin() != expectedBegin) {
-                String offsets = "tensor '" + entry.name() + "': data_offsets [" + entry.begin() + ", " + entry.end()
-                        + "] ";
-                throw CheckpointFormatException.in(source, offsets + (previous == null
-                        ? "leave a gap at the start of the data buffer"
-                        : (entry.begin() < expectedBegin ? "overlap" : "leave a gap after") + " tensor '" + previous
-                                + "', which ends at " + expectedBegin) + ": tensors must tile the buffer exactly");
+                String offsets =
+                        "tensor '" + entry.name() + "': data_offsets [" + entry.begin() + ", " + entry.end() + "] ";
+                throw CheckpointFormatException.in(
+                        source,
+                        offsets
+                                + (previous == null
+                                        ? "leave a gap at the start of the data buffer"
+                                        : (entry.begin() < expectedBegin ? "overlap" : "leave a gap after")
+                                                + " tensor '" + previous + "', which ends at " + expectedBegin)
+                                + ": tensors must tile the buffer exactly");
             }
             if (dataLength >= 0 && entry.end() > dataLength) {
-                throw CheckpointFormatException.in(source, "tensor '" + entry.name() + "': data_offsets ["
-                        + entry.begin() + ", " + entry.end() + "] go beyond the data buffer of " + dataLength
-                        + " bytes (file truncated or header lying)");
+                throw CheckpointFormatException.in(
+                        source,
+                        "tensor '" + entry.name() + "': data_offsets ["
+                                + entry.begin() + ", " + entry.end() + "] go beyond the data buffer of " + dataLength
+                                + " bytes (file truncated or header lying)");
             }
             expectedBegin = entry.end();
             previous = entry.name();
         }
         if (dataLength >= 0 && expectedBegin != dataLength) {
-            throw CheckpointFormatException.in(source, "the tensors cover " + expectedBegin + " bytes but the data "
-                    + "buffer has " + dataLength + ": " + (dataLength - expectedBegin) + " trailing bytes");
+            throw CheckpointFormatException.in(
+                    source,
+                    "the tensors cover " + expectedBegin + " bytes but the data " + "buffer has " + dataLength + ": "
+                            + (dataLength - expectedBegin) + " trailing bytes");
         }
         return sorted;
     }

@@ -25,8 +25,8 @@ public final class StateDict {
     public HostTensor get(String name) {
         HostTensor tensor = tensors.get(name);
         if (tensor == null) {
-            throw new IllegalArgumentException("no tensor named '" + name + "' in this state dict ("
-                    + tensors.size() + " tensors)");
+            throw new IllegalArgumentException(
+                    "no tensor named '" + name + "' in this state dict (" + tensors.size() + " tensors)");
         }
         return tensor;
     }

@@ -61,10 +61,27 @@ final class StateDictUnpickler extends Unpickler {
         for (Callable callable : Callable.values()) {
             globals.put(callable.qualifiedName, callable);
         }
-        Map<String, DType> storages = Map.of("FloatStorage", DType.F32, "HalfStorage", DType.F16,
-                "BFloat16Storage", DType.BF16, "DoubleStorage", DType.F64, "LongStorage", DType.I64,
-                "IntStorage", DType.I32, "ShortStorage", DType.I16, "CharStorage", DType.I8,
-                "ByteStorage", DType.U8, "BoolStorage", DType.BOOL);
+        Map<String, DType> storages = Map.of(
+                "FloatStorage",
+                DType.F32,
+                "HalfStorage",
+                DType.F16,
+                "BFloat16Storage",
+                DType.BF16,
+                "DoubleStorage",
+                DType.F64,
+                "LongStorage",
+                DType.I64,
+                "IntStorage",
+                DType.I32,
+                "ShortStorage",
+                DType.I16,
+                "CharStorage",
+                DType.I8,
+                "ByteStorage",
+                DType.U8,
+                "BoolStorage",
+                DType.BOOL);
         storages.forEach((name, dtype) -> globals.put("torch." + name, new StorageType("torch." + name, dtype)));
         return Map.copyOf(globals);
     }
@@ -116,16 +133,16 @@ final class StateDictUnpickler extends Unpickler {
                 Object callable = stack.pop();
                 stack.add(call(callable, arguments));
             }
-            case Opcodes.OBJ, Opcodes.NEWOBJ_EX, Opcodes.PERSID -> throw new CheckpointFormatException(
-                    pickleName + ": pickle opcode " + String.format("0x%02x", opcode) + " is not used by torch.save "
-                            + "and is refused");
+            case Opcodes.OBJ, Opcodes.NEWOBJ_EX, Opcodes.PERSID ->
+                throw new CheckpointFormatException(pickleName + ": pickle opcode " + String.format("0x%02x", opcode)
+                        + " is not used by torch.save " + "and is refused");
             case Opcodes.BUILD -> {
                 Object state = stack.pop();
                 Object target = stack.peek();
                 // torch.save gives the state dict's OrderedDict its `_metadata` attribute (module versions): unused.
                 if (!(target instanceof OrderedDict) || !(state instanceof Map)) {
-                    throw new CheckpointFormatException(pickleName + ": refused to set the state of "
-                            + describe(target) + " (only an OrderedDict's attributes are accepted)");
+                    throw new CheckpointFormatException(pickleName + ": refused to set the state of " + describe(target)
+                            + " (only an OrderedDict's attributes are accepted)");
                 }
             }
             case Opcodes.BINPERSID -> stack.add(loadStorage(stack.pop()));
@@ -157,8 +174,10 @@ final class StateDictUnpickler extends Unpickler {
     private CheckpointFormatException refusedGlobal(String module, String name) {
         return new CheckpointFormatException("refused global '" + module + " " + name + "' in " + pickleName
                 + ": only tensor state_dicts are loaded (like torch.load(weights_only=True))"
-                + (module.startsWith("__torch__") ? "; this looks like a TorchScript archive: save "
-                        + "model.state_dict() with torch.save instead" : ""));
+                + (module.startsWith("__torch__")
+                        ? "; this looks like a TorchScript archive: save "
+                                + "model.state_dict() with torch.save instead"
+                        : ""));
     }
 
     private Object call(Object callable, Object arguments) throws CheckpointFormatException {
@@ -188,10 +207,13 @@ final class StateDictUnpickler extends Unpickler {
 
     /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
     private HostTensor rebuildTensor(Object[] args) throws CheckpointFormatException {
-        if (args.length < 4 || !(args[0] instanceof TorchStorage storage) || !(args[1] instanceof Number offset)
-                || !(args[2] instanceof Object[] size) || !(args[3] instanceof Object[] stride)) {
-            throw new CheckpointFormatException(pickleName + ": unexpected _rebuild_tensor_v2 arguments "
-                    + describe(args));
+        if (args.length < 4
+                || !(args[0] instanceof TorchStorage storage)
+                || !(args[1] instanceof Number offset)
+                || !(args[2] instanceof Object[] size)
+                || !(args[3] instanceof Object[] stride)) {
+            throw new CheckpointFormatException(
+                    pickleName + ": unexpected _rebuild_tensor_v2 arguments " + describe(args));
         }
         try {
             return storage.view(exactLong(offset), longs(size), longs(stride));
@@ -202,8 +224,11 @@ final class StateDictUnpickler extends Unpickler {
 
     /** A persistent id {@code ('storage', storage_type, key, location, numel)}: the storage's bytes. */
     private TorchStorage loadStorage(Object persistentId) throws IOException {
-        if (!(persistentId instanceof Object[] id) || id.length != 5 || !"storage".equals(id[0])
-                || !(id[1] instanceof StorageType type) || !(id[2] instanceof String key)
+        if (!(persistentId instanceof Object[] id)
+                || id.length != 5
+                || !"storage".equals(id[0])
+                || !(id[1] instanceof StorageType type)
+                || !(id[2] instanceof String key)
                 || !(id[4] instanceof Number declaredNumel)) {
             throw new CheckpointFormatException(pickleName + ": unsupported persistent id " + describe(persistentId)
                     + " (expected ('storage', <torch storage type>, key, location, numel))");

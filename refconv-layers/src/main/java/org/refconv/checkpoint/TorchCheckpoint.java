@@ -19,8 +19,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
 public final class TorchCheckpoint {
     private static final String PICKLE = "data.pkl";
 
-    private TorchCheckpoint() {
-    }
+    private TorchCheckpoint() {}
 
     /** Reads {@code uri} through positioned reads: only the zip's directory and the needed entries are fetched. */
     public static StateDict read(String uri, Configuration conf) throws IOException {
@@ -45,16 +44,16 @@ public final class TorchCheckpoint {
         if (zip.contains(prefix + "byteorder")) {
             String byteOrder = new String(zip.read(prefix + "byteorder"), StandardCharsets.US_ASCII).trim();
             if (!byteOrder.equals("little")) {
-                throw CheckpointFormatException.in(source, "byteorder is '" + byteOrder + "': only little-endian "
-                        + "checkpoints are supported");
+                throw CheckpointFormatException.in(
+                        source, "byteorder is '" + byteOrder + "': only little-endian " + "checkpoints are supported");
             }
         }
         String pickleName = CheckpointFormatException.describe(source) + "/" + prefix + PICKLE;
         StateDictUnpickler unpickler = new StateDictUnpickler(pickleName, key -> {
             String entry = prefix + "data/" + key;
             if (!zip.contains(entry)) {
-                throw CheckpointFormatException.in(source, "storage '" + entry + "' referenced by the pickle is "
-                        + "missing from the zip");
+                throw CheckpointFormatException.in(
+                        source, "storage '" + entry + "' referenced by the pickle is " + "missing from the zip");
             }
             return zip.read(entry);
         });
@@ -68,23 +67,27 @@ public final class TorchCheckpoint {
             return;
         }
         if (magic.length > 0 && (magic[0] & 0xff) == 0x80) { // pickle's PROTO opcode
-            throw CheckpointFormatException.in(source, "legacy (non-zip) PyTorch checkpoint: re-save it in PyTorch "
-                    + ">= 1.6 with torch.save(torch.load(f), f2) (the default zip format)");
+            throw CheckpointFormatException.in(
+                    source,
+                    "legacy (non-zip) PyTorch checkpoint: re-save it in PyTorch "
+                            + ">= 1.6 with torch.save(torch.load(f), f2) (the default zip format)");
         }
-        throw CheckpointFormatException.in(source, "not a PyTorch checkpoint: a torch.save file is a zip archive "
-                + "starting with 'PK'");
+        throw CheckpointFormatException.in(
+                source, "not a PyTorch checkpoint: a torch.save file is a zip archive " + "starting with 'PK'");
     }
 
     /** The archive folder ({@code "<name>/"}) of the one {@code <name>/data.pkl} entry. */
     private static String archivePrefix(ZipArchive zip, String source) throws CheckpointFormatException {
-        List<String> pickles = zip.names().stream().filter(name -> name.matches("([^/]+/)?data\\.pkl")).toList();
+        List<String> pickles = zip.names().stream()
+                .filter(name -> name.matches("([^/]+/)?data\\.pkl"))
+                .toList();
         if (pickles.size() != 1) {
             String problem = pickles.isEmpty()
                     ? "zip archive without <archive>/" + PICKLE + ": not a PyTorch checkpoint"
                     : "several " + PICKLE + " entries " + pickles;
             List<String> names = zip.names();
-            String shown = names.size() <= 5 ? names.toString() : names.subList(0, 5) + " and " + (names.size() - 5)
-                    + " more";
+            String shown =
+                    names.size() <= 5 ? names.toString() : names.subList(0, 5) + " and " + (names.size() - 5) + " more";
             throw CheckpointFormatException.in(source, problem + " (entries: " + shown + ")");
         }
         String pickle = pickles.get(0);
@@ -93,15 +96,16 @@ public final class TorchCheckpoint {
 
     private static StateDict toStateDict(Object unpickled, String pickleName) throws CheckpointFormatException {
         if (!(unpickled instanceof Map<?, ?> map)) {
-            throw new CheckpointFormatException(pickleName + ": the checkpoint holds " + StateDictUnpickler.describe(
-                    unpickled) + ", not a state dict (a dict of name -> tensor)");
+            throw new CheckpointFormatException(pickleName + ": the checkpoint holds "
+                    + StateDictUnpickler.describe(unpickled) + ", not a state dict (a dict of name -> tensor)");
         }
         StateDict stateDict = new StateDict();
         for (Map.Entry<?, ?> entry : map.entrySet()) {
             if (!(entry.getKey() instanceof String name) || !(entry.getValue() instanceof HostTensor tensor)) {
-                throw new CheckpointFormatException(pickleName + ": entry " + StateDictUnpickler.describe(
-                        entry.getKey()) + " holds " + StateDictUnpickler.describe(entry.getValue()) + ", not a "
-                        + "tensor: only a state dict of name -> tensor is supported (torch.save(model.state_dict()))");
+                throw new CheckpointFormatException(
+                        pickleName + ": entry " + StateDictUnpickler.describe(entry.getKey()) + " holds "
+                                + StateDictUnpickler.describe(entry.getValue()) + ", not a "
+                                + "tensor: only a state dict of name -> tensor is supported (torch.save(model.state_dict()))");
             }
             stateDict.put(name, tensor);
         }

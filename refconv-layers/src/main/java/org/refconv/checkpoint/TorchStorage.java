@@ -62,8 +62,8 @@ final class TorchStorage {
                     + " elements");
         }
         if (isContiguous(size, stride)) {
-            return HostTensor.wrap(dtype, size, Arrays.copyOfRange(bytes, (int) (offset * itemSize),
-                    (int) ((offset + count) * itemSize)));
+            return HostTensor.wrap(dtype, size, Arrays.copyOfRange(bytes, (int) (offset * itemSize), (int)
+                    ((offset + count) * itemSize)));
         }
         byte[] out = HostTensor.allocate(count * itemSize).array();
         long[] index = new long[size.length];

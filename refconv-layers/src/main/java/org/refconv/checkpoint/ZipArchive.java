@@ -30,8 +30,7 @@ final class ZipArchive {
     /** DEFLATE cannot compress more than about 1032:1; a larger claim would only make us allocate for nothing. */
     private static final long MAX_DEFLATE_RATIO = 1032;
 
-    private record Entry(String name, int method, long crc, long compressedSize, long size, long localHeaderOffset) {
-    }
+    private record Entry(String name, int method, long crc, long compressedSize, long size, long localHeaderOffset) {}
 
     private final RandomAccessSource file;
     private final String source;
@@ -68,8 +67,8 @@ final class ZipArchive {
             directoryOffset = int64(record, 48);
         }
         if (directorySize < 0 || directorySize > Integer.MAX_VALUE || count < 0 || count > directorySize / 46) {
-            throw corrupt(source, "implausible central directory (" + count + " entries in " + directorySize
-                    + " bytes)");
+            throw corrupt(
+                    source, "implausible central directory (" + count + " entries in " + directorySize + " bytes)");
         }
         byte[] directory = readChecked(file, directoryOffset, (int) directorySize, source, "central directory");
         return new ZipArchive(file, source, parseDirectory(directory, (int) count, source));
@@ -139,12 +138,13 @@ final class ZipArchive {
             throw corrupt(source, "negative size for '" + name + "'");
         }
         if (entry.method() != 0 && entry.size() > entry.compressedSize() * MAX_DEFLATE_RATIO + 1024) {
-            throw corrupt(source, "'" + name + "' claims to inflate " + entry.compressedSize() + " bytes to "
-                    + entry.size());
+            throw corrupt(
+                    source, "'" + name + "' claims to inflate " + entry.compressedSize() + " bytes to " + entry.size());
         }
         if (entry.size() > Integer.MAX_VALUE - 8 || entry.compressedSize() > Integer.MAX_VALUE - 8) {
-            throw CheckpointFormatException.in(source, "zip entry '" + name + "' has " + entry.size()
-                    + " bytes: entries over 2 GiB are not supported");
+            throw CheckpointFormatException.in(
+                    source,
+                    "zip entry '" + name + "' has " + entry.size() + " bytes: entries over 2 GiB are not supported");
         }
         byte[] header = readChecked(file, entry.localHeaderOffset(), 30, source, "local header of '" + name + "'");
         if (int32(header, 0) != LOCAL_HEADER) {
@@ -155,8 +155,11 @@ final class ZipArchive {
         byte[] content = switch (entry.method()) {
             case 0 -> stored;
             case 8 -> inflate(stored, (int) entry.size(), name);
-            default -> throw CheckpointFormatException.in(source, "zip entry '" + name + "' uses compression method "
-                    + entry.method() + " (only STORED and DEFLATED are supported)");
+            default ->
+                throw CheckpointFormatException.in(
+                        source,
+                        "zip entry '" + name + "' uses compression method " + entry.method()
+                                + " (only STORED and DEFLATED are supported)");
         };
         CRC32 crc = new CRC32();
         crc.update(content);

@@ -7,6 +7,7 @@ import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.Backend;
 import org.bytedeco.pytorch.BackendOptional;
 import org.bytedeco.pytorch.BroadcastOptions;
+import org.bytedeco.pytorch.GlooDeviceVector;
 import org.bytedeco.pytorch.ProcessGroup;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.Store;
@@ -14,7 +15,6 @@ import org.bytedeco.pytorch.TCPStore;
 import org.bytedeco.pytorch.TCPStoreOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.GlooDeviceVector;
 import org.bytedeco.pytorch.global.torch.DeviceType;
 
 /**
@@ -43,8 +43,14 @@ public final class Collectives implements AutoCloseable {
      * @param host    rank 0's address, as the other ranks reach it (the address Gloo binds to on this rank is
      *                {@code localHost})
      */
-    public static Collectives connect(String host, int port, String localHost, int rank, int worldSize,
-                                      CollectiveBackend backend, Duration timeout) {
+    public static Collectives connect(
+            String host,
+            int port,
+            String localHost,
+            int rank,
+            int worldSize,
+            CollectiveBackend backend,
+            Duration timeout) {
         if (rank < 0 || rank >= worldSize) {
             throw new IllegalArgumentException("rank " + rank + " outside a world of " + worldSize);
         }
@@ -69,8 +75,8 @@ public final class Collectives implements AutoCloseable {
      * collectives issued through either handle form one sequence, which every rank must issue in the same order.
      */
     private static ProcessGroup processGroup(Backend group, CollectiveBackend backend, int rank, int worldSize) {
-        ProcessGroup.BackendType type = backend == CollectiveBackend.GLOO
-                ? ProcessGroup.BackendType.GLOO : ProcessGroup.BackendType.NCCL;
+        ProcessGroup.BackendType type =
+                backend == CollectiveBackend.GLOO ? ProcessGroup.BackendType.GLOO : ProcessGroup.BackendType.NCCL;
         DeviceType device = backend == CollectiveBackend.GLOO ? DeviceType.CPU : DeviceType.CUDA;
         ProcessGroup pg = new ProcessGroup(rank, worldSize);
         pg.setDefaultBackend(type);

@@ -70,8 +70,7 @@ public final class GradientAverager implements GradientSync {
 
     /** Nothing to release: this averager attaches nothing to the parameters. */
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     /** Replaces every parameter's gradient by its mean over all ranks. */
     public void average() {
@@ -82,8 +81,9 @@ public final class GradientAverager implements GradientSync {
                 for (Tensor p : bucket) {
                     Tensor g = p.grad();
                     if (!g.defined()) {
-                        throw new IllegalStateException("a trainable parameter of shape " + Arrays.toString(Tensors.shape(p))
-                                + " got no gradient: every rank must run backward through the whole model");
+                        throw new IllegalStateException(
+                                "a trainable parameter of shape " + Arrays.toString(Tensors.shape(p))
+                                        + " got no gradient: every rank must run backward through the whole model");
                     }
                     flats.push_back(g.reshape(-1));
                 }

@@ -53,8 +53,8 @@ public interface GradientSync extends AutoCloseable {
     }
 
     /** As {@link #create(Mode, Collectives, List, long)}; compression needs the overlapped mode (DDP's Reducer). */
-    static GradientSync create(Mode mode, Compression compression, Collectives collectives, List<Tensor> parameters,
-                               long bucketBytes) {
+    static GradientSync create(
+            Mode mode, Compression compression, Collectives collectives, List<Tensor> parameters, long bucketBytes) {
         return create(mode, compression, collectives, parameters, bucketBytes, ComputeTurns.NONE);
     }
 
@@ -63,11 +63,16 @@ public interface GradientSync extends AutoCloseable {
      * need the blocking mode, whose all-reduce comes after backward (the overlapped one's runs inside it, and a rank
      * holding its turn there would wait for a rank that waits for the turn).
      */
-    static GradientSync create(Mode mode, Compression compression, Collectives collectives, List<Tensor> parameters,
-                               long bucketBytes, ComputeTurns turns) {
+    static GradientSync create(
+            Mode mode,
+            Compression compression,
+            Collectives collectives,
+            List<Tensor> parameters,
+            long bucketBytes,
+            ComputeTurns turns) {
         if (turns.exclusive() && mode != Mode.BLOCKING) {
-            throw new IllegalArgumentException("ranks taking turns at compute need the blocking gradient sync, not "
-                    + mode);
+            throw new IllegalArgumentException(
+                    "ranks taking turns at compute need the blocking gradient sync, not " + mode);
         }
         return switch (mode) {
             case BLOCKING -> {

@@ -15,8 +15,7 @@ import java.util.function.Function;
  */
 public final class LocalRanks {
 
-    private LocalRanks() {
-    }
+    private LocalRanks() {}
 
     public static <T> List<T> run(int worldSize, Function<Collectives, T> body) throws Exception {
         int port = FreePort.find();
@@ -26,8 +25,14 @@ public final class LocalRanks {
             for (int r = 0; r < worldSize; r++) {
                 int rank = r;
                 futures.add(pool.submit(() -> {
-                    try (Collectives c = Collectives.connect("127.0.0.1", port, "127.0.0.1", rank, worldSize,
-                            CollectiveBackend.GLOO, Duration.ofSeconds(60))) {
+                    try (Collectives c = Collectives.connect(
+                            "127.0.0.1",
+                            port,
+                            "127.0.0.1",
+                            rank,
+                            worldSize,
+                            CollectiveBackend.GLOO,
+                            Duration.ofSeconds(60))) {
                         T result = body.apply(c);
                         c.barrier();
                         return result;

@@ -11,15 +11,16 @@ import org.bytedeco.pytorch.nccl.ProcessGroupNCCL;
  */
 final class NcclGroups {
 
-    private NcclGroups() {
-    }
+    private NcclGroups() {}
 
     static Backend create(Store store, int rank, int worldSize) {
         try {
             return new ProcessGroupNCCL(store, rank, worldSize);
         } catch (LinkageError | TypeNotPresentException e) {
-            throw new IllegalStateException("NCCL is not available in this libtorch build (CPU build?): build with "
-                    + "-Pgpu and run on nodes with CUDA and NCCL installed", e);
+            throw new IllegalStateException(
+                    "NCCL is not available in this libtorch build (CPU build?): build with "
+                            + "-Pgpu and run on nodes with CUDA and NCCL installed",
+                    e);
         }
     }
 }

@@ -33,21 +33,31 @@ final class OverlappingGradientAverager implements GradientSync {
     /** The hooks point at the Reducer: it must stay reachable until {@link #close()}, which removes them. */
     private final Reducer reducer;
 
-    OverlappingGradientAverager(Collectives collectives, List<Tensor> parameters, long bucketBytes,
-                                Compression compression) {
+    OverlappingGradientAverager(
+            Collectives collectives, List<Tensor> parameters, long bucketBytes, Compression compression) {
         if (parameters.isEmpty()) {
             throw new IllegalArgumentException("no trainable parameters to average");
         }
         long firstBucketBytes = Math.min(FIRST_BUCKET_BYTES, bucketBytes);
         // The native calls copy these vectors, so they may go once the Reducer is built.
         try (TensorVector params = new TensorVector(parameters.toArray(new Tensor[0]));
-             BoolVector dense = new BoolVector((long) parameters.size());
-             SizeTVectorVector buckets = bucketsInBackwardOrder(params, dense, firstBucketBytes, bucketBytes);
-             SizeTStringMap noNames = new SizeTStringMap()) {
+                BoolVector dense = new BoolVector((long) parameters.size());
+                SizeTVectorVector buckets = bucketsInBackwardOrder(params, dense, firstBucketBytes, bucketBytes);
+                SizeTStringMap noNames = new SizeTStringMap()) {
             // find_unused_parameters off; gradient_as_bucket_view on: after the first copy into the bucket, each
             // grad is a view of its bucket, so the averaged values need no copy back (one gradient-sized pass less).
-            reducer = new Reducer(params, buckets, collectives.processGroup(), dense, bucketBytes,
-                    false, true, noNames, firstBucketBytes, false, false);
+            reducer = new Reducer(
+                    params,
+                    buckets,
+                    collectives.processGroup(),
+                    dense,
+                    bucketBytes,
+                    false,
+                    true,
+                    noNames,
+                    firstBucketBytes,
+                    false,
+                    false);
         }
         if (compression == Compression.FP16) {
             // c10d's own hook: divides by the world size, casts the bucket to float16, all-reduces, casts back.
@@ -59,13 +69,13 @@ final class OverlappingGradientAverager implements GradientSync {
      * Parameter indices per bucket, as DDP assigns them: buckets of consecutive parameters (a small first one), in
      * reverse order, since gradients become ready from the last layer back to the first.
      */
-    private static SizeTVectorVector bucketsInBackwardOrder(TensorVector params, BoolVector dense, long firstBucketBytes,
-                                                            long bucketBytes) {
+    private static SizeTVectorVector bucketsInBackwardOrder(
+            TensorVector params, BoolVector dense, long firstBucketBytes, long bucketBytes) {
         try (SizeTVector limits = new SizeTVector(firstBucketBytes, bucketBytes);
-             LongVector allIndices = new LongVector();
-             LoggerOptional noLogger = new LoggerOptional();
-             T_SizeTVectorVectorSizeTVector_T assignment = torch.compute_bucket_assignment_by_size(params, limits,
-                     dense, allIndices, noLogger)) {
+                LongVector allIndices = new LongVector();
+                LoggerOptional noLogger = new LoggerOptional();
+                T_SizeTVectorVectorSizeTVector_T assignment =
+                        torch.compute_bucket_assignment_by_size(params, limits, dense, allIndices, noLogger)) {
             SizeTVectorVector forward = assignment.get0();
             int n = (int) forward.size();
             SizeTVector[] reversed = new SizeTVector[n];

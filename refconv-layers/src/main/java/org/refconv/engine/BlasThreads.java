@@ -29,8 +29,7 @@ final class BlasThreads {
     /** {@code openblas_get_parallel()}: 1 = its own pthreads pool (0 = sequential build, 2 = OpenMP). */
     private static final int PTHREADS = 1;
 
-    private BlasThreads() {
-    }
+    private BlasThreads() {}
 
     /** Sizes OpenBLAS's pool for an engine of {@code threads} threads; returns what was done, for a log line. */
     static String match(int threads) {

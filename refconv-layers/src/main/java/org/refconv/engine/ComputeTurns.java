@@ -29,7 +29,7 @@ public final class ComputeTurns {
     public static final ComputeTurns EXCLUSIVE = new ComputeTurns(true);
 
     private static final ReentrantLock PROCESS_TURN = new ReentrantLock(true);
-    private static final Turn NO_TURN = () -> { };
+    private static final Turn NO_TURN = () -> {};
     private static final Turn END_PROCESS_TURN = PROCESS_TURN::unlock;
 
     private final boolean exclusive;

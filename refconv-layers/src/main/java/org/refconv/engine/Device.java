@@ -5,7 +5,10 @@ import java.util.Locale;
 /** Where tensors live: the CPU or one CUDA device. Parsed from "cpu", "cuda", "cuda:N" or "gpu:N". */
 public record Device(Kind kind, int index) {
 
-    public enum Kind { CPU, CUDA }
+    public enum Kind {
+        CPU,
+        CUDA
+    }
 
     public static final Device CPU = new Device(Kind.CPU, -1);
 

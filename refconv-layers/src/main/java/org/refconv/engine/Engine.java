@@ -11,8 +11,7 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class Engine {
 
-    private Engine() {
-    }
+    private Engine() {}
 
     /**
      * Intra-op threads for this process, and OpenBLAS's pool sized to match (see {@link BlasThreads}). Call before the
@@ -58,7 +57,8 @@ public final class Engine {
                     + "(CPU build of libtorch, or no GPU/driver on this host); build with -Pgpu and run on a GPU node");
         }
         if (device.index() >= count) {
-            throw new IllegalStateException("device " + device + " requested but only " + count + " CUDA device(s) exist");
+            throw new IllegalStateException(
+                    "device " + device + " requested but only " + count + " CUDA device(s) exist");
         }
     }
 }

@@ -6,8 +6,7 @@ import org.bytedeco.pytorch.Tensor;
 /** Weight initialisers with PyTorch's formulas (torch.nn.init), drawing from libtorch's default generator. */
 public final class Init {
 
-    private Init() {
-    }
+    private Init() {}
 
     /** Xavier/Glorot uniform: U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)). */
     public static void xavierUniform(Tensor w) {
@@ -50,6 +49,6 @@ public final class Init {
         for (int i = 2; i < s.length; i++) {
             receptive *= s[i];
         }
-        return new long[]{s[1] * receptive, s[0] * receptive};
+        return new long[] {s[1] * receptive, s[0] * receptive};
     }
 }

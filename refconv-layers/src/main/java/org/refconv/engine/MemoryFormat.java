@@ -19,7 +19,8 @@ public enum MemoryFormat {
     CHANNELS_LAST("channels-last");
 
     /** The names configs use, in declaration order. */
-    public static final List<String> CONFIG_NAMES = Arrays.stream(values()).map(f -> f.configName).toList();
+    public static final List<String> CONFIG_NAMES =
+            Arrays.stream(values()).map(f -> f.configName).toList();
 
     private final String configName;
 
@@ -45,23 +46,22 @@ public enum MemoryFormat {
                 return f;
             }
         }
-        throw new IllegalArgumentException("unknown memory format '" + name + "': expected one of "
-                + CONFIG_NAMES);
+        throw new IllegalArgumentException("unknown memory format '" + name + "': expected one of " + CONFIG_NAMES);
     }
 
     /** The batch in this layout (the same tensor when it already is); 4-d image batches only. */
     public Tensor apply(Tensor images) {
         if (images.dim() != 4) {
-            throw new IllegalArgumentException("a memory format applies to N x C x H x W image batches, got "
-                    + images.dim() + " dimensions");
+            throw new IllegalArgumentException(
+                    "a memory format applies to N x C x H x W image batches, got " + images.dim() + " dimensions");
         }
-        return images.contiguous(this == CHANNELS_LAST ? torch.MemoryFormat.ChannelsLast
-                : torch.MemoryFormat.Contiguous);
+        return images.contiguous(
+                this == CHANNELS_LAST ? torch.MemoryFormat.ChannelsLast : torch.MemoryFormat.Contiguous);
     }
 
     /** Whether the tensor's strides are this layout's. */
     public boolean isLayoutOf(Tensor images) {
-        return images.is_contiguous(this == CHANNELS_LAST ? torch.MemoryFormat.ChannelsLast
-                : torch.MemoryFormat.Contiguous);
+        return images.is_contiguous(
+                this == CHANNELS_LAST ? torch.MemoryFormat.ChannelsLast : torch.MemoryFormat.Contiguous);
     }
 }

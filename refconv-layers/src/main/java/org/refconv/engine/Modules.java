@@ -12,14 +12,12 @@ import org.bytedeco.pytorch.StringSharedModuleDict;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.StringTensorDictItem;
 import org.bytedeco.pytorch.Tensor;
-import org.refconv.checkpoint.HostTensor;
 import org.refconv.checkpoint.StateDict;
 
 /** State dicts of module trees with PyTorch's naming and order, and loading them back. */
 public final class Modules {
 
-    private Modules() {
-    }
+    private Modules() {}
 
     /**
      * Registers a trainable parameter and returns a handle that owns a reference to it. The reference libtorch
@@ -98,7 +96,8 @@ public final class Modules {
             long[] want = Tensors.shape(e.getValue());
             long[] have = source.get(e.getKey()).shape();
             if (!Arrays.equals(want, have)) {
-                mismatched.add(e.getKey() + ": checkpoint " + Arrays.toString(have) + " vs model " + Arrays.toString(want));
+                mismatched.add(
+                        e.getKey() + ": checkpoint " + Arrays.toString(have) + " vs model " + Arrays.toString(want));
             }
         }
         List<String> unexpected = new ArrayList<>();

@@ -10,15 +10,14 @@ import org.bytedeco.pytorch.global.torch;
 /** The functional tensor operations layers and models are written with (the torch.nn.functional subset we need). */
 public final class Ops {
 
-    private Ops() {
-    }
+    private Ops() {}
 
     /**
      * 2-D convolution; {@code bias} may be null. Pairs are (height, width). On CPU, 1×1 convolutions are computed as
      * matrix products: libtorch's own are broken on AVX-512 CPUs ({@link PointwiseConvolution}).
      */
-    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding, long[] dilation,
-                                long groups) {
+    public static Tensor conv2d(
+            Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding, long[] dilation, long groups) {
         if (PointwiseConvolution.replaces(x, weight, padding, dilation, groups)) {
             return PointwiseConvolution.forward(x, weight, bias, stride);
         }
@@ -30,10 +29,25 @@ public final class Ops {
     }
 
     /** Batch normalisation over channels; in training mode it updates the running statistics in place. */
-    public static Tensor batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
-                                   boolean training, double momentum, double eps) {
-        return torch.batch_norm(x, optional(weight), optional(bias), optional(runningMean), optional(runningVar),
-                training, momentum, eps, false);
+    public static Tensor batchNorm(
+            Tensor x,
+            Tensor weight,
+            Tensor bias,
+            Tensor runningMean,
+            Tensor runningVar,
+            boolean training,
+            double momentum,
+            double eps) {
+        return torch.batch_norm(
+                x,
+                optional(weight),
+                optional(bias),
+                optional(runningMean),
+                optional(runningVar),
+                training,
+                momentum,
+                eps,
+                false);
     }
 
     public static Tensor relu(Tensor x) {
@@ -41,13 +55,24 @@ public final class Ops {
     }
 
     public static Tensor maxPool2d(Tensor x, long kernel, long stride, long padding) {
-        return torch.max_pool2d(x, new long[]{kernel, kernel}, new long[]{stride, stride},
-                new long[]{padding, padding}, new long[]{1, 1}, false);
+        return torch.max_pool2d(
+                x,
+                new long[] {kernel, kernel},
+                new long[] {stride, stride},
+                new long[] {padding, padding},
+                new long[] {1, 1},
+                false);
     }
 
     public static Tensor avgPool2d(Tensor x, long kernel, long stride, long padding) {
-        return torch.avg_pool2d(x, new long[]{kernel, kernel}, new long[]{stride, stride},
-                new long[]{padding, padding}, false, true, new LongOptional());
+        return torch.avg_pool2d(
+                x,
+                new long[] {kernel, kernel},
+                new long[] {stride, stride},
+                new long[] {padding, padding},
+                false,
+                true,
+                new LongOptional());
     }
 
     public static Tensor adaptiveAvgPool2d(Tensor x, long outH, long outW) {

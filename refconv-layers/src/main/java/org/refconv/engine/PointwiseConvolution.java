@@ -24,14 +24,20 @@ import org.bytedeco.pytorch.global.torch;
  */
 final class PointwiseConvolution {
 
-    private PointwiseConvolution() {
-    }
+    private PointwiseConvolution() {}
 
     /** True for a CPU, ungrouped, unpadded, undilated 1×1 convolution of a 4-d batch. */
     static boolean replaces(Tensor x, Tensor weight, long[] padding, long[] dilation, long groups) {
-        return x.dim() == 4 && weight.dim() == 4 && !x.is_cuda() && groups == 1
-                && weight.size(2) == 1 && weight.size(3) == 1
-                && padding[0] == 0 && padding[1] == 0 && dilation[0] == 1 && dilation[1] == 1;
+        return x.dim() == 4
+                && weight.dim() == 4
+                && !x.is_cuda()
+                && groups == 1
+                && weight.size(2) == 1
+                && weight.size(3) == 1
+                && padding[0] == 0
+                && padding[1] == 0
+                && dilation[0] == 1
+                && dilation[1] == 1;
     }
 
     /** The convolution's output (N, out, H', W'), in the input's layout (channels-last or NCHW) as libtorch's. */

@@ -49,8 +49,7 @@ public final class RefocusKernel {
         STATUS = status;
     }
 
-    private RefocusKernel() {
-    }
+    private RefocusKernel() {}
 
     /**
      * True when RefConv layers built now should use the fused transform: usable, and not switched off (by
@@ -58,8 +57,8 @@ public final class RefocusKernel {
      */
     public static boolean available() {
         Boolean choice = CHOICE.get();
-        boolean on = choice != null ? choice
-                : Boolean.parseBoolean(System.getProperty("refconv.fusedTransform", "true"));
+        boolean on =
+                choice != null ? choice : Boolean.parseBoolean(System.getProperty("refconv.fusedTransform", "true"));
         return USABLE && on;
     }
 
@@ -98,14 +97,26 @@ public final class RefocusKernel {
     /** As {@link #forward(Tensor, Tensor, Tensor, boolean)}; {@code vector = false} runs the scalar code only. */
     static void forward(Tensor basis, Tensor refocusing, Tensor out, boolean identity, boolean vector) {
         long n2d = checkOperands("forward", basis, refocusing, out);
-        forward0(Tensors.address(basis), Tensors.address(refocusing), Tensors.address(out), n2d, identity,
-                Engine.threads(), vector);
+        forward0(
+                Tensors.address(basis),
+                Tensors.address(refocusing),
+                Tensors.address(out),
+                n2d,
+                identity,
+                Engine.threads(),
+                vector);
     }
 
     static void backward(Tensor basis, Tensor gradOut, Tensor gradRefocusing, boolean accumulate, boolean vector) {
         long n2d = checkOperands("backward", basis, gradRefocusing, gradOut);
-        backward0(Tensors.address(basis), Tensors.address(gradOut), Tensors.address(gradRefocusing), n2d, accumulate,
-                Engine.threads(), vector);
+        backward0(
+                Tensors.address(basis),
+                Tensors.address(gradOut),
+                Tensors.address(gradRefocusing),
+                n2d,
+                accumulate,
+                Engine.threads(),
+                vector);
     }
 
     /** The native code reads raw memory: every operand is checked here, and n2d returned. */
@@ -115,8 +126,8 @@ public final class RefocusKernel {
         }
         long[] shape = Tensors.shape(basis);
         if (shape.length != 4 || shape[2] != 3 || shape[3] != 3) {
-            throw new IllegalArgumentException("refocusing kernel " + what + ": basis must be [Cout, Cin/g, 3, 3], got "
-                    + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "refocusing kernel " + what + ": basis must be [Cout, Cin/g, 3, 3], got " + Arrays.toString(shape));
         }
         long n2d = shape[0] * shape[1];
         check(what, "basis", basis, n2d);
@@ -126,7 +137,9 @@ public final class RefocusKernel {
     }
 
     private static void check(String what, String name, Tensor t, long n2d) {
-        boolean fits = t.scalar_type().intern() == torch.ScalarType.Float && t.is_contiguous() && !t.is_cuda()
+        boolean fits = t.scalar_type().intern() == torch.ScalarType.Float
+                && t.is_contiguous()
+                && !t.is_cuda()
                 && t.numel() == n2d * 9;
         if (!fits) {
             throw new IllegalArgumentException("refocusing kernel " + what + ": " + name + " must be a contiguous "
@@ -144,8 +157,8 @@ public final class RefocusKernel {
         }
         try (InputStream in = RefocusKernel.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
-                throw new IllegalStateException(RESOURCE + " is not on the class path (was the module built without"
-                        + " gcc?)");
+                throw new IllegalStateException(
+                        RESOURCE + " is not on the class path (was the module built without" + " gcc?)");
             }
             // A private copy per process: executors of one host must not overwrite a library another one has mapped.
             Path file = Files.createTempFile("refocus_kernel", ".so");
@@ -157,9 +170,9 @@ public final class RefocusKernel {
 
     private static native boolean vectorized0();
 
-    private static native void forward0(long basis, long refocusing, long out, long n2d, boolean identity, int threads,
-                                        boolean vector);
+    private static native void forward0(
+            long basis, long refocusing, long out, long n2d, boolean identity, int threads, boolean vector);
 
-    private static native void backward0(long basis, long gradOut, long gradRefocusing, long n2d, boolean accumulate,
-                                         int threads, boolean vector);
+    private static native void backward0(
+            long basis, long gradOut, long gradRefocusing, long n2d, boolean accumulate, int threads, boolean vector);
 }

@@ -21,6 +21,7 @@ public final class StepScope implements AutoCloseable {
      * MobileNetV2: 4.0-6.9 s per step with a trim each step vs 2.3-4.7 s without); glibc reuses freed memory anyway.
      */
     private static final int TRIM_EVERY = Integer.getInteger("refconv.trimEvery", 64);
+
     private static final AtomicLong CLOSED = new AtomicLong();
 
     private final PointerScope scope = new PointerScope();

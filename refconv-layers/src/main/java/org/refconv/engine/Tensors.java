@@ -19,8 +19,7 @@ import org.refconv.checkpoint.HostTensor;
 /** Creating tensors, copying them to and from Java memory, and the autograd flag. */
 public final class Tensors {
 
-    private Tensors() {
-    }
+    private Tensors() {}
 
     public static Tensor zeros(long... shape) {
         return torch.zeros(shape);
@@ -132,7 +131,8 @@ public final class Tensors {
         Tensor t = torch.empty(h.shape(), new TensorOptions(scalarType(h.dtype())), new MemoryFormatOptional());
         long bytes = h.numel() * h.dtype().byteSize();
         if (bytes > 0) {
-            ByteBuffer dst = new BytePointer(t.data_ptr()).capacity(bytes).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer dst =
+                    new BytePointer(t.data_ptr()).capacity(bytes).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             dst.put(h.data());
         }
         return t;

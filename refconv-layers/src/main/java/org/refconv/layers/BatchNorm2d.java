@@ -19,6 +19,7 @@ public class BatchNorm2d extends Module {
 
     /** torch.nn.BatchNorm2d's defaults. */
     public static final double EPS = 1e-5;
+
     public static final double MOMENTUM = 0.1;
 
     private final double eps;
@@ -44,7 +45,7 @@ public class BatchNorm2d extends Module {
         bias = Modules.registerParameter(this, "bias", Tensors.zeros(channels));
         runningMean = Modules.registerBuffer(this, "running_mean", Tensors.zeros(channels));
         runningVar = Modules.registerBuffer(this, "running_var", Tensors.ones(channels));
-        numBatchesTracked = Modules.registerBuffer(this, "num_batches_tracked", Tensors.fromLongs(new long[]{0}));
+        numBatchesTracked = Modules.registerBuffer(this, "num_batches_tracked", Tensors.fromLongs(new long[] {0}));
     }
 
     public Tensor forward(Tensor x) {
@@ -81,7 +82,7 @@ public class BatchNorm2d extends Module {
         try (NoGrad ignored = NoGrad.enter()) {
             Tensor scale = runningVar.add(new Scalar(eps)).rsqrt().mul(weight);
             Tensor shift = bias.sub(runningMean.mul(scale));
-            return new Tensor[]{scale, shift};
+            return new Tensor[] {scale, shift};
         }
     }
 

@@ -5,15 +5,31 @@ package org.refconv.layers;
  *
  * @param name the layer's state_dict prefix, used in error messages (e.g. "layer1.0.conv1")
  */
-public record Conv2dSpec(String name, int inChannels, int outChannels, int kernelH, int kernelW, int stride,
-                         int padding, int dilation, int groups, boolean bias) {
+public record Conv2dSpec(
+        String name,
+        int inChannels,
+        int outChannels,
+        int kernelH,
+        int kernelW,
+        int stride,
+        int padding,
+        int dilation,
+        int groups,
+        boolean bias) {
 
     public Conv2dSpec {
         String where = "conv '" + name + "': ";
-        if (inChannels < 1 || outChannels < 1 || kernelH < 1 || kernelW < 1 || stride < 1 || dilation < 1 || groups < 1
+        if (inChannels < 1
+                || outChannels < 1
+                || kernelH < 1
+                || kernelW < 1
+                || stride < 1
+                || dilation < 1
+                || groups < 1
                 || padding < 0) {
             throw new IllegalArgumentException(where + "sizes must be positive (in " + inChannels + ", out "
-                    + outChannels + ", kernel " + kernelH + "x" + kernelW + ", stride " + stride + ", padding " + padding
+                    + outChannels + ", kernel " + kernelH + "x" + kernelW + ", stride " + stride + ", padding "
+                    + padding
                     + ", dilation " + dilation + ", groups " + groups + ")");
         }
         if (inChannels % groups != 0 || outChannels % groups != 0) {
@@ -23,8 +39,8 @@ public record Conv2dSpec(String name, int inChannels, int outChannels, int kerne
     }
 
     /** A square conv: the common case. */
-    public static Conv2dSpec of(String name, int in, int out, int kernel, int stride, int padding, int groups,
-                                boolean bias) {
+    public static Conv2dSpec of(
+            String name, int in, int out, int kernel, int stride, int padding, int groups, boolean bias) {
         return new Conv2dSpec(name, in, out, kernel, kernel, stride, padding, 1, groups, bias);
     }
 
@@ -33,7 +49,7 @@ public record Conv2dSpec(String name, int inChannels, int outChannels, int kerne
     }
 
     public long[] weightShape() {
-        return new long[]{outChannels, inChannels / groups, kernelH, kernelW};
+        return new long[] {outChannels, inChannels / groups, kernelH, kernelW};
     }
 
     public boolean isDepthwise() {
@@ -41,14 +57,14 @@ public record Conv2dSpec(String name, int inChannels, int outChannels, int kerne
     }
 
     public long[] strides() {
-        return new long[]{stride, stride};
+        return new long[] {stride, stride};
     }
 
     public long[] paddings() {
-        return new long[]{padding, padding};
+        return new long[] {padding, padding};
     }
 
     public long[] dilations() {
-        return new long[]{dilation, dilation};
+        return new long[] {dilation, dilation};
     }
 }

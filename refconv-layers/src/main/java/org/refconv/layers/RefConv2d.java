@@ -71,11 +71,11 @@ public class RefConv2d extends Module implements ReparamConv {
             this.bias = null;
         }
         int k = options.mapKernel();
-        Conv2dSpec mapSpec = Conv2dSpec.of(spec.name() + ".convmap", (int) n2d, (int) n2d, k, 1, k / 2,
-                (int) mapGroups, false);
+        Conv2dSpec mapSpec =
+                Conv2dSpec.of(spec.name() + ".convmap", (int) n2d, (int) n2d, k, 1, k / 2, (int) mapGroups, false);
         this.convmap = register_module("convmap", new Conv2d(mapSpec));
-        this.fusable = RefocusKernel.available() && spec.kernelH() == 3 && k == 3 && mapGroups == n2d
-                && !options.trainBasis();
+        this.fusable =
+                RefocusKernel.available() && spec.kernelH() == 3 && k == 3 && mapGroups == n2d && !options.trainBasis();
         switch (options.init()) {
             case XAVIER -> Init.xavierUniform(convmap.weight());
             case ZERO -> Init.zeros(convmap.weight());
@@ -96,8 +96,15 @@ public class RefConv2d extends Module implements ReparamConv {
         long[] shape = Tensors.shape(basis);
         long n2d = shape[0] * shape[1];
         long pad = Tensors.shape(refocusing)[2] / 2;
-        Tensor refocused = Ops.conv2d(basis.view(1, n2d, shape[2], shape[3]), refocusing, null, new long[]{1, 1},
-                new long[]{pad, pad}, new long[]{1, 1}, mapGroups).view(shape);
+        Tensor refocused = Ops.conv2d(
+                        basis.view(1, n2d, shape[2], shape[3]),
+                        refocusing,
+                        null,
+                        new long[] {1, 1},
+                        new long[] {pad, pad},
+                        new long[] {1, 1},
+                        mapGroups)
+                .view(shape);
         return identity ? refocused.add(basis) : refocused;
     }
 

@@ -22,8 +22,8 @@ import org.refconv.engine.Tensors;
  */
 public class RepAdapterConv2d extends Module implements ReparamConv {
 
-    private static final List<String> BN_KEYS = List.of("weight", "bias", "running_mean", "running_var",
-            "num_batches_tracked");
+    private static final List<String> BN_KEYS =
+            List.of("weight", "bias", "running_mean", "running_var", "num_batches_tracked");
 
     private final Conv2dSpec spec;
     private final Tensor weight;
@@ -48,8 +48,8 @@ public class RepAdapterConv2d extends Module implements ReparamConv {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor frozen = frozenBn.forward(Ops.conv2d(x, weight, null, spec.strides(), spec.paddings(),
-                spec.dilations(), spec.groups()));
+        Tensor frozen = frozenBn.forward(
+                Ops.conv2d(x, weight, null, spec.strides(), spec.paddings(), spec.dilations(), spec.groups()));
         Tensor sum = Ops.add(frozen, tunedBn.forward(tuned.forward(x)));
         return bias == null ? sum : Ops.add(sum, bias.view(1, -1, 1, 1));
     }
@@ -93,7 +93,8 @@ public class RepAdapterConv2d extends Module implements ReparamConv {
         Tensor[] f = frozenBn.evalScaleShift();
         Tensor[] t = tunedBn.evalScaleShift();
         try (NoGrad ignored = NoGrad.enter()) {
-            Tensor merged = weight.mul(f[0].view(-1, 1, 1, 1)).add(tuned.weight().mul(t[0].view(-1, 1, 1, 1)));
+            Tensor merged =
+                    weight.mul(f[0].view(-1, 1, 1, 1)).add(tuned.weight().mul(t[0].view(-1, 1, 1, 1)));
             Tensor shift = f[1].add(t[1]);
             return new ConvWeights(merged, bias == null ? shift : shift.add(bias));
         }

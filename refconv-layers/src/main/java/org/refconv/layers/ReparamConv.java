@@ -22,12 +22,10 @@ public interface ReparamConv extends ConvLayer {
      * @param following the running statistics of the BatchNorm right after this conv in the model (the pretrained
      *                  statistics of this conv's output), or null when none follows; a layer may take them over
      */
-    default void basisLoaded(NormStatistics following) {
-    }
+    default void basisLoaded(NormStatistics following) {}
 
     /** A BatchNorm's running mean and variance, as tensors of the model (writes change the model). */
-    record NormStatistics(Tensor runningMean, Tensor runningVar) {
-    }
+    record NormStatistics(Tensor runningMean, Tensor runningVar) {}
 
     /**
      * The single conv this layer equals (in eval mode): its weight, of the original shape, and the bias it adds
@@ -53,6 +51,5 @@ public interface ReparamConv extends ConvLayer {
     }
 
     /** A merged conv's weight and optional per-output-channel bias. */
-    record ConvWeights(Tensor weight, Tensor bias) {
-    }
+    record ConvWeights(Tensor weight, Tensor bias) {}
 }

@@ -20,8 +20,17 @@ final class Conv2dNormActivation extends Sequential {
      * @param activation null for none (the linear projection of an inverted residual)
      * @param stem       whether the conv is the network's first, on the image
      */
-    Conv2dNormActivation(ConvFactory convs, String prefix, int in, int out, int kernel, int stride, int groups,
-                         IntFunction<BatchNorm2d> norm, UnaryOperator<Tensor> activation, boolean stem) {
+    Conv2dNormActivation(
+            ConvFactory convs,
+            String prefix,
+            int in,
+            int out,
+            int kernel,
+            int stride,
+            int groups,
+            IntFunction<BatchNorm2d> norm,
+            UnaryOperator<Tensor> activation,
+            boolean stem) {
         super(prefix);
         add(convs.create(Conv2dSpec.of(next(), in, out, kernel, stride, (kernel - 1) / 2, groups, false), stem));
         add(norm.apply(out));

@@ -21,8 +21,7 @@ import org.refconv.layers.Sequential;
 public class MobileNetV3 extends Classifier {
 
     /** One row of the paper's Tables 1-2: in, kernel, expanded, out, squeeze-excite, hard-swish, stride. */
-    private record Config(int in, int kernel, int expanded, int out, boolean se, boolean hardSwish, int stride) {
-    }
+    private record Config(int in, int kernel, int expanded, int out, boolean se, boolean hardSwish, int stride) {}
 
     private static final List<Config> LARGE = List.of(
             new Config(16, 3, 16, 16, false, false, 1),
@@ -54,6 +53,7 @@ public class MobileNetV3 extends Classifier {
             new Config(96, 5, 576, 96, true, true, 1));
     /** torchvision uses BatchNorm2d(eps=0.001, momentum=0.01) here, not the defaults. */
     private static final IntFunction<BatchNorm2d> NORM = c -> new BatchNorm2d(c, 0.001, 0.01);
+
     private static final double DROPOUT = 0.2;
 
     private final Sequential features;
@@ -67,21 +67,20 @@ public class MobileNetV3 extends Classifier {
         return new MobileNetV3(convs, SMALL, 1024, inChannels, numClasses);
     }
 
-    private MobileNetV3(ConvFactory factory, List<Config> setting, int lastChannels, int inChannels,
-                        int numClasses) {
+    private MobileNetV3(ConvFactory factory, List<Config> setting, int lastChannels, int inChannels, int numClasses) {
         ConvFactory convs = TorchvisionInit.kaimingNormalFanOut(factory);
         features = new Sequential("features");
         int first = setting.get(0).in();
-        features.add(new Conv2dNormActivation(convs, features.next(), inChannels, first, 3, 2, 1, NORM,
-                Ops::hardswish, true));
+        features.add(new Conv2dNormActivation(
+                convs, features.next(), inChannels, first, 3, 2, 1, NORM, Ops::hardswish, true));
         for (Config c : setting) {
             InvertedResidual block = new InvertedResidual(convs, features.next(), c);
             features.addModule(block, block::forward);
         }
         int lastIn = setting.get(setting.size() - 1).out();
         int lastConv = 6 * lastIn;
-        features.add(new Conv2dNormActivation(convs, features.next(), lastIn, lastConv, 1, 1, 1, NORM,
-                Ops::hardswish, false));
+        features.add(new Conv2dNormActivation(
+                convs, features.next(), lastIn, lastConv, 1, 1, 1, NORM, Ops::hardswish, false));
         register_module("features", features);
         classifier = new Sequential("classifier");
         classifier.add(TorchvisionInit.normalLinear(new Linear(lastConv, lastChannels), 0.01));
@@ -112,18 +111,26 @@ public class MobileNetV3 extends Classifier {
             residual = c.stride() == 1 && c.in() == c.out();
             block = new Sequential(prefix + ".block");
             if (c.expanded() != c.in()) {
-                block.add(new Conv2dNormActivation(convs, block.next(), c.in(), c.expanded(), 1, 1, 1, NORM,
-                        activation, false));
+                block.add(new Conv2dNormActivation(
+                        convs, block.next(), c.in(), c.expanded(), 1, 1, 1, NORM, activation, false));
             }
-            block.add(new Conv2dNormActivation(convs, block.next(), c.expanded(), c.expanded(), c.kernel(),
-                    c.stride(), c.expanded(), NORM, activation, false));
+            block.add(new Conv2dNormActivation(
+                    convs,
+                    block.next(),
+                    c.expanded(),
+                    c.expanded(),
+                    c.kernel(),
+                    c.stride(),
+                    c.expanded(),
+                    NORM,
+                    activation,
+                    false));
             if (c.se()) {
-                SqueezeExcitation se = new SqueezeExcitation(convs, block.next(), c.expanded(),
-                        makeDivisible(c.expanded() / 4, 8));
+                SqueezeExcitation se =
+                        new SqueezeExcitation(convs, block.next(), c.expanded(), makeDivisible(c.expanded() / 4, 8));
                 block.addModule(se, se::forward);
             }
-            block.add(new Conv2dNormActivation(convs, block.next(), c.expanded(), c.out(), 1, 1, 1, NORM, null,
-                    false));
+            block.add(new Conv2dNormActivation(convs, block.next(), c.expanded(), c.out(), 1, 1, 1, NORM, null, false));
             register_module("block", block);
         }
 

@@ -33,8 +33,7 @@ public final class ModelZoo {
         MODELS.put("shufflenet_v2_x1_0", (c, in, n, s) -> new ShuffleNetV2(c, in, n));
     }
 
-    private ModelZoo() {
-    }
+    private ModelZoo() {}
 
     public static Classifier create(String name, ConvFactory convs, int inChannels, int numClasses, int imageSize) {
         return constructor(name).create(convs, inChannels, numClasses, imageSize);
@@ -44,7 +43,8 @@ public final class ModelZoo {
     public static Constructor constructor(String name) {
         Constructor c = MODELS.get(name);
         if (c == null) {
-            throw new IllegalArgumentException("unknown model '" + name + "'; known models: " + String.join(", ", names()));
+            throw new IllegalArgumentException(
+                    "unknown model '" + name + "'; known models: " + String.join(", ", names()));
         }
         return c;
     }

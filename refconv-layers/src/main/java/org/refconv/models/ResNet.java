@@ -22,7 +22,8 @@ public class ResNet extends Classifier {
 
     /** The residual block of a family. */
     private enum Block {
-        BASIC(1), BOTTLENECK(4);
+        BASIC(1),
+        BOTTLENECK(4);
 
         final int expansion;
 
@@ -38,24 +39,24 @@ public class ResNet extends Classifier {
     private final Linear fc;
 
     public static ResNet resnet18(ConvFactory convs, int inChannels, int numClasses) {
-        return new ResNet(convs, Block.BASIC, new int[]{2, 2, 2, 2}, inChannels, numClasses, false);
+        return new ResNet(convs, Block.BASIC, new int[] {2, 2, 2, 2}, inChannels, numClasses, false);
     }
 
     public static ResNet resnet34(ConvFactory convs, int inChannels, int numClasses) {
-        return new ResNet(convs, Block.BASIC, new int[]{3, 4, 6, 3}, inChannels, numClasses, false);
+        return new ResNet(convs, Block.BASIC, new int[] {3, 4, 6, 3}, inChannels, numClasses, false);
     }
 
     public static ResNet resnet50(ConvFactory convs, int inChannels, int numClasses) {
-        return new ResNet(convs, Block.BOTTLENECK, new int[]{3, 4, 6, 3}, inChannels, numClasses, false);
+        return new ResNet(convs, Block.BOTTLENECK, new int[] {3, 4, 6, 3}, inChannels, numClasses, false);
     }
 
     /** ResNet-18 for small images (CIFAR-style): 3x3 stride-1 stem and no max-pool, so 32 px keeps 4x4 at layer4. */
     public static ResNet resnet18Small(ConvFactory convs, int inChannels, int numClasses) {
-        return new ResNet(convs, Block.BASIC, new int[]{2, 2, 2, 2}, inChannels, numClasses, true);
+        return new ResNet(convs, Block.BASIC, new int[] {2, 2, 2, 2}, inChannels, numClasses, true);
     }
 
-    private ResNet(ConvFactory factory, Block block, int[] blocks, int inChannels, int numClasses,
-                   boolean smallImages) {
+    private ResNet(
+            ConvFactory factory, Block block, int[] blocks, int inChannels, int numClasses, boolean smallImages) {
         ConvFactory convs = TorchvisionInit.kaimingNormalFanOut(factory);
         Conv2dSpec stem = smallImages
                 ? Conv2dSpec.of("conv1", inChannels, 64, 3, 1, 1, 1, false)

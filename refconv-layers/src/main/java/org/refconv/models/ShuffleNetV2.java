@@ -37,8 +37,8 @@ public class ShuffleNetV2 extends Classifier {
         for (int s = 0; s < REPEATS.length; s++) {
             Sequential stage = new Sequential("stage" + (s + 2));
             for (int i = 0; i < REPEATS[s]; i++) {
-                InvertedResidual unit = new InvertedResidual(convs, stage.next(), i == 0 ? in : ch[s + 1], ch[s + 1],
-                        i == 0 ? 2 : 1);
+                InvertedResidual unit =
+                        new InvertedResidual(convs, stage.next(), i == 0 ? in : ch[s + 1], ch[s + 1], i == 0 ? 2 : 1);
                 stage.addModule(unit, unit::forward);
             }
             in = ch[s + 1];
@@ -91,8 +91,8 @@ public class ShuffleNetV2 extends Classifier {
                 branch1 = null;
             }
             branch2 = new Sequential(prefix + ".branch2");
-            branch2.add(convs.create(Conv2dSpec.of(branch2.next(), stride > 1 ? in : features, features, 1, 1, 0, 1,
-                    false)));
+            branch2.add(convs.create(
+                    Conv2dSpec.of(branch2.next(), stride > 1 ? in : features, features, 1, 1, 0, 1, false)));
             branch2.add(new BatchNorm2d(features));
             branch2.add(Ops::relu);
             branch2.add(convs.create(Conv2dSpec.of(branch2.next(), features, features, 3, stride, 1, features, false)));

@@ -18,8 +18,7 @@ import org.refconv.layers.ConvLayer;
  */
 final class TorchvisionInit {
 
-    private TorchvisionInit() {
-    }
+    private TorchvisionInit() {}
 
     /**
      * A factory whose convs get kaiming_normal_(mode="fan_out", nonlinearity="relu") weights and zero biases. The

@@ -99,8 +99,8 @@ public final class Sgd {
     public void restoreState(Map<String, Tensor> buffers) {
         for (Map.Entry<String, Tensor> e : buffers.entrySet()) {
             if (!params.containsKey(e.getKey())) {
-                throw new IllegalArgumentException("optimizer state for '" + e.getKey()
-                        + "', which is not a trainable parameter of this model");
+                throw new IllegalArgumentException(
+                        "optimizer state for '" + e.getKey() + "', which is not a trainable parameter of this model");
             }
             momentum.put(e.getKey(), e.getValue());
         }

@@ -8,8 +8,8 @@ public record WarmupCosine(double baseLr, long warmupSteps, long totalSteps) {
 
     public WarmupCosine {
         if (baseLr <= 0 || warmupSteps < 0 || totalSteps <= 0 || warmupSteps > totalSteps) {
-            throw new IllegalArgumentException("bad schedule: base lr " + baseLr + ", warmup " + warmupSteps
-                    + " of " + totalSteps + " steps");
+            throw new IllegalArgumentException(
+                    "bad schedule: base lr " + baseLr + ", warmup " + warmupSteps + " of " + totalSteps + " steps");
         }
     }
 

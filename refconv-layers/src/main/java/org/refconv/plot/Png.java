@@ -7,14 +7,12 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-
 import javax.imageio.ImageIO;
 
 /** The two ends of every figure this project draws with AWT: a blank white canvas, and the PNG bytes of an image. */
 public final class Png {
 
-    private Png() {
-    }
+    private Png() {}
 
     /** Graphics on {@code image}, filled white, with antialiased lines and text; the caller disposes it. */
     public static Graphics2D whiteCanvas(BufferedImage image) {

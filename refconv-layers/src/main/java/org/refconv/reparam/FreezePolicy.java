@@ -47,8 +47,9 @@ public enum FreezePolicy {
         return switch (v) {
             case "basis_only", "basis" -> BASIS_ONLY;
             case "all_but_refocusing", "refocusing_only", "wr_only", "wr" -> ALL_BUT_REFOCUSING;
-            default -> throw new IllegalArgumentException("unknown freeze policy '" + s
-                    + "': expected basis_only (default) or all_but_refocusing");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown freeze policy '" + s + "': expected basis_only (default) or all_but_refocusing");
         };
     }
 }

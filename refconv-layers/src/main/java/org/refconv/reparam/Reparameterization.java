@@ -23,8 +23,7 @@ public final class Reparameterization {
 
     static final String MAP_SUFFIX = ".convmap.weight";
 
-    private Reparameterization() {
-    }
+    private Reparameterization() {}
 
     /**
      * Loads a plain (pretrained) state_dict into a re-parameterized model: every key must match except the tensors
@@ -42,7 +41,9 @@ public final class Reparameterization {
         Modules.LoadReport report = Modules.compare(model, pretrained);
         List<String> missing = new ArrayList<>(report.missing());
         missing.removeAll(added);
-        if (!missing.isEmpty() || !report.unexpected().isEmpty() || !report.mismatched().isEmpty()) {
+        if (!missing.isEmpty()
+                || !report.unexpected().isEmpty()
+                || !report.mismatched().isEmpty()) {
             throw new IllegalArgumentException("checkpoint " + source + " does not match the model: missing keys "
                     + missing + "; unexpected keys " + report.unexpected() + "; shape mismatches "
                     + report.mismatched());
@@ -52,8 +53,11 @@ public final class Reparameterization {
         List<String> order = new ArrayList<>(state.keySet());
         factory.layers().forEach((prefix, layer) -> {
             String norm = followingNorm(order, state, prefix);
-            layer.basisLoaded(norm == null ? null
-                    : new ReparamConv.NormStatistics(state.get(norm + ".running_mean"), state.get(norm + ".running_var")));
+            layer.basisLoaded(
+                    norm == null
+                            ? null
+                            : new ReparamConv.NormStatistics(
+                                    state.get(norm + ".running_mean"), state.get(norm + ".running_var")));
         });
     }
 

@@ -1,10 +1,10 @@
 package org.refconv.analysis;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The KL redundancy of kernels against values computed by hand. */
 class KernelRedundancyTest {

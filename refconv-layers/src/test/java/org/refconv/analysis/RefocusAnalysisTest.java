@@ -1,9 +1,5 @@
 package org.refconv.analysis;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
 import javax.imageio.ImageIO;
 
 import org.apache.hadoop.conf.Configuration;
@@ -25,11 +20,16 @@ import org.refconv.checkpoint.HostTensor;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** The command end to end on a small two-layer refocus checkpoint written as safetensors. */
 class RefocusAnalysisTest {
 
     @TempDir
     static Path dir;
+
     private static Path checkpoint;
 
     @BeforeAll
@@ -62,7 +62,9 @@ class RefocusAnalysisTest {
     private static List<LayerAnalysis> run(String out, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("--checkpoint", checkpoint.toString(), "--out", out));
         args.addAll(List.of(extra));
-        return RefocusAnalysis.run(RefocusAnalysis.Options.parse(args.toArray(String[]::new)), new Configuration(),
+        return RefocusAnalysis.run(
+                RefocusAnalysis.Options.parse(args.toArray(String[]::new)),
+                new Configuration(),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 
@@ -70,10 +72,14 @@ class RefocusAnalysisTest {
     void writesMatricesHeatmapsAndSummaryForEveryLayer() throws IOException {
         Path out = dir.resolve("all");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        List<LayerAnalysis> analyses = RefocusAnalysis.run(RefocusAnalysis.Options.parse(new String[]{
-                "--checkpoint", checkpoint.toString(), "--out", "file://" + out}), new Configuration(),
+        List<LayerAnalysis> analyses = RefocusAnalysis.run(
+                RefocusAnalysis.Options.parse(
+                        new String[] {"--checkpoint", checkpoint.toString(), "--out", "file://" + out}),
+                new Configuration(),
                 new PrintStream(console, true, StandardCharsets.UTF_8));
-        assertEquals(List.of("features.0", "features.1"), analyses.stream().map(a -> a.layer().name()).toList());
+        assertEquals(
+                List.of("features.0", "features.1"),
+                analyses.stream().map(a -> a.layer().name()).toList());
 
         for (LayerAnalysis a : analyses) {
             String name = a.layer().name();
@@ -91,58 +97,81 @@ class RefocusAnalysisTest {
 
         List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
         assertEquals(3, summary.size(), String.join("\n", summary));
-        assertEquals("layer,n2d,G,channels,redundancy_offdiag_basis,redundancy_offdiag_refocused,connection_diag,"
-                + "connection_offdiag_in_group", summary.get(0));
+        assertEquals(
+                "layer,n2d,G,channels,redundancy_offdiag_basis,redundancy_offdiag_refocused,connection_diag,"
+                        + "connection_offdiag_in_group",
+                summary.get(0));
         LayerAnalysis dw = analyses.get(0);
-        assertEquals(List.of("features.0", "4", "1", "4", Double.toString(dw.basisRedundancy().meanOffDiagonal()),
-                Double.toString(dw.refocusedRedundancy().meanOffDiagonal()),
-                Double.toString(dw.connection().meanDiagonal()), Double.toString(dw.connection().meanOffDiagonal())),
+        assertEquals(
+                List.of(
+                        "features.0",
+                        "4",
+                        "1",
+                        "4",
+                        Double.toString(dw.basisRedundancy().meanOffDiagonal()),
+                        Double.toString(dw.refocusedRedundancy().meanOffDiagonal()),
+                        Double.toString(dw.connection().meanDiagonal()),
+                        Double.toString(dw.connection().meanOffDiagonal())),
                 List.of(summary.get(1).split(",", -1)));
         String[] dense = summary.get(2).split(",", -1);
         assertEquals("6", dense[2]);
         assertEquals("", dense[7], "no off-diagonal connection exists when G = n2d");
 
         String printed = console.toString(StandardCharsets.UTF_8);
-        assertTrue(printed.contains("features.0") && printed.contains("features.1") && printed.contains("n/a"),
-                printed);
+        assertTrue(
+                printed.contains("features.0") && printed.contains("features.1") && printed.contains("n/a"), printed);
     }
 
     @Test
     void layersRegexAndChannelsRestrictTheOutput() throws IOException {
         Path out = dir.resolve("one");
-        List<LayerAnalysis> analyses = run(out.toString(), "--layers", "features\\.1", "--channels", "2",
-                "--identity", "false");
+        List<LayerAnalysis> analyses =
+                run(out.toString(), "--layers", "features\\.1", "--channels", "2", "--identity", "false");
         assertEquals(1, analyses.size());
         assertEquals(2, analyses.get(0).channels());
         assertTrue(Files.exists(out.resolve("features.1.redundancy.png")));
         assertTrue(Files.notExists(out.resolve("features.0.connection.csv")));
-        assertTrue(Files.readString(out.resolve("features.1.redundancy-refocused.csv")).contains("identity off"));
+        assertTrue(Files.readString(out.resolve("features.1.redundancy-refocused.csv"))
+                .contains("identity off"));
     }
 
     @Test
     void aCheckpointWithoutRefocusingWeightsIsRefusedByName() throws IOException {
         StateDict plain = new StateDict();
-        plain.put("features.0.weight", HostTensor.ofFloats(new long[]{1, 1, 3, 3}, new float[9]));
+        plain.put("features.0.weight", HostTensor.ofFloats(new long[] {1, 1, 3, 3}, new float[9]));
         Path file = dir.resolve("folded.safetensors");
         SafeTensors.write(plain, file.toString(), null);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RefocusAnalysis.run(
-                RefocusAnalysis.Options.parse(new String[]{"--checkpoint", file.toString(), "--out",
-                        dir.resolve("x").toString()}), new Configuration(), System.out));
-        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("not a refocus checkpoint")
-                && e.getMessage().contains("folded"), e.getMessage());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> RefocusAnalysis.run(
+                        RefocusAnalysis.Options.parse(new String[] {
+                            "--checkpoint",
+                            file.toString(),
+                            "--out",
+                            dir.resolve("x").toString()
+                        }),
+                        new Configuration(),
+                        System.out));
+        assertTrue(
+                e.getMessage().contains(file.toString())
+                        && e.getMessage().contains("not a refocus checkpoint")
+                        && e.getMessage().contains("folded"),
+                e.getMessage());
     }
 
     @Test
     void aLayerRegexMatchingNothingListsTheLayers() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> run(dir.resolve("none").toString(), "--layers", "layer4.*"));
-        assertTrue(e.getMessage().contains("layer4.*") && e.getMessage().contains("features.0, features.1"),
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> run(dir.resolve("none").toString(), "--layers", "layer4.*"));
+        assertTrue(
+                e.getMessage().contains("layer4.*") && e.getMessage().contains("features.0, features.1"),
                 e.getMessage());
     }
 
     /** The CSV past its comment line: a header of column indices, then rows led by their index. */
     private static void assertMatrixFile(ChannelMatrix expected, Path csv) throws IOException {
-        List<String> lines = Files.readAllLines(csv).stream().filter(l -> !l.startsWith("#")).toList();
+        List<String> lines =
+                Files.readAllLines(csv).stream().filter(l -> !l.startsWith("#")).toList();
         int c = expected.size();
         assertEquals(c + 1, lines.size(), csv.toString());
         String[] header = lines.get(0).split(",");

@@ -1,8 +1,5 @@
 package org.refconv.analysis;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,11 +10,14 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.refconv.analysis.TrainingCostReport.Row;
 import org.refconv.layers.RefConvOptions;
 import org.refconv.models.ModelZoo;
 import org.refconv.reparam.RefocusRule;
 import org.refconv.reparam.Refocuser;
-import org.refconv.analysis.TrainingCostReport.Row;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Table-1 report: ResNet-18's counts against torchvision's and against hand computation. */
 class TrainingCostReportTest {
@@ -35,7 +35,9 @@ class TrainingCostReportTest {
         // Wr summed over the RefConv layers of an independently built refocused ResNet-18.
         Refocuser refocuser = new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT);
         ModelZoo.create("resnet18", refocuser, 3, 1000, 224);
-        long wr = refocuser.layers().values().stream().mapToLong(l -> l.refocusingWeight().numel()).sum();
+        long wr = refocuser.layers().values().stream()
+                .mapToLong(l -> l.refocusingWeight().numel())
+                .sum();
         assertEquals(wr, resnet18.wrParams());
         assertEquals(resnet18.modelInferenceParams() + wr, resnet18.modelTrainingParams());
         assertEquals(17, resnet18.rows().size());
@@ -68,9 +70,12 @@ class TrainingCostReportTest {
 
     @Test
     void depthwiseTransformFlopsAreKSquaredKSquaredCSquared() {
-        TrainingCostReport m = TrainingCostReport.of("mobilenet_v3_small", 3, 1000, 224, RefocusRule.OFFICIAL,
-                RefConvOptions.DEFAULT);
-        Row dw5 = m.rows().stream().filter(r -> r.layer().equals("features.4.block.1.0")).findFirst().orElseThrow();
+        TrainingCostReport m =
+                TrainingCostReport.of("mobilenet_v3_small", 3, 1000, 224, RefocusRule.OFFICIAL, RefConvOptions.DEFAULT);
+        Row dw5 = m.rows().stream()
+                .filter(r -> r.layer().equals("features.4.block.1.0"))
+                .findFirst()
+                .orElseThrow();
         assertEquals("depthwise", dw5.kind());
         assertEquals(1, dw5.mapGroups());
         assertEquals(96L * 96 * 9, dw5.wrParams());
@@ -83,9 +88,12 @@ class TrainingCostReportTest {
     void csvHasAHeaderOneLinePerLayerAndTheModelTotals() {
         List<String> lines = resnet18.csv().lines().toList();
         assertEquals(1 + 17 + 1, lines.size());
-        assertEquals("layer,type,Cin,Cout,K,g,out,G,Wr_params,inference_params,training_params,conv_FLOPs/img,"
-                + "transform_FLOPs/step", lines.get(0));
-        assertTrue(lines.get(lines.size() - 1).startsWith("model,,,,,,,," + resnet18.wrParams() + ",11689512,"),
+        assertEquals(
+                "layer,type,Cin,Cout,K,g,out,G,Wr_params,inference_params,training_params,conv_FLOPs/img,"
+                        + "transform_FLOPs/step",
+                lines.get(0));
+        assertTrue(
+                lines.get(lines.size() - 1).startsWith("model,,,,,,,," + resnet18.wrParams() + ",11689512,"),
                 lines.get(lines.size() - 1));
     }
 

@@ -20,23 +20,24 @@ final class OneDnnProfile {
     static final String CONV_BACKWARD_WEIGHTS = "conv backward weights";
     /** Only the part oneDNN runs: libtorch may run small dense transforms (depthwise convs' Wr) elsewhere. */
     static final String TRANSFORM = "refocusing transform in oneDNN (batch-1 convs)";
+
     static final String REORDER = "reorders (layout conversions)";
     static final String OTHER = "other oneDNN primitives";
-    static final List<String> CATEGORIES = List.of(CONV_FORWARD, CONV_BACKWARD_DATA, CONV_BACKWARD_WEIGHTS, TRANSFORM,
-            REORDER, OTHER);
+    static final List<String> CATEGORIES =
+            List.of(CONV_FORWARD, CONV_BACKWARD_DATA, CONV_BACKWARD_WEIGHTS, TRANSFORM, REORDER, OTHER);
 
     /** RefConv's transform is the only conv with batch 1 here: Wb viewed as one image (groups may precede mb). */
     private static final Pattern BATCH_ONE = Pattern.compile("(^|g\\d+)mb1_");
 
-    private OneDnnProfile() {
-    }
+    private OneDnnProfile() {}
 
     /**
      * Milliseconds per category in the last of {@code steps} identical steps: every step executes the same primitives
      * in the same order, so the log's execution lines split evenly and the last share is the last step.
      */
     static Map<String, Double> lastStep(List<String> log, int steps) {
-        List<Exec> execs = log.stream().map(Exec::parse).filter(Objects::nonNull).toList();
+        List<Exec> execs =
+                log.stream().map(Exec::parse).filter(Objects::nonNull).toList();
         if (execs.isEmpty() || execs.size() % steps != 0) {
             throw new IllegalArgumentException("oneDNN log: " + execs.size() + " primitive executions do not split "
                     + "into " + steps + " equal steps (was ONEDNN_VERBOSE=1 set, and did every step run the same "
@@ -57,9 +58,12 @@ final class OneDnnProfile {
         static Exec parse(String line) {
             String[] f = line.trim().split(",");
             int i = List.of(f).indexOf("exec");
-            boolean primitive = f[0].equals("onednn_verbose") && i > 0 && f.length > i + 4
+            boolean primitive = f[0].equals("onednn_verbose")
+                    && i > 0
+                    && f.length > i + 4
                     && (f[i - 1].equals("onednn_verbose") || f[i - 1].equals("primitive"));
-            return primitive ? new Exec(f[i + 2], f[i + 4], f[f.length - 2], Double.parseDouble(f[f.length - 1]))
+            return primitive
+                    ? new Exec(f[i + 2], f[i + 4], f[f.length - 2], Double.parseDouble(f[f.length - 1]))
                     : null;
         }
 

@@ -1,14 +1,14 @@
 package org.refconv.bench;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** ZooBench's verbose-log reader, on lines copied from libtorch 2.10 (oneDNN 3.7) and PyTorch 1.13 (oneDNN 2.6). */
 class OneDnnProfileTest {
@@ -37,13 +37,18 @@ class OneDnnProfileTest {
 
     @Test
     void sumsTheLastStepByCategory() {
-        List<String> log = new ArrayList<>(List.of(V3_INFO, "some line of the program's own",
+        List<String> log = new ArrayList<>(List.of(
+                V3_INFO,
+                "some line of the program's own",
                 "onednn_verbose,v1,primitive,create:cache_miss,cpu,convolution,jit_dw:avx2,forward_training,,,,x,0.5"));
         // Step 1 (its times must not count), then step 2; a graph-API line is not a primitive execution.
-        log.addAll(List.of(V3_TRANSFORM.formatted("9.0"), V3_BACKWARD_DATA.formatted("100.0"),
-                V3_TRANSFORM.formatted("7.0"), V3_GRAPH));
-        log.addAll(List.of(V3_TRANSFORM.formatted("0.25"), V3_BACKWARD_DATA.formatted("51.968"),
-                V3_TRANSFORM.formatted("0.5")));
+        log.addAll(List.of(
+                V3_TRANSFORM.formatted("9.0"),
+                V3_BACKWARD_DATA.formatted("100.0"),
+                V3_TRANSFORM.formatted("7.0"),
+                V3_GRAPH));
+        log.addAll(List.of(
+                V3_TRANSFORM.formatted("0.25"), V3_BACKWARD_DATA.formatted("51.968"), V3_TRANSFORM.formatted("0.5")));
         Map<String, Double> ms = OneDnnProfile.lastStep(log, 2);
         assertEquals(0.75, ms.get(OneDnnProfile.TRANSFORM), 1e-12);
         assertEquals(51.968, ms.get(OneDnnProfile.CONV_BACKWARD_DATA), 1e-12);
@@ -53,7 +58,9 @@ class OneDnnProfileTest {
 
     @Test
     void readsTheOlderFormat() {
-        List<String> log = List.of(V2_REORDER.formatted("0.221191"), V2_BACKWARD_WEIGHTS.formatted("42.1089"),
+        List<String> log = List.of(
+                V2_REORDER.formatted("0.221191"),
+                V2_BACKWARD_WEIGHTS.formatted("42.1089"),
                 V2_POOLING.formatted("3.5"));
         Map<String, Double> ms = OneDnnProfile.lastStep(log, 1);
         assertEquals(0.221191, ms.get(OneDnnProfile.REORDER), 1e-12);
@@ -63,10 +70,9 @@ class OneDnnProfileTest {
 
     @Test
     void refusesALogThatDoesNotSplitIntoSteps() {
-        List<String> log = List.of(V3_TRANSFORM.formatted("1"), V3_TRANSFORM.formatted("1"),
-                V3_BACKWARD_DATA.formatted("2"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> OneDnnProfile.lastStep(log, 2));
+        List<String> log =
+                List.of(V3_TRANSFORM.formatted("1"), V3_TRANSFORM.formatted("1"), V3_BACKWARD_DATA.formatted("2"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OneDnnProfile.lastStep(log, 2));
         assertTrue(e.getMessage().contains("3 primitive executions"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> OneDnnProfile.lastStep(List.of(V3_INFO), 1));
     }

@@ -38,8 +38,8 @@ public final class StepBench {
 
     /** The workloads: a small CNN, and ResNet-18's four 3x3 conv shapes (64@56, 128@28, 256@14, 512@7). */
     enum Workload {
-        CIFAR_QUICK(32, new long[]{32, 3, 32, 32}),
-        RESNET18_CONVS(32, new long[]{32, 64, 56, 56});
+        CIFAR_QUICK(32, new long[] {32, 3, 32, 32}),
+        RESNET18_CONVS(32, new long[] {32, 64, 56, 56});
 
         final int batch;
         final long[] input;
@@ -62,7 +62,8 @@ public final class StepBench {
             int[] ch = {64, 128, 256, 512};
             for (int i = 0; i < ch.length; i++) {
                 int in = i == 0 ? 64 : ch[i - 1];
-                ConvLayer c = factory.create(Conv2dSpec.of("layer" + (i + 1), in, ch[i], 3, i == 0 ? 1 : 2, 1, 1, false));
+                ConvLayer c =
+                        factory.create(Conv2dSpec.of("layer" + (i + 1), in, ch[i], 3, i == 0 ? 1 : 2, 1, 1, false));
                 register_module("layer" + (i + 1), c.module());
                 convs.add(c);
             }
@@ -78,8 +79,8 @@ public final class StepBench {
     }
 
     /** Layout of the timed batches: the train job's default unless -Dbench.memoryFormat=contiguous. */
-    static final MemoryFormat FORMAT = MemoryFormat.parse(System.getProperty("bench.memoryFormat",
-            MemoryFormat.CHANNELS_LAST.configName()));
+    static final MemoryFormat FORMAT =
+            MemoryFormat.parse(System.getProperty("bench.memoryFormat", MemoryFormat.CHANNELS_LAST.configName()));
 
     /** A model (plain or refocused, rule all) and its optimizer, ready to time training steps on a fixed batch. */
     static final class Runner {
@@ -130,11 +131,13 @@ public final class StepBench {
             return;
         }
         Engine.setThreads(threads);
-        System.out.printf("RefConv training-step benchmark: %d threads, %d alternated rounds, median step time, %s "
-                + "batches; time x = median of the per-round refconv/plain ratios%n", threads, rounds,
-                FORMAT.configName());
-        System.out.printf("%-16s %12s %12s %10s %14s %14s %10s%n", "workload", "plain ms", "refconv ms", "time x",
-                "plain MB", "refconv MB", "memory x");
+        System.out.printf(
+                "RefConv training-step benchmark: %d threads, %d alternated rounds, median step time, %s "
+                        + "batches; time x = median of the per-round refconv/plain ratios%n",
+                threads, rounds, FORMAT.configName());
+        System.out.printf(
+                "%-16s %12s %12s %10s %14s %14s %10s%n",
+                "workload", "plain ms", "refconv ms", "time x", "plain MB", "refconv MB", "memory x");
         for (Workload w : Workload.values()) {
             Runner plain = new Runner(w, false);
             Runner ref = new Runner(w, true);
@@ -143,8 +146,9 @@ public final class StepBench {
             double mr = medians[1];
             long rssPlain = childPeakRss(w + ":plain", threads);
             long rssRef = childPeakRss(w + ":refconv", threads);
-            System.out.printf("%-16s %12.1f %12.1f %10.3f %14.1f %14.1f %10.3f%n", w, mp * 1e3, mr * 1e3, medians[2],
-                    rssPlain / 1024.0, rssRef / 1024.0, (double) rssRef / rssPlain);
+            System.out.printf(
+                    "%-16s %12.1f %12.1f %10.3f %14.1f %14.1f %10.3f%n",
+                    w, mp * 1e3, mr * 1e3, medians[2], rssPlain / 1024.0, rssRef / 1024.0, (double) rssRef / rssPlain);
         }
     }
 
@@ -170,13 +174,18 @@ public final class StepBench {
             }
             ratio[i] = tb[i] / ta[i];
         }
-        return new double[]{median(ta), median(tb), median(ratio)};
+        return new double[] {median(ta), median(tb), median(ratio)};
     }
 
     static long childPeakRss(String variant, int threads) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(childJava(StepBench.class, "-Dbench.threads=" + threads,
-                "-Dbench.memoryFormat=" + FORMAT.configName(), "--peak-rss", variant))
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(childJava(
+                        StepBench.class,
+                        "-Dbench.threads=" + threads,
+                        "-Dbench.memoryFormat=" + FORMAT.configName(),
+                        "--peak-rss",
+                        variant))
+                .redirectErrorStream(true)
+                .start();
         long kb = -1;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
             for (String line; (line = r.readLine()) != null; ) {
@@ -193,8 +202,10 @@ public final class StepBench {
 
     /** A command running {@code main} in a new JVM with this one's class path and JavaCPP cache; -D options first. */
     static List<String> childJava(Class<?> main, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path")));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path")));
         String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
         if (cache != null) {
             cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);

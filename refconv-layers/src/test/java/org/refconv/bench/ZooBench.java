@@ -63,8 +63,7 @@ class ZooBench {
             new Workload("resnet18_small", 32, 128, 10));
 
     /** Preloaded allocator library of each variant timed ("" = glibc's malloc). */
-    record Allocator(String name, String preload) {
-    }
+    record Allocator(String name, String preload) {}
 
     @Test
     void printThroughput() throws Exception {
@@ -75,15 +74,33 @@ class ZooBench {
         boolean torch = torchAvailable();
         List<Allocator> allocators = allocators();
         Map<Workload, Double> plainStep = new LinkedHashMap<>();
-        System.out.printf(Locale.ROOT, "Zoo training-step benchmark: %d threads; per child process %d alternated "
-                + "rounds after 1 warm-up, median; %d turns of the Java and PyTorch children, median; Java batches %s; "
-                + "malloc_trim every %s steps; allocators %s; PyTorch %s%n", threads, rounds, repeats,
-                StepBench.FORMAT.configName(), Integer.getInteger("refconv.trimEvery", 64),
+        System.out.printf(
+                Locale.ROOT,
+                "Zoo training-step benchmark: %d threads; per child process %d alternated "
+                        + "rounds after 1 warm-up, median; %d turns of the Java and PyTorch children, median; Java batches %s; "
+                        + "malloc_trim every %s steps; allocators %s; PyTorch %s%n",
+                threads,
+                rounds,
+                repeats,
+                StepBench.FORMAT.configName(),
+                Integer.getInteger("refconv.trimEvery", 64),
                 allocators.stream().map(Allocator::name).toList(),
                 torch ? "eager (/usr/bin/python3), NCHW (its default) and channels-last" : "not available");
-        System.out.printf(Locale.ROOT, "%-26s %-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %9s%n", "workload", "malloc",
-                "plain i/s", "ref i/s", "ref/plain", "T pl i/s", "T ref i/s", "T r/p", "J/T pl", "J/T ref",
-                "J/Tcl pl", "J/Tcl ref");
+        System.out.printf(
+                Locale.ROOT,
+                "%-26s %-9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %9s%n",
+                "workload",
+                "malloc",
+                "plain i/s",
+                "ref i/s",
+                "ref/plain",
+                "T pl i/s",
+                "T ref i/s",
+                "T r/p",
+                "J/T pl",
+                "J/T ref",
+                "J/Tcl pl",
+                "J/Tcl ref");
         for (Workload w : WORKLOADS) {
             if (!only.isEmpty() && !List.of(only.split(",")).contains(w.model())) {
                 continue;
@@ -106,14 +123,27 @@ class ZooBench {
                 double[] py = torch ? medianOf(pyRuns) : null;
                 // Seconds per step: a ratio of times is the inverse ratio of throughputs. Java/PyTorch is the median
                 // of the ratios within a turn (children run back to back), as ref/plain is within a child.
-                System.out.printf(Locale.ROOT, "%-26s %-9s %9.1f %9.1f %9.3f %9s %9s %9s %9s %9s %9s %9s%n", w.label(),
-                        a.name(), w.batch() / java[0], w.batch() / java[1], java[2],
-                        py == null ? "-" : fmt(w.batch() / py[0]), py == null ? "-" : fmt(w.batch() / py[1]),
-                        py == null ? "-" : String.format(Locale.ROOT, "%.3f", py[2]), pairedRatio(javaRuns, pyRuns, 0),
-                        pairedRatio(javaRuns, pyRuns, 1), pairedRatio(javaRuns, pyClRuns, 0),
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-26s %-9s %9.1f %9.1f %9.3f %9s %9s %9s %9s %9s %9s %9s%n",
+                        w.label(),
+                        a.name(),
+                        w.batch() / java[0],
+                        w.batch() / java[1],
+                        java[2],
+                        py == null ? "-" : fmt(w.batch() / py[0]),
+                        py == null ? "-" : fmt(w.batch() / py[1]),
+                        py == null ? "-" : String.format(Locale.ROOT, "%.3f", py[2]),
+                        pairedRatio(javaRuns, pyRuns, 0),
+                        pairedRatio(javaRuns, pyRuns, 1),
+                        pairedRatio(javaRuns, pyClRuns, 0),
                         pairedRatio(javaRuns, pyClRuns, 1));
                 for (int r = 0; r < repeats; r++) {
-                    System.out.printf(Locale.ROOT, "  turn %d: Java %s%s%s%n", r, turn(w, javaRuns.get(r)),
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  turn %d: Java %s%s%s%n",
+                            r,
+                            turn(w, javaRuns.get(r)),
                             torch ? "; PyTorch " + turn(w, pyRuns.get(r)) : "",
                             torch ? "; PyTorch channels-last " + turn(w, pyClRuns.get(r)) : "");
                 }
@@ -126,12 +156,28 @@ class ZooBench {
         Allocator last = allocators.get(allocators.size() - 1);
         for (Map.Entry<Workload, Double> e : plainStep.entrySet()) {
             Workload w = e.getKey();
-            double[] t = values(runJava(w, rounds, threads, last, false, "transform"), w, last, "transform_forward",
-                    "transform_total", "layers", "fused_layers", "transform_libtorch_total");
-            System.out.printf(Locale.ROOT, "refocusing transform alone, %s (%d layers, %d fused, %d threads): forward "
-                    + "%.1f ms, forward + backward to Wr %.1f ms per step = %.1f %% of the plain step; libtorch's "
-                    + "transform for every layer %.1f ms%n", w.label(), (int) t[2], (int) t[3], threads, t[0] * 1e3,
-                    t[1] * 1e3, 100 * t[1] / e.getValue(), t[4] * 1e3);
+            double[] t = values(
+                    runJava(w, rounds, threads, last, false, "transform"),
+                    w,
+                    last,
+                    "transform_forward",
+                    "transform_total",
+                    "layers",
+                    "fused_layers",
+                    "transform_libtorch_total");
+            System.out.printf(
+                    Locale.ROOT,
+                    "refocusing transform alone, %s (%d layers, %d fused, %d threads): forward "
+                            + "%.1f ms, forward + backward to Wr %.1f ms per step = %.1f %% of the plain step; libtorch's "
+                            + "transform for every layer %.1f ms%n",
+                    w.label(),
+                    (int) t[2],
+                    (int) t[3],
+                    threads,
+                    t[0] * 1e3,
+                    t[1] * 1e3,
+                    100 * t[1] / e.getValue(),
+                    t[4] * 1e3);
         }
         if (!"false".equals(System.getProperty("bench.breakdown"))) {
             for (Workload w : WORKLOADS) {
@@ -166,8 +212,12 @@ class ZooBench {
 
     /** One child's figures: plain and refocused images/s and their paired ratio. */
     private static String turn(Workload w, double[] child) {
-        return String.format(Locale.ROOT, "plain %.1f ref %.1f i/s (r/p %.3f)", w.batch() / child[0],
-                w.batch() / child[1], child[2]);
+        return String.format(
+                Locale.ROOT,
+                "plain %.1f ref %.1f i/s (r/p %.3f)",
+                w.batch() / child[0],
+                w.batch() / child[1],
+                child[2]);
     }
 
     private static String fmt(double v) {
@@ -182,7 +232,10 @@ class ZooBench {
      */
     public static void main(String[] args) {
         Engine.setThreads(Integer.getInteger("bench.threads", 2));
-        Workload w = WORKLOADS.stream().filter(x -> x.model().equals(args[0])).findFirst().orElseThrow();
+        Workload w = WORKLOADS.stream()
+                .filter(x -> x.model().equals(args[0]))
+                .findFirst()
+                .orElseThrow();
         int rounds = Integer.getInteger("bench.rounds", 8);
         if (args.length == 2 && args[1].equals("transform")) {
             printTransformCost(w, rounds);
@@ -213,15 +266,18 @@ class ZooBench {
         ModelZoo.create(w.model(), refocuser, 3, w.classes(), w.imageSize());
         List<RefConv2d> layers = new ArrayList<>(refocuser.layers().values());
         DeferredGradients deferred = DeferredGradients.of(refocuser);
-        List<Tensor> grads = layers.stream().map(l -> Tensors.randn(Tensors.shape(l.basisWeight()))).toList();
+        List<Tensor> grads = layers.stream()
+                .map(l -> Tensors.randn(Tensors.shape(l.basisWeight())))
+                .toList();
         double[][] times = new double[3][rounds];
         for (int i = -2; i < rounds; i++) {
-            for (boolean fused : new boolean[]{true, false}) {
+            for (boolean fused : new boolean[] {true, false}) {
                 layers.forEach(l -> Tensors.dropGrad(l.refocusingWeight()));
                 try (StepScope ignored = StepScope.open()) {
                     long t0 = System.nanoTime();
-                    List<Tensor> wt = layers.stream().map(fused ? RefConv2d::forwardWeight
-                            : RefConv2d::transformedWeight).toList();
+                    List<Tensor> wt = layers.stream()
+                            .map(fused ? RefConv2d::forwardWeight : RefConv2d::transformedWeight)
+                            .toList();
                     long t1 = System.nanoTime();
                     for (int j = 0; j < wt.size(); j++) {
                         if (wt.get(j).is_leaf()) { // the fused path: backward leaves dWt on the leaf
@@ -260,10 +316,11 @@ class ZooBench {
         for (String name : System.getProperty("bench.allocators", "tcmalloc").split(",")) {
             switch (name.trim()) {
                 case "glibc" -> list.add(new Allocator("glibc", ""));
-                case "tcmalloc" -> list.add(haveTcmalloc ? new Allocator("tcmalloc", tcmalloc)
-                        : new Allocator("glibc", ""));
-                default -> throw new IllegalArgumentException("bench.allocators: unknown allocator '" + name
-                        + "' (glibc, tcmalloc)");
+                case "tcmalloc" ->
+                    list.add(haveTcmalloc ? new Allocator("tcmalloc", tcmalloc) : new Allocator("glibc", ""));
+                default ->
+                    throw new IllegalArgumentException(
+                            "bench.allocators: unknown allocator '" + name + "' (glibc, tcmalloc)");
             }
         }
         return list.stream().distinct().toList();
@@ -277,14 +334,21 @@ class ZooBench {
     }
 
     private static StepBench.Runner runner(Workload w, boolean refocused) {
-        return new StepBench.Runner(f -> ModelZoo.create(w.model(), f, 3, w.classes(), w.imageSize()), refocused,
-                w.batch(), 3, w.imageSize(), w.imageSize());
+        return new StepBench.Runner(
+                f -> ModelZoo.create(w.model(), f, 3, w.classes(), w.imageSize()),
+                refocused,
+                w.batch(),
+                3,
+                w.imageSize(),
+                w.imageSize());
     }
 
     static boolean torchAvailable() {
         try {
             Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch, torchvision")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             return p.waitFor() == 0;
         } catch (IOException e) {
             return false;
@@ -304,15 +368,28 @@ class ZooBench {
     }
 
     /** Runs the PyTorch script for a workload ({@code variant}: plain | refconv alone, or both when absent). */
-    private static List<String> runTorch(Workload w, int rounds, int threads, Allocator allocator,
-                                         boolean channelsLast, boolean onednnVerbose, String... variant)
+    private static List<String> runTorch(
+            Workload w,
+            int rounds,
+            int threads,
+            Allocator allocator,
+            boolean channelsLast,
+            boolean onednnVerbose,
+            String... variant)
             throws IOException, InterruptedException {
         Path script = Files.createTempFile("zoo_bench", ".py");
         try {
             Files.writeString(script, TORCH_SCRIPT, StandardCharsets.UTF_8);
-            List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", script.toString(), w.model(),
-                    Integer.toString(w.imageSize()), Integer.toString(w.batch()), Integer.toString(w.classes()),
-                    Integer.toString(rounds), Integer.toString(threads), channelsLast ? "1" : "0"));
+            List<String> cmd = new ArrayList<>(List.of(
+                    "/usr/bin/python3",
+                    script.toString(),
+                    w.model(),
+                    Integer.toString(w.imageSize()),
+                    Integer.toString(w.batch()),
+                    Integer.toString(w.classes()),
+                    Integer.toString(rounds),
+                    Integer.toString(threads),
+                    channelsLast ? "1" : "0"));
             cmd.addAll(List.of(variant));
             return runChild(cmd, allocator, threads, onednnVerbose, w);
         } finally {
@@ -320,24 +397,27 @@ class ZooBench {
         }
     }
 
-    private static List<String> runJava(Workload w, int rounds, int threads, Allocator allocator,
-                                        boolean onednnVerbose, String... variant)
+    private static List<String> runJava(
+            Workload w, int rounds, int threads, Allocator allocator, boolean onednnVerbose, String... variant)
             throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of("-Dbench.threads=" + threads, "-Dbench.rounds=" + rounds,
+        List<String> args = new ArrayList<>(List.of(
+                "-Dbench.threads=" + threads,
+                "-Dbench.rounds=" + rounds,
                 "-Drefconv.trimEvery=" + Integer.getInteger("refconv.trimEvery", 64),
                 "-Drefconv.fusedTransform=" + System.getProperty("refconv.fusedTransform", "true"),
-                "-Dbench.memoryFormat=" + StepBench.FORMAT.configName(), w.model()));
+                "-Dbench.memoryFormat=" + StepBench.FORMAT.configName(),
+                w.model()));
         args.addAll(List.of(variant));
-        return runChild(StepBench.childJava(ZooBench.class, args.toArray(String[]::new)), allocator, threads,
-                onednnVerbose, w);
+        return runChild(
+                StepBench.childJava(ZooBench.class, args.toArray(String[]::new)), allocator, threads, onednnVerbose, w);
     }
 
     /**
      * Runs a child (Java or PyTorch) with the allocator's LD_PRELOAD, passive OpenMP threads and, if asked, oneDNN's
      * verbose log; returns its output lines, or fails with them.
      */
-    static List<String> runChild(List<String> cmd, Allocator allocator, int threads, boolean onednnVerbose,
-                                 Workload w) throws IOException, InterruptedException {
+    static List<String> runChild(List<String> cmd, Allocator allocator, int threads, boolean onednnVerbose, Workload w)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         pb.environment().put("OPENBLAS_THREAD_TIMEOUT", "4"); // as deploy/bin/native-env: see engine.BlasThreads
@@ -354,8 +434,8 @@ class ZooBench {
             }
         }
         if (p.waitFor() != 0) {
-            throw new IllegalStateException("child failed for " + w + " (" + allocator.name() + "):\n"
-                    + String.join("\n", output));
+            throw new IllegalStateException(
+                    "child failed for " + w + " (" + allocator.name() + "):\n" + String.join("\n", output));
         }
         return output;
     }
@@ -395,12 +475,16 @@ class ZooBench {
             columns.add(profile(runJava(w, steps, threads, allocator, true, variant), steps, w, allocator));
             if (torch) {
                 headers.add("PyT " + variant);
-                columns.add(profile(runTorch(w, steps, threads, allocator, false, true, variant), steps, w,
-                        allocator));
+                columns.add(profile(runTorch(w, steps, threads, allocator, false, true, variant), steps, w, allocator));
             }
         }
-        System.out.printf(Locale.ROOT, "%nWhere the time goes: %s, %s, last of %d steps, ms (ONEDNN_VERBOSE; Java "
-                + "with %s batches, PyTorch NCHW)%n", w.label(), allocator.name(), steps,
+        System.out.printf(
+                Locale.ROOT,
+                "%nWhere the time goes: %s, %s, last of %d steps, ms (ONEDNN_VERBOSE; Java "
+                        + "with %s batches, PyTorch NCHW)%n",
+                w.label(),
+                allocator.name(),
+                steps,
                 StepBench.FORMAT.configName());
         System.out.printf(Locale.ROOT, "  %-52s", "");
         headers.forEach(h -> System.out.printf(Locale.ROOT, " %13s", h));
@@ -419,7 +503,9 @@ class ZooBench {
     private static Map<String, Double> profile(List<String> output, int steps, Workload w, Allocator allocator) {
         Map<String, Double> ms = new LinkedHashMap<>(OneDnnProfile.lastStep(output, steps));
         double step = values(output, w, allocator, "step_seconds")[0] * 1e3;
-        ms.put(OUTSIDE, step - ms.values().stream().mapToDouble(Double::doubleValue).sum());
+        ms.put(
+                OUTSIDE,
+                step - ms.values().stream().mapToDouble(Double::doubleValue).sum());
         ms.put(STEP, step);
         return ms;
     }

@@ -1,11 +1,5 @@
 package org.refconv.checkpoint;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +9,12 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CheckpointFilesTest {
     @TempDir
@@ -55,8 +55,9 @@ class CheckpointFilesTest {
     void aFailingWriterLeavesTheOldFileAndNoTemporaryFile() throws IOException {
         Path target = Files.write(dir.resolve("model.safetensors"), ascii("old"));
         IOException failure = new IOException("disk full");
-        IOException thrown = assertThrows(IOException.class, () -> CheckpointFiles.writeAtomically(
-                target.toString(), null, out -> {
+        IOException thrown = assertThrows(
+                IOException.class,
+                () -> CheckpointFiles.writeAtomically(target.toString(), null, out -> {
                     out.write(ascii("partial"));
                     throw failure;
                 }));
@@ -64,8 +65,9 @@ class CheckpointFilesTest {
         assertEquals("old", Files.readString(target));
         assertEquals(List.of("model.safetensors"), files());
 
-        assertThrows(IllegalStateException.class, () -> CheckpointFiles.writeAtomically(target.toString(), null,
-                out -> {
+        assertThrows(
+                IllegalStateException.class,
+                () -> CheckpointFiles.writeAtomically(target.toString(), null, out -> {
                     throw new IllegalStateException("bug in the writer");
                 }));
         assertEquals("old", Files.readString(target));
@@ -75,17 +77,19 @@ class CheckpointFilesTest {
     @Test
     void aFailingWriterCreatesNothing() {
         Path target = dir.resolve("new.safetensors");
-        assertThrows(IOException.class, () -> CheckpointFiles.writeAtomically(target.toString(), null, out -> {
-            throw new IOException("fail");
-        }));
+        assertThrows(
+                IOException.class,
+                () -> CheckpointFiles.writeAtomically(target.toString(), null, out -> {
+                    throw new IOException("fail");
+                }));
         assertFalse(Files.exists(target));
     }
 
     @Test
     void refusesToReplaceADirectory() throws IOException {
         Path target = Files.createDirectory(dir.resolve("model.safetensors"));
-        IOException e = assertThrows(IOException.class,
-                () -> CheckpointFiles.writeAtomically(target.toString(), null, out -> out.write(1)));
+        IOException e = assertThrows(
+                IOException.class, () -> CheckpointFiles.writeAtomically(target.toString(), null, out -> out.write(1)));
         assertEquals("cannot write " + target + ": it is a directory", e.getMessage());
     }
 

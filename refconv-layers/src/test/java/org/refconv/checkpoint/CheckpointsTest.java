@@ -1,15 +1,15 @@
 package org.refconv.checkpoint;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CheckpointsTest {
     @TempDir
@@ -30,21 +30,23 @@ class CheckpointsTest {
         Path safetensors = Files.copy(Fixtures.path("small_cnn.safetensors"), dir.resolve("weights-b"));
         assertEquals(Checkpoints.Format.TORCH, Checkpoints.formatOf(torch.toString(), null));
         assertEquals(Checkpoints.Format.SAFETENSORS, Checkpoints.formatOf(safetensors.toString(), null));
-        assertEquals(TorchCheckpoint.read(Fixtures.uri("small_cnn.pth"), null),
-                Checkpoints.read(torch.toString(), null));
+        assertEquals(
+                TorchCheckpoint.read(Fixtures.uri("small_cnn.pth"), null), Checkpoints.read(torch.toString(), null));
 
         Path legacy = Files.copy(Fixtures.path("legacy.pth"), dir.resolve("old-weights"));
-        CheckpointFormatException e = assertThrows(CheckpointFormatException.class,
-                () -> Checkpoints.read(legacy.toString(), null));
+        CheckpointFormatException e =
+                assertThrows(CheckpointFormatException.class, () -> Checkpoints.read(legacy.toString(), null));
         assertTrue(e.getMessage().contains("legacy (non-zip) PyTorch checkpoint"), e.getMessage());
     }
 
     @Test
     void reportsAnUnrecognizedFile() throws IOException {
         Path text = Files.writeString(dir.resolve("notes.txt"), "not a checkpoint");
-        CheckpointFormatException e = assertThrows(CheckpointFormatException.class,
-                () -> Checkpoints.read(text.toString(), null));
-        assertEquals(text + ": unrecognized checkpoint format: expected safetensors (.safetensors) or a torch.save "
-                + "zip (.pth, .pt)", e.getMessage());
+        CheckpointFormatException e =
+                assertThrows(CheckpointFormatException.class, () -> Checkpoints.read(text.toString(), null));
+        assertEquals(
+                text + ": unrecognized checkpoint format: expected safetensors (.safetensors) or a torch.save "
+                        + "zip (.pth, .pt)",
+                e.getMessage());
     }
 }

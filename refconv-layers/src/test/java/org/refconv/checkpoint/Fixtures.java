@@ -12,8 +12,7 @@ final class Fixtures {
     /** Would be created if anything executed the malicious fixtures' payload (see the fixture script). */
     static final Path PWNED_MARKER = Path.of("/tmp/refconv_checkpoint_fixture_pwned");
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     static Path path(String name) {
         URL url = Fixtures.class.getResource("/fixtures/checkpoint/" + name);

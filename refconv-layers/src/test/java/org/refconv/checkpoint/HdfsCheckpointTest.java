@@ -1,8 +1,5 @@
 package org.refconv.checkpoint;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,6 +15,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 /** Checkpoints on a real (single-datanode) HDFS: its rename does not overwrite, and files are read remotely. */
 class HdfsCheckpointTest {
     private static MiniDFSCluster cluster;
@@ -28,8 +28,11 @@ class HdfsCheckpointTest {
     @BeforeAll
     static void startCluster() throws IOException {
         conf = new Configuration();
-        Path baseDir = Path.of("target", "minidfs-checkpoint-" + UUID.randomUUID()).toAbsolutePath();
-        cluster = new MiniDFSCluster.Builder(conf, baseDir.toFile()).numDataNodes(1).build();
+        Path baseDir =
+                Path.of("target", "minidfs-checkpoint-" + UUID.randomUUID()).toAbsolutePath();
+        cluster = new MiniDFSCluster.Builder(conf, baseDir.toFile())
+                .numDataNodes(1)
+                .build();
         cluster.waitActive();
         hdfs = cluster.getFileSystem();
         root = "hdfs://127.0.0.1:" + cluster.getNameNodePort() + "/checkpoints";
@@ -44,7 +47,10 @@ class HdfsCheckpointTest {
 
     private static List<String> names(String dir) throws IOException {
         return Arrays.stream(hdfs.listStatus(new org.apache.hadoop.fs.Path(dir)))
-                .map(FileStatus::getPath).map(org.apache.hadoop.fs.Path::getName).sorted().toList();
+                .map(FileStatus::getPath)
+                .map(org.apache.hadoop.fs.Path::getName)
+                .sorted()
+                .toList();
     }
 
     @Test
@@ -66,10 +72,12 @@ class HdfsCheckpointTest {
         String dir = root + "/failing";
         String uri = dir + "/model.safetensors";
         CheckpointFiles.writeAtomically(uri, conf, out -> out.write("old".getBytes(StandardCharsets.US_ASCII)));
-        assertThrows(IOException.class, () -> CheckpointFiles.writeAtomically(uri, conf, out -> {
-            out.write("partial".getBytes(StandardCharsets.US_ASCII));
-            throw new IOException("executor lost");
-        }));
+        assertThrows(
+                IOException.class,
+                () -> CheckpointFiles.writeAtomically(uri, conf, out -> {
+                    out.write("partial".getBytes(StandardCharsets.US_ASCII));
+                    throw new IOException("executor lost");
+                }));
         try (var in = CheckpointFiles.open(uri, conf)) {
             assertEquals("old", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
         }
@@ -79,7 +87,8 @@ class HdfsCheckpointTest {
     @Test
     void readsATorchCheckpointCopiedToHdfs() throws IOException {
         String uri = root + "/torch/small_cnn.pth";
-        hdfs.copyFromLocalFile(new org.apache.hadoop.fs.Path(Fixtures.path("small_cnn.pth").toUri()),
+        hdfs.copyFromLocalFile(
+                new org.apache.hadoop.fs.Path(Fixtures.path("small_cnn.pth").toUri()),
                 new org.apache.hadoop.fs.Path(uri));
         StateDict local = TorchCheckpoint.read(Fixtures.uri("small_cnn.pth"), null);
         assertEquals(local, TorchCheckpoint.read(uri, conf));

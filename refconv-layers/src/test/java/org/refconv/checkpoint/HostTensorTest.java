@@ -1,16 +1,16 @@
 package org.refconv.checkpoint;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
 
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HostTensorTest {
 
@@ -49,8 +49,8 @@ class HostTensorTest {
 
     @Test
     void rejectsByteLengthNotMatchingShape() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> HostTensor.of(DType.F16, new long[] {2, 3}, littleEndian(10)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> HostTensor.of(DType.F16, new long[] {2, 3}, littleEndian(10)));
         assertEquals("a F16 tensor of shape [2, 3] needs 6 x 2 = 12 bytes, got 10", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> HostTensor.ofFloats(new long[] {-1}, new float[0]));
     }
@@ -79,20 +79,37 @@ class HostTensorTest {
 
     @Test
     void convertsEveryDtypeToFloats() {
-        ByteBuffer bf16 = littleEndian(4).putShort((short) 0x3fc0).putShort((short) 0xc2f7).flip();
-        assertArrayEquals(new float[] {1.5f, -123.5f},
+        ByteBuffer bf16 = littleEndian(4)
+                .putShort((short) 0x3fc0)
+                .putShort((short) 0xc2f7)
+                .flip();
+        assertArrayEquals(
+                new float[] {1.5f, -123.5f},
                 HostTensor.of(DType.BF16, new long[] {2}, bf16).toFloatArray());
         ByteBuffer f64 = littleEndian(8).putDouble(0.1).flip();
-        assertArrayEquals(new float[] {0.1f}, HostTensor.of(DType.F64, new long[] {1}, f64).toFloatArray());
+        assertArrayEquals(
+                new float[] {0.1f},
+                HostTensor.of(DType.F64, new long[] {1}, f64).toFloatArray());
         ByteBuffer bytes = littleEndian(2).put((byte) -1).put((byte) 1).flip();
-        assertArrayEquals(new float[] {-1f, 1f}, HostTensor.of(DType.I8, new long[] {2}, bytes).toFloatArray());
-        assertArrayEquals(new float[] {255f, 1f}, HostTensor.of(DType.U8, new long[] {2}, bytes).toFloatArray());
-        assertArrayEquals(new long[] {255, 1}, HostTensor.of(DType.U8, new long[] {2}, bytes).toLongArray());
+        assertArrayEquals(
+                new float[] {-1f, 1f},
+                HostTensor.of(DType.I8, new long[] {2}, bytes).toFloatArray());
+        assertArrayEquals(
+                new float[] {255f, 1f},
+                HostTensor.of(DType.U8, new long[] {2}, bytes).toFloatArray());
+        assertArrayEquals(
+                new long[] {255, 1},
+                HostTensor.of(DType.U8, new long[] {2}, bytes).toLongArray());
         ByteBuffer i32 = littleEndian(4).putInt(Integer.MIN_VALUE).flip();
-        assertArrayEquals(new long[] {Integer.MIN_VALUE}, HostTensor.of(DType.I32, new long[] {1}, i32).toLongArray());
+        assertArrayEquals(
+                new long[] {Integer.MIN_VALUE},
+                HostTensor.of(DType.I32, new long[] {1}, i32).toLongArray());
         ByteBuffer i16 = littleEndian(2).putShort((short) -300).flip();
-        assertArrayEquals(new float[] {-300f}, HostTensor.of(DType.I16, new long[] {1}, i16).toFloatArray());
-        assertArrayEquals(new float[] {(float) Long.MAX_VALUE},
+        assertArrayEquals(
+                new float[] {-300f},
+                HostTensor.of(DType.I16, new long[] {1}, i16).toFloatArray());
+        assertArrayEquals(
+                new float[] {(float) Long.MAX_VALUE},
                 HostTensor.ofLongs(new long[] {1}, new long[] {Long.MAX_VALUE}).toFloatArray());
     }
 
@@ -107,7 +124,9 @@ class HostTensorTest {
     void equalityIsDtypeShapeAndBytes() {
         HostTensor a = HostTensor.ofFloats(new long[] {2}, new float[] {1f, 2f});
         assertEquals(a, HostTensor.ofFloats(new long[] {2}, new float[] {1f, 2f}));
-        assertEquals(a.hashCode(), HostTensor.ofFloats(new long[] {2}, new float[] {1f, 2f}).hashCode());
+        assertEquals(
+                a.hashCode(),
+                HostTensor.ofFloats(new long[] {2}, new float[] {1f, 2f}).hashCode());
         assertNotEquals(a, HostTensor.ofFloats(new long[] {1, 2}, new float[] {1f, 2f}));
         assertNotEquals(a, HostTensor.ofFloats(new long[] {2}, new float[] {1f, 3f}));
         assertNotEquals(a, HostTensor.of(DType.I32, new long[] {2}, a.data()));
@@ -121,9 +140,10 @@ class HostTensorTest {
         }
         assertEquals(2, DType.BF16.byteSize());
         assertEquals(1, DType.BOOL.byteSize());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DType.fromSafetensors("F8_E4M3"));
-        assertEquals("unsupported dtype 'F8_E4M3' (supported: F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL)",
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> DType.fromSafetensors("F8_E4M3"));
+        assertEquals(
+                "unsupported dtype 'F8_E4M3' (supported: F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL)",
                 e.getMessage());
     }
 }

@@ -1,15 +1,15 @@
 package org.refconv.checkpoint;
 
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
 
 class StateDictTest {
     private static HostTensor scalar(float value) {
@@ -18,11 +18,14 @@ class StateDictTest {
 
     @Test
     void keepsInsertionOrderAndReplacesInPlace() {
-        StateDict stateDict = new StateDict().put("z", scalar(1)).put("a", scalar(2)).put("m", scalar(3));
+        StateDict stateDict =
+                new StateDict().put("z", scalar(1)).put("a", scalar(2)).put("m", scalar(3));
         HostTensor replacement = scalar(4);
         stateDict.put("a", replacement);
         assertEquals(List.of("z", "a", "m"), stateDict.keys());
-        assertEquals(List.of("z", "a", "m"), stateDict.entries().stream().map(e -> e.getKey()).toList());
+        assertEquals(
+                List.of("z", "a", "m"),
+                stateDict.entries().stream().map(e -> e.getKey()).toList());
         assertSame(replacement, stateDict.get("a"));
         assertEquals(3, stateDict.size());
         assertTrue(stateDict.contains("m"));
@@ -39,7 +42,8 @@ class StateDictTest {
     @Test
     void entriesAreReadOnly() {
         StateDict stateDict = new StateDict().put("a", scalar(1));
-        assertThrows(UnsupportedOperationException.class, () -> stateDict.entries().clear());
+        assertThrows(
+                UnsupportedOperationException.class, () -> stateDict.entries().clear());
         assertThrows(UnsupportedOperationException.class, () -> stateDict.keys().clear());
     }
 

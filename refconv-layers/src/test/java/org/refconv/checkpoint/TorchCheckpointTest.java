@@ -1,12 +1,5 @@
 package org.refconv.checkpoint;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,16 +18,32 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 /** Reads the checkpoints PyTorch 1.13 wrote (fixtures/make_checkpoint_fixtures.py) and damaged variants of them. */
 class TorchCheckpointTest {
     /** SmallCNN's state_dict() keys, in PyTorch's order. */
     private static final List<String> SMALL_CNN_KEYS = List.of(
             "conv1.weight",
-            "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var", "bn1.num_batches_tracked",
-            "layer1.0.weight", "layer1.0.bias",
-            "layer1.1.weight", "layer1.1.bias", "layer1.1.running_mean", "layer1.1.running_var",
+            "bn1.weight",
+            "bn1.bias",
+            "bn1.running_mean",
+            "bn1.running_var",
+            "bn1.num_batches_tracked",
+            "layer1.0.weight",
+            "layer1.0.bias",
+            "layer1.1.weight",
+            "layer1.1.bias",
+            "layer1.1.running_mean",
+            "layer1.1.running_var",
             "layer1.1.num_batches_tracked",
-            "fc.weight", "fc.bias");
+            "fc.weight",
+            "fc.bias");
 
     private static StateDict readBytes(byte[] checkpoint) throws IOException {
         return TorchCheckpoint.read(new ByteArrayInputStream(checkpoint), "test.pth");
@@ -93,10 +102,14 @@ class TorchCheckpointTest {
             }
         }
         // base = arange(24).reshape(4, 6) / 8 - 1; the views share its storage.
-        assertArrayEquals(new float[] {-0.25f, -0.125f}, Arrays.copyOf(pth.get("rows_1_to_3").toFloatArray(), 2));
-        assertArrayEquals(new float[] {-1f, -0.25f, 0.5f, 1.25f},
+        assertArrayEquals(
+                new float[] {-0.25f, -0.125f},
+                Arrays.copyOf(pth.get("rows_1_to_3").toFloatArray(), 2));
+        assertArrayEquals(
+                new float[] {-1f, -0.25f, 0.5f, 1.25f},
                 Arrays.copyOf(pth.get("transposed").toFloatArray(), 4));
-        assertArrayEquals(new float[] {-0.875f, -0.625f, -0.375f, -0.125f},
+        assertArrayEquals(
+                new float[] {-0.875f, -0.625f, -0.375f, -0.125f},
                 Arrays.copyOf(pth.get("every_other_column").toFloatArray(), 4));
     }
 
@@ -122,30 +135,35 @@ class TorchCheckpointTest {
     @Test
     void refusesTheLegacyFormatWithAConversionHint() {
         Path legacy = Fixtures.path("legacy.pth");
-        CheckpointFormatException e = assertThrows(CheckpointFormatException.class,
-                () -> TorchCheckpoint.read(legacy.toString(), null));
-        assertEquals(legacy + ": legacy (non-zip) PyTorch checkpoint: re-save it in PyTorch >= 1.6 with "
-                + "torch.save(torch.load(f), f2) (the default zip format)", e.getMessage());
+        CheckpointFormatException e =
+                assertThrows(CheckpointFormatException.class, () -> TorchCheckpoint.read(legacy.toString(), null));
+        assertEquals(
+                legacy + ": legacy (non-zip) PyTorch checkpoint: re-save it in PyTorch >= 1.6 with "
+                        + "torch.save(torch.load(f), f2) (the default zip format)",
+                e.getMessage());
     }
 
     @Test
     void refusesFilesThatAreNotTorchCheckpoints() {
-        CheckpointFormatException notZip = assertThrows(CheckpointFormatException.class,
-                () -> readBytes("hello".getBytes(StandardCharsets.US_ASCII)));
-        assertEquals("test.pth: not a PyTorch checkpoint: a torch.save file is a zip archive starting with 'PK'",
+        CheckpointFormatException notZip = assertThrows(
+                CheckpointFormatException.class, () -> readBytes("hello".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(
+                "test.pth: not a PyTorch checkpoint: a torch.save file is a zip archive starting with 'PK'",
                 notZip.getMessage());
 
         byte[] otherZip = TorchZips.zip(Map.of("hello.txt", new byte[] {1}), ZipEntry.DEFLATED);
         CheckpointFormatException noPickle = assertThrows(CheckpointFormatException.class, () -> readBytes(otherZip));
-        assertEquals("test.pth: zip archive without <archive>/data.pkl: not a PyTorch checkpoint (entries: "
-                + "[hello.txt])", noPickle.getMessage());
+        assertEquals(
+                "test.pth: zip archive without <archive>/data.pkl: not a PyTorch checkpoint (entries: "
+                        + "[hello.txt])",
+                noPickle.getMessage());
     }
 
     @Test
     void reportsATruncatedCheckpoint() {
         byte[] whole = Fixtures.bytes("small_cnn.pth");
-        CheckpointFormatException e = assertThrows(CheckpointFormatException.class,
-                () -> readBytes(Arrays.copyOf(whole, whole.length / 2)));
+        CheckpointFormatException e =
+                assertThrows(CheckpointFormatException.class, () -> readBytes(Arrays.copyOf(whole, whole.length / 2)));
         assertEquals("test.pth: corrupt zip: no end-of-central-directory record (truncated file?)", e.getMessage());
     }
 
@@ -154,17 +172,21 @@ class TorchCheckpointTest {
         byte[] damaged = Fixtures.bytes("small_cnn.pth");
         damaged[damaged.length / 2] ^= 0x10; // in the storages, far from the central directory
         CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> readBytes(damaged));
-        assertTrue(e.getMessage().matches("test\\.pth: corrupt zip: CRC or size mismatch in "
-                + "'small_cnn/data/\\d+' \\(damaged file\\)"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .matches("test\\.pth: corrupt zip: CRC or size mismatch in "
+                                + "'small_cnn/data/\\d+' \\(damaged file\\)"),
+                e.getMessage());
     }
 
     @Test
     void reportsAMissingStorage() {
         Map<String, byte[]> entries = TorchZips.entries(Fixtures.path("small_cnn.pth"));
         entries.remove("small_cnn/data/0");
-        CheckpointFormatException e = assertThrows(CheckpointFormatException.class,
-                () -> readBytes(TorchZips.zip(entries, ZipEntry.STORED)));
-        assertEquals("test.pth: storage 'small_cnn/data/0' referenced by the pickle is missing from the zip",
+        CheckpointFormatException e =
+                assertThrows(CheckpointFormatException.class, () -> readBytes(TorchZips.zip(entries, ZipEntry.STORED)));
+        assertEquals(
+                "test.pth: storage 'small_cnn/data/0' referenced by the pickle is missing from the zip",
                 e.getMessage());
     }
 
@@ -172,13 +194,15 @@ class TorchCheckpointTest {
     void refusesBigEndianCheckpoints() {
         Map<String, byte[]> entries = TorchZips.entries(Fixtures.path("small_cnn.pth"));
         entries.put("small_cnn/byteorder", "big".getBytes(StandardCharsets.US_ASCII));
-        CheckpointFormatException e = assertThrows(CheckpointFormatException.class,
-                () -> readBytes(TorchZips.zip(entries, ZipEntry.STORED)));
+        CheckpointFormatException e =
+                assertThrows(CheckpointFormatException.class, () -> readBytes(TorchZips.zip(entries, ZipEntry.STORED)));
         assertEquals("test.pth: byteorder is 'big': only little-endian checkpoints are supported", e.getMessage());
 
         entries.put("small_cnn/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
-        assertEquals(SMALL_CNN_KEYS, assertDoesNotThrow(() -> readBytes(TorchZips.zip(entries, ZipEntry.STORED)))
-                .keys());
+        assertEquals(
+                SMALL_CNN_KEYS,
+                assertDoesNotThrow(() -> readBytes(TorchZips.zip(entries, ZipEntry.STORED)))
+                        .keys());
     }
 
     /** Optional: a full torchvision ResNet-18, written by `make_checkpoint_fixtures.py --big` (not committed). */
@@ -190,6 +214,7 @@ class TorchCheckpointTest {
         assertEquals(122, stateDict.size()); // 62 parameters + 60 BatchNorm buffers
         assertEquals("conv1.weight", stateDict.keys().get(0));
         assertEquals("fc.bias", stateDict.keys().get(121));
-        assertSameTensors(SafeTensors.read(pth.resolveSibling("resnet18.safetensors").toString(), null), stateDict);
+        assertSameTensors(
+                SafeTensors.read(pth.resolveSibling("resnet18.safetensors").toString(), null), stateDict);
     }
 }

@@ -1,17 +1,17 @@
 package org.refconv.checkpoint;
 
-import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The allow-list of the .pth unpickler: checkpoints PyTorch wrote with a payload, and hand-assembled pickles that
@@ -25,77 +25,96 @@ class TorchPickleSafetyTest {
 
     private static String refusal(String pickle) {
         byte[] checkpoint = TorchZips.checkpointWithPickle(TorchZips.pickle(pickle));
-        return assertThrows(CheckpointFormatException.class,
-                () -> TorchCheckpoint.read(new ByteArrayInputStream(checkpoint), "evil.pth")).getMessage();
+        return assertThrows(
+                        CheckpointFormatException.class,
+                        () -> TorchCheckpoint.read(new ByteArrayInputStream(checkpoint), "evil.pth"))
+                .getMessage();
     }
 
     private static String refusalOfFixture(String name) throws IOException {
         Files.deleteIfExists(Fixtures.PWNED_MARKER);
         Path path = Fixtures.path(name);
-        String message = assertThrows(CheckpointFormatException.class,
-                () -> TorchCheckpoint.read(path.toString(), null)).getMessage();
+        String message = assertThrows(
+                        CheckpointFormatException.class, () -> TorchCheckpoint.read(path.toString(), null))
+                .getMessage();
         assertFalse(Files.exists(Fixtures.PWNED_MARKER), "the payload ran");
         return message.replace(path.toString(), name);
     }
 
     @Test
     void refusesACheckpointCallingOsSystem() throws IOException {
-        assertEquals("refused global 'posix system' in malicious_os_system.pth/malicious_os_system/data.pkl"
-                + WEIGHTS_ONLY, refusalOfFixture("malicious_os_system.pth"));
+        assertEquals(
+                "refused global 'posix system' in malicious_os_system.pth/malicious_os_system/data.pkl" + WEIGHTS_ONLY,
+                refusalOfFixture("malicious_os_system.pth"));
     }
 
     @Test
     void refusesACheckpointCallingEval() throws IOException {
-        assertEquals("refused global '__builtin__ eval' in malicious_eval.pth/malicious_eval/data.pkl"
-                + WEIGHTS_ONLY, refusalOfFixture("malicious_eval.pth"));
+        assertEquals(
+                "refused global '__builtin__ eval' in malicious_eval.pth/malicious_eval/data.pkl" + WEIGHTS_ONLY,
+                refusalOfFixture("malicious_eval.pth"));
     }
 
     @Test
     void refusesPyrolitesDefaultConstructors() {
-        assertEquals("refused global 'datetime datetime' in evil.pth/archive/data.pkl" + WEIGHTS_ONLY,
+        assertEquals(
+                "refused global 'datetime datetime' in evil.pth/archive/data.pkl" + WEIGHTS_ONLY,
                 refusal("\u0080\u0002cdatetime\ndatetime\n)R."));
-        assertEquals("refused global '__builtin__ bytearray' in evil.pth/archive/data.pkl" + WEIGHTS_ONLY,
+        assertEquals(
+                "refused global '__builtin__ bytearray' in evil.pth/archive/data.pkl" + WEIGHTS_ONLY,
                 refusal("\u0080\u0002c__builtin__\nbytearray\n)R."));
-        assertEquals("refused global 'copy_reg _reconstructor' in evil.pth/archive/data.pkl" + WEIGHTS_ONLY,
+        assertEquals(
+                "refused global 'copy_reg _reconstructor' in evil.pth/archive/data.pkl" + WEIGHTS_ONLY,
                 refusal("\u0080\u0002ccopy_reg\n_reconstructor\n)R."));
     }
 
     @Test
     void refusesGlobalsNamedByEveryOpcode() {
-        assertEquals("refused global 'builtins getattr' in evil.pth/archive/data.pkl" + WEIGHTS_ONLY,
+        assertEquals(
+                "refused global 'builtins getattr' in evil.pth/archive/data.pkl" + WEIGHTS_ONLY,
                 refusal("\u0080\u0002Vbuiltins\nVgetattr\n\u0093."));
-        assertEquals("refused global 'os system' in evil.pth/archive/data.pkl" + WEIGHTS_ONLY,
+        assertEquals(
+                "refused global 'os system' in evil.pth/archive/data.pkl" + WEIGHTS_ONLY,
                 refusal("(Vtouch /tmp/x\nios\nsystem\n."));
-        assertEquals("evil.pth/archive/data.pkl: pickle opcode 0x6f is not used by torch.save and is refused",
+        assertEquals(
+                "evil.pth/archive/data.pkl: pickle opcode 0x6f is not used by torch.save and is refused",
                 refusal("\u0080\u0002(ccollections\nOrderedDict\no."));
     }
 
     @Test
     void refusesTorchScriptArchivesWithAHint() {
-        assertTrue(refusal("\u0080\u0002c__torch__\nNet\n)R.").endsWith("; this looks like a TorchScript archive: "
-                + "save model.state_dict() with torch.save instead"));
+        assertTrue(refusal("\u0080\u0002c__torch__\nNet\n)R.")
+                .endsWith("; this looks like a TorchScript archive: "
+                        + "save model.state_dict() with torch.save instead"));
     }
 
     @Test
     void refusesCallsAndStateOutsideTheAllowList() {
-        assertEquals("evil.pth/archive/data.pkl: refused to call torch.FloatStorage",
+        assertEquals(
+                "evil.pth/archive/data.pkl: refused to call torch.FloatStorage",
                 refusal("\u0080\u0002ctorch\nFloatStorage\n)R."));
-        assertEquals("evil.pth/archive/data.pkl: refused to call 'os.system'",
-                refusal("\u0080\u0002Vos.system\n)R."));
-        assertEquals("evil.pth/archive/data.pkl: refused to set the state of a LinkedHashMap (only an "
-                + "OrderedDict's attributes are accepted)", refusal("\u0080\u0002}}b."));
+        assertEquals("evil.pth/archive/data.pkl: refused to call 'os.system'", refusal("\u0080\u0002Vos.system\n)R."));
+        assertEquals(
+                "evil.pth/archive/data.pkl: refused to set the state of a LinkedHashMap (only an "
+                        + "OrderedDict's attributes are accepted)",
+                refusal("\u0080\u0002}}b."));
     }
 
     @Test
     void acceptsOnlyDictsOfTensors() {
-        assertEquals("evil.pth/archive/data.pkl: the checkpoint holds 5, not a state dict (a dict of name -> "
-                + "tensor)", refusal("\u0080\u0002K\u0005."));
-        assertEquals("evil.pth/archive/data.pkl: entry 'epoch' holds 3, not a tensor: only a state dict of name -> "
-                + "tensor is supported (torch.save(model.state_dict()))", refusal("\u0080\u0002}Vepoch\nK\u0003s."));
-        byte[] emptyOrderedDict = TorchZips.checkpointWithPickle(TorchZips.pickle(
-                "\u0080\u0002ccollections\nOrderedDict\n)R}b."));
-        assertEquals(0, assertDoesNotThrow(() -> TorchCheckpoint.read(new ByteArrayInputStream(emptyOrderedDict),
-                "ok.pth")).size());
+        assertEquals(
+                "evil.pth/archive/data.pkl: the checkpoint holds 5, not a state dict (a dict of name -> " + "tensor)",
+                refusal("\u0080\u0002K\u0005."));
+        assertEquals(
+                "evil.pth/archive/data.pkl: entry 'epoch' holds 3, not a tensor: only a state dict of name -> "
+                        + "tensor is supported (torch.save(model.state_dict()))",
+                refusal("\u0080\u0002}Vepoch\nK\u0003s."));
+        byte[] emptyOrderedDict =
+                TorchZips.checkpointWithPickle(TorchZips.pickle("\u0080\u0002ccollections\nOrderedDict\n)R}b."));
+        assertEquals(
+                0,
+                assertDoesNotThrow(() -> TorchCheckpoint.read(new ByteArrayInputStream(emptyOrderedDict), "ok.pth"))
+                        .size());
     }
 
     @Test

@@ -16,8 +16,7 @@ import java.util.zip.ZipOutputStream;
 
 /** Builds torch.save-like zips in tests: hand-made pickles, or a fixture's entries edited and re-zipped. */
 final class TorchZips {
-    private TorchZips() {
-    }
+    private TorchZips() {}
 
     /** Pickle bytes written as a string of chars 0-255 ("\u0080\u0002" is PROTO 2). */
     static byte[] pickle(String opcodes) {

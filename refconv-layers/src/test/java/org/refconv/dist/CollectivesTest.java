@@ -1,9 +1,5 @@
 package org.refconv.dist;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
 import java.util.List;
 import java.util.function.Function;
 
@@ -11,6 +7,10 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.refconv.engine.Device;
 import org.refconv.engine.Tensors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Two Gloo ranks in one JVM (LocalRanks: one thread each) on 127.0.0.1: the collectives and the gradient averaging. */
 class CollectivesTest {
@@ -23,17 +23,17 @@ class CollectivesTest {
     void allReduceSumsAndBroadcastCopies() throws Exception {
         List<float[][]> out = twoRanks(c -> {
             float r = c.rank();
-            Tensor a = Tensors.fromFloats(new float[]{r + 1, 10 * (r + 1)}, 2);
+            Tensor a = Tensors.fromFloats(new float[] {r + 1, 10 * (r + 1)}, 2);
             c.allReduceSum(List.of(a));
-            Tensor b = Tensors.fromFloats(new float[]{100 + r, 200 + r, 300 + r}, 3);
-            Tensor d = Tensors.fromFloats(new float[]{r}, 1); // a second tensor of another shape in the same call
+            Tensor b = Tensors.fromFloats(new float[] {100 + r, 200 + r, 300 + r}, 3);
+            Tensor d = Tensors.fromFloats(new float[] {r}, 1); // a second tensor of another shape in the same call
             c.broadcast(List.of(b, d), 1);
-            return new float[][]{Tensors.toFloats(a), Tensors.toFloats(b), Tensors.toFloats(d)};
+            return new float[][] {Tensors.toFloats(a), Tensors.toFloats(b), Tensors.toFloats(d)};
         });
         for (float[][] rank : out) {
-            assertArrayEquals(new float[]{3, 30}, rank[0]);
-            assertArrayEquals(new float[]{101, 201, 301}, rank[1]);
-            assertArrayEquals(new float[]{1}, rank[2]);
+            assertArrayEquals(new float[] {3, 30}, rank[0]);
+            assertArrayEquals(new float[] {101, 201, 301}, rank[1]);
+            assertArrayEquals(new float[] {1}, rank[2]);
         }
     }
 
@@ -41,11 +41,15 @@ class CollectivesTest {
     void gradientsAreAveragedAcrossBuckets() throws Exception {
         List<float[]> out = twoRanks(c -> {
             // Three parameters with tiny buckets (one parameter each, then two together), grads = (rank+1) * p.
-            Tensor p1 = Tensors.requiresGrad(Tensors.fromFloats(new float[]{1, 2, 3, 4}, 2, 2), true);
-            Tensor p2 = Tensors.requiresGrad(Tensors.fromFloats(new float[]{5}, 1), true);
-            Tensor p3 = Tensors.requiresGrad(Tensors.fromFloats(new float[]{6, 7}, 2), true);
+            Tensor p1 = Tensors.requiresGrad(Tensors.fromFloats(new float[] {1, 2, 3, 4}, 2, 2), true);
+            Tensor p2 = Tensors.requiresGrad(Tensors.fromFloats(new float[] {5}, 1), true);
+            Tensor p3 = Tensors.requiresGrad(Tensors.fromFloats(new float[] {6, 7}, 2), true);
             float k = c.rank() + 1;
-            p1.mul(p1).sum().add(p2.mul(p2).sum()).add(p3.mul(p3).sum()).mul(new org.bytedeco.pytorch.Scalar(k / 2))
+            p1.mul(p1)
+                    .sum()
+                    .add(p2.mul(p2).sum())
+                    .add(p3.mul(p3).sum())
+                    .mul(new org.bytedeco.pytorch.Scalar(k / 2))
                     .backward();
             GradientAverager avg = new GradientAverager(c, List.of(p1, p2, p3), 16);
             assertEquals(2, avg.bucketCount());
@@ -68,11 +72,11 @@ class CollectivesTest {
         // later (surefire runs with MALLOC_CHECK_=3, so glibc aborts on it).
         for (int round = 0; round < 5; round++) {
             List<float[]> out = twoRanks(c -> {
-                Tensor t = Tensors.fromFloats(new float[]{c.rank()}, 1);
+                Tensor t = Tensors.fromFloats(new float[] {c.rank()}, 1);
                 c.allReduceSum(List.of(t));
                 return Tensors.toFloats(t);
             });
-            assertArrayEquals(new float[]{1}, out.get(1));
+            assertArrayEquals(new float[] {1}, out.get(1));
             System.gc();
             Thread.sleep(100);
         }

@@ -1,11 +1,11 @@
 package org.refconv.engine;
 
+import org.bytedeco.openblas.global.openblas_full;
+import org.junit.jupiter.api.Test;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import org.bytedeco.openblas.global.openblas_full;
-import org.junit.jupiter.api.Test;
 
 class BlasThreadsTest {
 

@@ -1,7 +1,5 @@
 package org.refconv.engine;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The crash {@link ComputeTurns} prevents: two threads making their first convolutions at once in fresh JVMs. With
@@ -33,15 +33,21 @@ class ComputeTurnsCrashTest {
         int crashed = 0;
         for (int run = 0; run < RUNS; run++) {
             // A crash report goes next to the log, not into the module's folder.
-            List<String> command = new ArrayList<>(List.of(java, "-Xmx1g",
-                    "-XX:ErrorFile=" + log.resolveSibling("hs_err_two_ranks_%p.log"), "-cp",
+            List<String> command = new ArrayList<>(List.of(
+                    java,
+                    "-Xmx1g",
+                    "-XX:ErrorFile=" + log.resolveSibling("hs_err_two_ranks_%p.log"),
+                    "-cp",
                     System.getProperty("java.class.path")));
             String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
             if (cache != null) {
                 command.add(1, "-Dorg.bytedeco.javacpp.cachedir=" + cache);
             }
             command.addAll(List.of(TwoRanksInOneJvm.class.getName(), mode));
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw new AssertionError("run " + run + " (" + mode + ") did not finish in 5 minutes");
@@ -49,7 +55,10 @@ class ComputeTurnsCrashTest {
             if (p.exitValue() != 0) {
                 crashed++;
                 System.out.println(mode + " run " + run + " exited with " + p.exitValue() + ": "
-                        + Files.readAllLines(log).stream().filter(l -> l.startsWith("# ")).limit(6).toList());
+                        + Files.readAllLines(log).stream()
+                                .filter(l -> l.startsWith("# "))
+                                .limit(6)
+                                .toList());
             }
         }
         Files.deleteIfExists(log);

@@ -1,11 +1,5 @@
 package org.refconv.engine;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,6 +22,12 @@ import org.refconv.reparam.DeferredGradients;
 import org.refconv.reparam.RefocusRule;
 import org.refconv.reparam.Refocuser;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 class MemoryFormatTest {
 
     @Test
@@ -47,7 +47,10 @@ class MemoryFormatTest {
         assertEquals(0.0, Ops.maxAbsDiff(nhwc, x));
         assertTrue(MemoryFormat.CHANNELS_LAST.isLayoutOf(nhwc));
         assertFalse(MemoryFormat.CHANNELS_LAST.isLayoutOf(x));
-        assertEquals("[60, 20, 5, 1]", Arrays.toString(MemoryFormat.CONTIGUOUS.apply(nhwc).strides().vec().get()));
+        assertEquals(
+                "[60, 20, 5, 1]",
+                Arrays.toString(
+                        MemoryFormat.CONTIGUOUS.apply(nhwc).strides().vec().get()));
         assertThrows(IllegalArgumentException.class, () -> MemoryFormat.CHANNELS_LAST.apply(Tensors.randn(2, 3)));
     }
 
@@ -97,19 +100,27 @@ class MemoryFormatTest {
         DeferredGradients deferred = DeferredGradients.of(refocuser); // float64 takes libtorch's transform
         m.train(training);
         Tensor x = Tensors.randn(8, 3, 16, 16);
-        Tensor y = Tensors.fromLongs(new long[]{0, 3, 5, 9, 1, 1, 2, 7}, 8);
+        Tensor y = Tensors.fromLongs(new long[] {0, 3, 5, 9, 1, 1, 2, 7}, 8);
         Map<String, Tensor> nchw = gradients(m, deferred, MemoryFormat.CONTIGUOUS.apply(x), y);
         Map<String, Tensor> nhwc = gradients(m, deferred, MemoryFormat.CHANNELS_LAST.apply(x), y);
         m.to(torch.ScalarType.Double, false);
         Map<String, Tensor> reference = gradients(m, deferred, x.to(torch.ScalarType.Double), y);
-        assertEquals(5, reference.keySet().stream().filter(k -> k.endsWith("convmap.weight")).count(), "every Wr");
-        double largest = reference.values().stream().mapToDouble(Ops::maxAbs).max().orElseThrow();
+        assertEquals(
+                5,
+                reference.keySet().stream()
+                        .filter(k -> k.endsWith("convmap.weight"))
+                        .count(),
+                "every Wr");
+        double largest =
+                reference.values().stream().mapToDouble(Ops::maxAbs).max().orElseThrow();
         for (String k : reference.keySet()) {
             Tensor want = reference.get(k);
             double errNchw = Ops.maxAbsDiff(nchw.get(k).to(torch.ScalarType.Double), want) / largest;
             double errNhwc = Ops.maxAbsDiff(nhwc.get(k).to(torch.ScalarType.Double), want) / largest;
-            assertTrue(errNhwc <= 1e-3 && errNchw <= 1e-3, "grad " + k + ": channels-last " + errNhwc
-                    + ", contiguous " + errNchw + " of the largest gradient");
+            assertTrue(
+                    errNhwc <= 1e-3 && errNchw <= 1e-3,
+                    "grad " + k + ": channels-last " + errNhwc + ", contiguous " + errNchw
+                            + " of the largest gradient");
         }
     }
 

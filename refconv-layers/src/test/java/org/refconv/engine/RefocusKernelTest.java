@@ -1,10 +1,5 @@
 package org.refconv.engine;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.refconv.testing.TestTensors.assertClose;
-
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
@@ -14,6 +9,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.refconv.layers.RefConv2d;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.refconv.testing.TestTensors.assertClose;
 
 /**
  * The fused refocusing kernel against libtorch's transform (a depthwise convolution of Wb viewed as 1 x n2d x 3 x 3,
@@ -34,8 +34,15 @@ class RefocusKernelTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1, 1, true, 1", "3, 5, true, 1", "4, 4, true, 1", "17, 1, false, 1", "16, 9, true, 1",
-            "64, 65, true, 2", "128, 64, false, 2"})
+    @CsvSource({
+        "1, 1, true, 1",
+        "3, 5, true, 1",
+        "4, 4, true, 1",
+        "17, 1, false, 1",
+        "16, 9, true, 1",
+        "64, 65, true, 2",
+        "128, 64, false, 2"
+    })
     void forwardAndGradientMatchLibtorch(int cout, int cin, boolean identity, int threads) {
         Engine.setThreads(threads);
         Engine.manualSeed(cout * 31L + cin);
@@ -51,7 +58,7 @@ class RefocusKernelTest {
         Tensor wantWt = wt64.detach().to(torch.ScalarType.Float);
         Tensor wantGrad = wr64.grad().to(torch.ScalarType.Float);
 
-        for (boolean vector : new boolean[]{true, false}) {
+        for (boolean vector : new boolean[] {true, false}) {
             String what = cout + "x" + cin + (vector ? " vector" : " scalar") + ", " + threads + " threads";
             Tensor wt = Tensors.emptyLike(basis);
             RefocusKernel.forward(basis, refocusing, wt, identity, vector);
@@ -85,17 +92,21 @@ class RefocusKernelTest {
     void operandsThatDoNotFitAreRefusedBeforeAnyNativeRead() {
         Tensor basis = Tensors.randn(4, 4, 3, 3);
         Tensor refocusing = Tensors.randn(16, 1, 3, 3);
-        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException shape = assertThrows(
+                IllegalArgumentException.class,
                 () -> RefocusKernel.forward(basis, Tensors.randn(15, 1, 3, 3), Tensors.emptyLike(basis), true));
         assertTrue(shape.getMessage().contains("144 values"), shape.getMessage());
-        IllegalArgumentException dtype = assertThrows(IllegalArgumentException.class,
-                () -> RefocusKernel.forward(basis, refocusing.to(torch.ScalarType.Double), Tensors.emptyLike(basis),
-                        true));
+        IllegalArgumentException dtype = assertThrows(
+                IllegalArgumentException.class,
+                () -> RefocusKernel.forward(
+                        basis, refocusing.to(torch.ScalarType.Double), Tensors.emptyLike(basis), true));
         assertTrue(dtype.getMessage().contains("float32"), dtype.getMessage());
-        IllegalArgumentException strided = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException strided = assertThrows(
+                IllegalArgumentException.class,
                 () -> RefocusKernel.backward(basis, basis.transpose(0, 1), Tensors.emptyLike(refocusing), false));
         assertTrue(strided.getMessage().contains("not contiguous"), strided.getMessage());
-        IllegalArgumentException kernel = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException kernel = assertThrows(
+                IllegalArgumentException.class,
                 () -> RefocusKernel.forward(Tensors.randn(4, 4, 5, 5), refocusing, Tensors.randn(4, 4, 5, 5), true));
         assertTrue(kernel.getMessage().contains("[Cout, Cin/g, 3, 3]"), kernel.getMessage());
     }

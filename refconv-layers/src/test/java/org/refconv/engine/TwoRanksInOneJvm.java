@@ -13,8 +13,7 @@ import org.refconv.models.CifarQuick;
  */
 public final class TwoRanksInOneJvm {
 
-    private TwoRanksInOneJvm() {
-    }
+    private TwoRanksInOneJvm() {}
 
     public static void main(String[] args) throws InterruptedException {
         ComputeTurns turns = ComputeTurns.forRanksSharingAJvm(args[0].equals("turns"));
@@ -41,7 +40,8 @@ public final class TwoRanksInOneJvm {
             try (PointerScope scope = new PointerScope()) {
                 Tensor x = Tensors.randn(4, 3, 32, 32).contiguous(torch.MemoryFormat.ChannelsLast);
                 try (ComputeTurns.Turn turn = turns.take()) {
-                    Ops.crossEntropy(model.forward(x), Tensors.fromLongs(labels, 4)).backward();
+                    Ops.crossEntropy(model.forward(x), Tensors.fromLongs(labels, 4))
+                            .backward();
                 }
             }
         }

@@ -1,12 +1,5 @@
 package org.refconv.layers;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static org.refconv.testing.TestTensors.assertClose;
-
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
@@ -25,6 +18,13 @@ import org.refconv.engine.Tensors;
 import org.refconv.layers.RefConvOptions.WrInit;
 import org.refconv.testing.TestTensors;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.refconv.testing.TestTensors.assertClose;
+
 /** RefConv against PyTorch (fixtures/make_refconv_fixtures.py): forward, Wr gradient and folded weight. */
 class RefConv2dTest {
 
@@ -42,13 +42,22 @@ class RefConv2dTest {
 
     /** {@code fused = false}: the layer uses libtorch's transform even where the fused one is available. */
     private static Case load(String name, RefConvOptions options, boolean fused) throws IOException {
-        StateDict sd = SafeTensors.read(TestTensors.resource("fixtures/refconv/" + name + ".safetensors").toString(),
+        StateDict sd = SafeTensors.read(
+                TestTensors.resource("fixtures/refconv/" + name + ".safetensors")
+                        .toString(),
                 null);
         Map<String, String> m = sd.metadata();
         int k = Integer.parseInt(m.get("k"));
-        Conv2dSpec spec = new Conv2dSpec(name, Integer.parseInt(m.get("cin")), Integer.parseInt(m.get("cout")), k, k,
-                Integer.parseInt(m.get("stride")), Integer.parseInt(m.get("padding")),
-                Integer.parseInt(m.get("dilation")), Integer.parseInt(m.get("groups")),
+        Conv2dSpec spec = new Conv2dSpec(
+                name,
+                Integer.parseInt(m.get("cin")),
+                Integer.parseInt(m.get("cout")),
+                k,
+                k,
+                Integer.parseInt(m.get("stride")),
+                Integer.parseInt(m.get("padding")),
+                Integer.parseInt(m.get("dilation")),
+                Integer.parseInt(m.get("groups")),
                 Boolean.parseBoolean(m.get("bias")));
         RefConv2d layer = RefocusKernel.withFusedTransform(fused, () -> new RefConv2d(spec, options));
         try (NoGrad ignored = NoGrad.enter()) {
@@ -62,12 +71,21 @@ class RefConv2dTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"dense3x3", "depthwise3x3", "grouped3x3", "strided_bias", "dense5x5",
-            "depthwise5x5_stride2", "dilated"})
+    @ValueSource(
+            strings = {
+                "dense3x3",
+                "depthwise3x3",
+                "grouped3x3",
+                "strided_bias",
+                "dense5x5",
+                "depthwise5x5_stride2",
+                "dilated"
+            })
     void matchesPyTorchForwardGradientAndFoldedWeight(String name) throws IOException {
         Case c = load(name, RefConvOptions.DEFAULT);
         // Dense 3x3 convs take the fused transform wherever it is available; every other shape libtorch's.
-        boolean dense3x3 = c.layer().mapGroups() == c.layer().n2d() && c.layer().spec().kernelH() == 3;
+        boolean dense3x3 =
+                c.layer().mapGroups() == c.layer().n2d() && c.layer().spec().kernelH() == 3;
         assertEquals(dense3x3 && RefocusKernel.available(), c.layer().usesFusedTransform(), name);
         checkAgainstPyTorch(c, name);
     }
@@ -107,7 +125,8 @@ class RefConv2dTest {
         Case c = load("dense3x3", RefConvOptions.DEFAULT);
         assumeTrue(c.layer().usesFusedTransform(), "fused transform not available: " + RefocusKernel.status());
         c.layer().forward(c.t("x")).sum().backward();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.layer().forward(c.t("x")));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> c.layer().forward(c.t("x")));
         assertTrue(e.getMessage().contains("dense3x3") && e.getMessage().contains("not applied"), e.getMessage());
         c.layer().applyFusedGradient();
         assertTrue(c.layer().refocusingWeight().grad().defined(), "dWr after apply");
@@ -185,13 +204,17 @@ class RefConv2dTest {
 
     @Test
     void refusesConvsItCannotRefocusNamingTheLayer() {
-        IllegalArgumentException oneByOne = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException oneByOne = assertThrows(
+                IllegalArgumentException.class,
                 () -> new RefConv2d(Conv2dSpec.of("layer1.0.conv3", 8, 8, 1, 1, 0, 1, false), RefConvOptions.DEFAULT));
         assertTrue(oneByOne.getMessage().contains("layer1.0.conv3"), oneByOne.getMessage());
-        IllegalArgumentException nonSquare = assertThrows(IllegalArgumentException.class,
-                () -> new RefConv2d(new Conv2dSpec("Mixed_6b.branch7x7_2", 8, 8, 1, 7, 1, 0, 1, 1, false),
-                        RefConvOptions.DEFAULT));
-        assertTrue(nonSquare.getMessage().contains("Mixed_6b.branch7x7_2") && nonSquare.getMessage().contains("square"),
+        IllegalArgumentException nonSquare = assertThrows(
+                IllegalArgumentException.class,
+                () -> new RefConv2d(
+                        new Conv2dSpec("Mixed_6b.branch7x7_2", 8, 8, 1, 7, 1, 0, 1, 1, false), RefConvOptions.DEFAULT));
+        assertTrue(
+                nonSquare.getMessage().contains("Mixed_6b.branch7x7_2")
+                        && nonSquare.getMessage().contains("square"),
                 nonSquare.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new RefConvOptions(WrInit.XAVIER, true, 2, false));
     }

@@ -1,12 +1,5 @@
 package org.refconv.layers;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.refconv.testing.TestTensors.assertClose;
-
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -21,6 +14,13 @@ import org.refconv.engine.Modules;
 import org.refconv.engine.NoGrad;
 import org.refconv.engine.Ops;
 import org.refconv.engine.Tensors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.refconv.testing.TestTensors.assertClose;
 
 /** Rep-Adapter layers: the merged conv/linear equals the two-branch layer in eval mode; what trains; a hand case. */
 class RepAdapterTest {
@@ -45,7 +45,9 @@ class RepAdapterTest {
                 String k = e.getKey();
                 if (k.endsWith("running_var")) {
                     e.getValue().copy_(Tensors.randn(spec.outChannels()).abs().add(new Scalar(0.5)));
-                } else if (k.endsWith("_bn.weight") || k.endsWith("_bn.bias") || k.endsWith("running_mean")
+                } else if (k.endsWith("_bn.weight")
+                        || k.endsWith("_bn.bias")
+                        || k.endsWith("running_mean")
                         || k.equals("bias")) {
                     e.getValue().copy_(Tensors.randn(spec.outChannels()));
                 }
@@ -61,16 +63,21 @@ class RepAdapterTest {
         Engine.manualSeed(31);
         RepAdapterConv2d layer = trainedLayer(spec);
         Conv2d merged = layer.toPlain();
-        assertEquals(List.of(spec.weightShape()[0], spec.weightShape()[1], spec.weightShape()[2],
-                spec.weightShape()[3]), List.of(Tensors.shape(merged.weight())[0], Tensors.shape(merged.weight())[1],
-                Tensors.shape(merged.weight())[2], Tensors.shape(merged.weight())[3]), "original weight shape");
+        assertEquals(
+                List.of(spec.weightShape()[0], spec.weightShape()[1], spec.weightShape()[2], spec.weightShape()[3]),
+                List.of(
+                        Tensors.shape(merged.weight())[0],
+                        Tensors.shape(merged.weight())[1],
+                        Tensors.shape(merged.weight())[2],
+                        Tensors.shape(merged.weight())[3]),
+                "original weight shape");
         try (NoGrad ignored = NoGrad.enter()) {
             Tensor x = Tensors.randn(2, spec.inChannels(), 11, 11);
             Tensor y = layer.forward(x);
             assertClose(merged.forward(x), y, 1e-5, spec.name());
             // The branches really differ and the BNs are not identities: the merge has something to do.
-            Tensor frozenOnly = Ops.conv2d(x, layer.basisWeight(), null, spec.strides(), spec.paddings(),
-                    spec.dilations(), spec.groups());
+            Tensor frozenOnly = Ops.conv2d(
+                    x, layer.basisWeight(), null, spec.strides(), spec.paddings(), spec.dilations(), spec.groups());
             assertTrue(Ops.maxAbsDiff(frozenOnly, y) > 0.1 * Ops.maxAbs(y), spec.name());
         }
     }
@@ -81,16 +88,18 @@ class RepAdapterTest {
         Conv2dSpec spec = Conv2dSpec.of("c", 3, 4, 3, 1, 1, 1, true);
         RepAdapterConv2d layer = new RepAdapterConv2d(spec, RepAdapterOptions.DEFAULT);
         layer.train(true);
-        Ops.mul(layer.forward(Tensors.randn(2, 3, 6, 6)), Tensors.randn(2, 4, 6, 6)).sum().backward();
+        Ops.mul(layer.forward(Tensors.randn(2, 3, 6, 6)), Tensors.randn(2, 4, 6, 6))
+                .sum()
+                .backward();
         Map<String, Tensor> state = Modules.stateDict(layer);
         assertFalse(state.get("weight").requires_grad(), "W0 is a frozen buffer");
-        for (String k : List.of("bias", "tuned.weight", "frozen_bn.weight", "frozen_bn.bias", "tuned_bn.weight",
-                "tuned_bn.bias")) {
+        for (String k : List.of(
+                "bias", "tuned.weight", "frozen_bn.weight", "frozen_bn.bias", "tuned_bn.weight", "tuned_bn.bias")) {
             assertTrue(state.get(k).grad().defined(), k);
         }
         assertEquals(Modules.trainableParameters(layer).size(), 6);
-        assertTrue(layer.addedKeys().containsAll(List.of("tuned.weight", "frozen_bn.running_var",
-                "tuned_bn.num_batches_tracked")));
+        assertTrue(layer.addedKeys()
+                .containsAll(List.of("tuned.weight", "frozen_bn.running_var", "tuned_bn.num_batches_tracked")));
         assertFalse(layer.addedKeys().contains("weight") || layer.addedKeys().contains("bias"));
     }
 
@@ -113,8 +122,8 @@ class RepAdapterTest {
             conv1 += 0.2 * x[i];
         }
         // BN eval: (z - mean) / sqrt(var + eps) * gamma + beta, with gamma = 0.5 (the default scale init).
-        double expected = (conv0 - 0.25) / Math.sqrt(4 + 1e-5) * 0.5 + 0.1
-                + (conv1 - (-1)) / Math.sqrt(0.25 + 1e-5) * 0.5 - 0.3;
+        double expected =
+                (conv0 - 0.25) / Math.sqrt(4 + 1e-5) * 0.5 + 0.1 + (conv1 - (-1)) / Math.sqrt(0.25 + 1e-5) * 0.5 - 0.3;
         try (NoGrad ignored = NoGrad.enter()) {
             layer.basisWeight().copy_(Tensors.fromFloats(w0, 1, 1, 3, 3));
             layer.tunedWeight().fill_(new Scalar(0.2));
@@ -155,7 +164,8 @@ class RepAdapterTest {
         }
         Map<String, Tensor> trainable = Modules.trainableParameters(layer);
         // state_dict order: own parameters first, then the child's.
-        assertEquals(List.of("scale_frozen", "scale_tuned", "tuned.weight", "tuned.bias"), List.copyOf(trainable.keySet()));
+        assertEquals(
+                List.of("scale_frozen", "scale_tuned", "tuned.weight", "tuned.bias"), List.copyOf(trainable.keySet()));
         assertNotNull(Modules.stateDict(layer).get("bias"));
     }
 

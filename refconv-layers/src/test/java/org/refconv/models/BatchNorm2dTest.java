@@ -1,8 +1,5 @@
 package org.refconv.models;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.refconv.testing.TestTensors.assertClose;
-
 import java.util.List;
 import java.util.Map;
 
@@ -15,13 +12,17 @@ import org.refconv.engine.NoGrad;
 import org.refconv.engine.Tensors;
 import org.refconv.layers.BatchNorm2d;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.refconv.testing.TestTensors.assertClose;
+
 /** BatchNorm2d's state_dict, and its train/eval behaviour by PyTorch's formulas (the zoo tests check it vs torch). */
 class BatchNorm2dTest {
 
     @Test
     void hasTorchsKeysAndInitialState() {
         Map<String, Tensor> s = Modules.stateDict(new BatchNorm2d(4));
-        assertEquals(List.of("weight", "bias", "running_mean", "running_var", "num_batches_tracked"),
+        assertEquals(
+                List.of("weight", "bias", "running_mean", "running_var", "num_batches_tracked"),
                 List.copyOf(s.keySet()));
         assertEquals(0, s.get("num_batches_tracked").dim());
         assertEquals(0L, Tensors.toLongs(s.get("num_batches_tracked"))[0]);

@@ -1,9 +1,5 @@
 package org.refconv.models;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.List;
 import java.util.Map;
 
@@ -14,6 +10,10 @@ import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
 import org.refconv.engine.Ops;
 import org.refconv.layers.ConvFactory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Loading a state_dict into a zoo model: strict errors name every problem; non-strict swaps the head. */
 class StateDictLoadingTest {
@@ -34,11 +34,16 @@ class StateDictLoadingTest {
         });
         edited.put("fc.extra", source.get("fc.bias"));
         ResNet target = ResNet.resnet18(ConvFactory.plain(), 3, 1000);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Modules.load(target, edited, true));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Modules.load(target, edited, true));
         String msg = e.getMessage();
-        for (String key : List.of("layer2.1.bn2.running_var", "layer4.0.downsample.0.weight", "fc.extra",
-                "conv1.weight", "fc.weight", "fc.bias")) {
+        for (String key : List.of(
+                "layer2.1.bn2.running_var",
+                "layer4.0.downsample.0.weight",
+                "fc.extra",
+                "conv1.weight",
+                "fc.weight",
+                "fc.bias")) {
             assertTrue(msg.contains(key), key + " not named in: " + msg);
         }
         assertTrue(msg.contains("conv1.weight: checkpoint [64, 1, 7, 7] vs model [64, 3, 7, 7]"), msg);
@@ -56,7 +61,8 @@ class StateDictLoadingTest {
         assertEquals(8 * 12, report.unexpected().size());
         assertTrue(report.unexpected().contains("layer3.5.bn2.num_batches_tracked"));
         assertTrue(report.missing().isEmpty() && report.mismatched().isEmpty(), report.toString());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Modules.load(ResNet.resnet18(ConvFactory.plain(), 3, 10), resnet34, true));
     }
 
@@ -67,8 +73,11 @@ class StateDictLoadingTest {
         ResNet fineTuned = ResNet.resnet18(ConvFactory.plain(), 3, 10);
         Tensor freshHead = Modules.stateDict(fineTuned).get("fc.weight").clone();
         Modules.LoadReport report = Modules.load(fineTuned, Modules.toStateDict(pretrained), false);
-        assertEquals(List.of("fc.weight", "fc.bias"), report.mismatched().stream()
-                .map(s -> s.substring(0, s.indexOf(':'))).toList());
+        assertEquals(
+                List.of("fc.weight", "fc.bias"),
+                report.mismatched().stream()
+                        .map(s -> s.substring(0, s.indexOf(':')))
+                        .toList());
         assertTrue(report.missing().isEmpty() && report.unexpected().isEmpty());
         Map<String, Tensor> want = Modules.stateDict(pretrained);
         Map<String, Tensor> got = Modules.stateDict(fineTuned);

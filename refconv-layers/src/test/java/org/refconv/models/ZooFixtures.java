@@ -1,7 +1,5 @@
 package org.refconv.models;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +14,8 @@ import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
 import org.refconv.testing.TestTensors;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 /**
  * The zoo's torchvision fixtures (fixtures/make_zoo_fixtures.py). Key lists and the tiny models' weights are
  * committed; the large weights are generated into refconv-layers/target/zoo-fixtures by running the script when
@@ -25,10 +25,10 @@ final class ZooFixtures {
 
     /** Debian's interpreter (the one with python3-torch); -Drefconv.python overrides it. */
     static final String PYTHON = System.getProperty("refconv.python", "/usr/bin/python3");
+
     private static Boolean generated;
 
-    private ZooFixtures() {
-    }
+    private ZooFixtures() {}
 
     static Path repoRoot() {
         String root = System.getProperty("refconv.repo.root");
@@ -46,8 +46,8 @@ final class ZooFixtures {
     /** torchvision's state_dict keys and shapes ("64,3,7,7"; "" for a scalar), in order. */
     static Map<String, String> keys(String model) throws IOException {
         Map<String, String> keys = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(TestTensors.resource("fixtures/zoo/" + model + ".keys.txt"),
-                StandardCharsets.UTF_8)) {
+        for (String line : Files.readAllLines(
+                TestTensors.resource("fixtures/zoo/" + model + ".keys.txt"), StandardCharsets.UTF_8)) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
@@ -72,8 +72,10 @@ final class ZooFixtures {
         if (!Files.isRegularFile(path)) {
             generateOnce();
         }
-        assumeTrue(Files.isRegularFile(path), file + " is absent and could not be generated: install python3-torch "
-                + "and python3-torchvision, or run " + PYTHON + " fixtures/make_zoo_fixtures.py");
+        assumeTrue(
+                Files.isRegularFile(path),
+                file + " is absent and could not be generated: install python3-torch "
+                        + "and python3-torchvision, or run " + PYTHON + " fixtures/make_zoo_fixtures.py");
         return SafeTensors.read(path.toString(), null);
     }
 
@@ -92,14 +94,21 @@ final class ZooFixtures {
             return;
         }
         Path out = generatedDir();
-        List<String> cmd = new ArrayList<>(List.of(PYTHON, repoRoot().resolve("fixtures/make_zoo_fixtures.py").toString(),
-                "--out", out.toString(), "--committed", out.resolve("committed").toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                PYTHON,
+                repoRoot().resolve("fixtures/make_zoo_fixtures.py").toString(),
+                "--out",
+                out.toString(),
+                "--committed",
+                out.resolve("committed").toString()));
         generated = run(cmd, 600) == 0;
     }
 
     private static int run(List<String> cmd, long timeoutSeconds) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

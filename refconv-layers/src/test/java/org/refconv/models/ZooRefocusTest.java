@@ -1,11 +1,5 @@
 package org.refconv.models;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.refconv.testing.TestTensors.assertClose;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +23,12 @@ import org.refconv.reparam.FreezePolicy;
 import org.refconv.reparam.RefocusRule;
 import org.refconv.reparam.Refocuser;
 import org.refconv.reparam.Reparameterization;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.refconv.testing.TestTensors.assertClose;
 
 /** Refocusing and folding every zoo model: keys, shapes, outputs (zero init and Xavier), rules, freezing. */
 class ZooRefocusTest {
@@ -83,8 +83,8 @@ class ZooRefocusTest {
         Map<String, Tensor> want = Modules.stateDict(pretrained);
         Map<String, Tensor> got = Modules.stateDict(folded);
         assertEquals(List.copyOf(want.keySet()), List.copyOf(got.keySet()), model + ": keys in order");
-        want.forEach((k, v) -> assertEquals(Arrays.toString(Tensors.shape(v)), Arrays.toString(Tensors.shape(got.get(k))),
-                model + " " + k));
+        want.forEach((k, v) -> assertEquals(
+                Arrays.toString(Tensors.shape(v)), Arrays.toString(Tensors.shape(got.get(k))), model + " " + k));
         try (NoGrad ignored = NoGrad.enter()) {
             Tensor x = input(model);
             assertClose(folded.forward(x), refocused.forward(x), 1e-4, model + ": folded vs refocused, eval mode");
@@ -106,7 +106,9 @@ class ZooRefocusTest {
         try (NoGrad ignored = NoGrad.enter()) {
             Tensor x = input(model);
             assertEquals(0.0, Ops.maxAbsDiff(refocused.forward(x), pretrained.forward(x)), model + " eval mode");
-            assertEquals(0.0, Ops.maxAbsDiff(forwardTraining(refocused, x), forwardTraining(pretrained, x)),
+            assertEquals(
+                    0.0,
+                    Ops.maxAbsDiff(forwardTraining(refocused, x), forwardTraining(pretrained, x)),
                     model + " training mode");
         }
     }
@@ -127,7 +129,8 @@ class ZooRefocusTest {
         Refocuser mobile = new Refocuser(RefocusRule.OFFICIAL, RefConvOptions.DEFAULT);
         build("mobilenet_v2", mobile);
         assertEquals(18, mobile.layers().size());
-        assertEquals(List.of("features.0.0", "features.1.conv.0.0", "features.2.conv.1.0"),
+        assertEquals(
+                List.of("features.0.0", "features.1.conv.0.0", "features.2.conv.1.0"),
                 List.copyOf(mobile.layers().keySet()).subList(0, 3));
         RefConv2d dw = mobile.layers().get("features.2.conv.1.0");
         assertEquals(1, dw.mapGroups(), "depthwise: one dense transform over the C kernels");
@@ -141,8 +144,10 @@ class ZooRefocusTest {
         Refocuser v3 = new Refocuser(RefocusRule.OFFICIAL, RefConvOptions.DEFAULT);
         build("mobilenet_v3_small", v3);
         assertEquals(12, v3.layers().size());
-        assertEquals("[96, 96, 3, 3]", Arrays.toString(Tensors.shape(v3.layers().get("features.4.block.1.0")
-                .refocusingWeight())));
+        assertEquals(
+                "[96, 96, 3, 3]",
+                Arrays.toString(
+                        Tensors.shape(v3.layers().get("features.4.block.1.0").refocusingWeight())));
     }
 
     @Test
@@ -150,15 +155,19 @@ class ZooRefocusTest {
         Engine.manualSeed(23);
         Refocuser refocuser = new Refocuser(RefocusRule.OFFICIAL, RefConvOptions.DEFAULT);
         Classifier m = build("mobilenet_v3_small", refocuser);
-        long wr = refocuser.layers().values().stream().mapToLong(l -> l.refocusingWeight().numel()).sum();
+        long wr = refocuser.layers().values().stream()
+                .mapToLong(l -> l.refocusingWeight().numel())
+                .sum();
         long allParams = Modules.count(Modules.trainableParameters(m).values());
 
         assertEquals(wr, FreezePolicy.ALL_BUT_REFOCUSING.apply(m, refocuser));
         Map<String, Tensor> trainable = Modules.trainableParameters(m);
-        assertTrue(trainable.keySet().stream().allMatch(k -> k.endsWith(".convmap.weight")), trainable.keySet().toString());
+        assertTrue(
+                trainable.keySet().stream().allMatch(k -> k.endsWith(".convmap.weight")),
+                trainable.keySet().toString());
         assertEquals(refocuser.layers().size(), trainable.size());
         m.train(true);
-        Tensor loss = Ops.crossEntropy(m.forward(Tensors.randn(2, 3, 64, 64)), Tensors.fromLongs(new long[]{1, 2}, 2));
+        Tensor loss = Ops.crossEntropy(m.forward(Tensors.randn(2, 3, 64, 64)), Tensors.fromLongs(new long[] {1, 2}, 2));
         loss.backward();
         DeferredGradients.of(refocuser).apply(); // the stem is dense 3x3: fused where available
         Map<String, Tensor> state = Modules.stateDict(m);
@@ -179,11 +188,13 @@ class ZooRefocusTest {
         StateDict alreadyRefocused = Modules.toStateDict(build("resnet18", first));
         Refocuser refocuser = new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT);
         Classifier target = build("resnet18", refocuser);
-        IllegalArgumentException again = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException again = assertThrows(
+                IllegalArgumentException.class,
                 () -> Reparameterization.loadBasis(target, refocuser, alreadyRefocused, "step-9"));
         assertTrue(again.getMessage().contains("already refocused"), again.getMessage());
         StateDict resnet34 = Modules.toStateDict(build("resnet34", ConvFactory.plain()));
-        IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException foreign = assertThrows(
+                IllegalArgumentException.class,
                 () -> Reparameterization.loadBasis(target, refocuser, resnet34, "resnet34.safetensors"));
         assertTrue(foreign.getMessage().contains("layer3.5.conv1.weight"), foreign.getMessage());
     }

@@ -1,11 +1,5 @@
 package org.refconv.models;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.refconv.testing.TestTensors.assertClose;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +21,12 @@ import org.refconv.reparam.FreezePolicy;
 import org.refconv.reparam.RefocusRule;
 import org.refconv.reparam.RepAdapters;
 import org.refconv.reparam.Reparameterization;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.refconv.testing.TestTensors.assertClose;
 
 /** Rep-Adapter on every zoo model: basis loading, and folding into the original keys with the same eval outputs. */
 class ZooRepAdapterTest {
@@ -65,8 +65,9 @@ class ZooRepAdapterTest {
                 adapted.forward(input(model));
             }
             for (RepAdapterConv2d layer : adapters.layers().values()) {
-                layer.tunedWeight().add_(Ops.mul(layer.tunedWeight(), Tensors.randn(Tensors.shape(layer.tunedWeight())))
-                        .mul(new Scalar(0.3)));
+                layer.tunedWeight()
+                        .add_(Ops.mul(layer.tunedWeight(), Tensors.randn(Tensors.shape(layer.tunedWeight())))
+                                .mul(new Scalar(0.3)));
             }
         }
         adapted.eval();
@@ -77,8 +78,8 @@ class ZooRepAdapterTest {
         Map<String, Tensor> want = Modules.stateDict(pretrained);
         Map<String, Tensor> got = Modules.stateDict(folded);
         assertEquals(List.copyOf(want.keySet()), List.copyOf(got.keySet()), model + ": keys in order");
-        want.forEach((k, v) -> assertEquals(Arrays.toString(Tensors.shape(v)),
-                Arrays.toString(Tensors.shape(got.get(k))), model + " " + k));
+        want.forEach((k, v) -> assertEquals(
+                Arrays.toString(Tensors.shape(v)), Arrays.toString(Tensors.shape(got.get(k))), model + " " + k));
         try (NoGrad ignored = NoGrad.enter()) {
             Tensor x = input(model);
             Tensor y = adapted.forward(x);
@@ -119,7 +120,8 @@ class ZooRepAdapterTest {
         Classifier adapted = build("cifar_quick", first);
         RepAdapters second = new RepAdapters(RefocusRule.ALL, RepAdapterOptions.DEFAULT);
         Classifier again = build("cifar_quick", second);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Reparameterization.loadBasis(again, second, Modules.toStateDict(adapted), "adapted.safetensors"));
         assertTrue(e.getMessage().contains("already refocused or adapted"), e.getMessage());
     }
@@ -133,7 +135,9 @@ class ZooRepAdapterTest {
             expected += layer.tunedWeight().numel() + 4L * layer.spec().outChannels();
         }
         assertEquals(expected, FreezePolicy.ALL_BUT_REFOCUSING.apply(m, adapters));
-        assertTrue(Modules.trainableParameters(m).keySet().stream()
-                .allMatch(k -> k.contains(".tuned") || k.contains("_bn.")), "only adapter tensors");
+        assertTrue(
+                Modules.trainableParameters(m).keySet().stream()
+                        .allMatch(k -> k.contains(".tuned") || k.contains("_bn.")),
+                "only adapter tensors");
     }
 }

@@ -1,10 +1,5 @@
 package org.refconv.models;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.refconv.testing.TestTensors.assertClose;
-
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -21,6 +16,11 @@ import org.refconv.engine.Modules;
 import org.refconv.engine.NoGrad;
 import org.refconv.engine.Tensors;
 import org.refconv.layers.ConvFactory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.refconv.testing.TestTensors.assertClose;
 
 /** Every zoo model against torchvision: state_dict keys and shapes, and outputs on torchvision's weights. */
 class ZooTorchvisionTest {
@@ -42,8 +42,10 @@ class ZooTorchvisionTest {
         Map<String, String> want = ZooFixtures.keys(model);
         Classifier m = ModelZoo.create(model, ConvFactory.plain(), 3, 10, imageSize(model));
         Map<String, String> got = new LinkedHashMap<>();
-        Modules.stateDict(m).forEach((k, v) -> got.put(k, Arrays.stream(Tensors.shape(v)).mapToObj(Long::toString)
-                .collect(Collectors.joining(","))));
+        Modules.stateDict(m)
+                .forEach((k, v) -> got.put(
+                        k,
+                        Arrays.stream(Tensors.shape(v)).mapToObj(Long::toString).collect(Collectors.joining(","))));
         assertEquals(String.join("\n", want.keySet()), String.join("\n", got.keySet()), model + ": keys in order");
         assertEquals(want, got, model + ": shapes");
     }
@@ -62,7 +64,8 @@ class ZooTorchvisionTest {
             // The train job feeds channels-last batches by default: same output, other strides all the way through.
             Tensor nhwc = MemoryFormat.CHANNELS_LAST.apply(x);
             assertTrue(MemoryFormat.CHANNELS_LAST.isLayoutOf(nhwc) && !MemoryFormat.CONTIGUOUS.isLayoutOf(nhwc));
-            assertClose(m.forward(nhwc), Tensors.fromHost(io.get("output")), TOL, model + " eval output, channels last");
+            assertClose(
+                    m.forward(nhwc), Tensors.fromHost(io.get("output")), TOL, model + " eval output, channels last");
         }
     }
 
@@ -78,8 +81,11 @@ class ZooTorchvisionTest {
         Modules.load(m, ZooFixtures.weights(model), true);
         m.train(true);
         try (NoGrad ignored = NoGrad.enter()) {
-            assertClose(m.forward(MemoryFormat.CHANNELS_LAST.apply(Tensors.fromHost(io.get("input")))),
-                    Tensors.fromHost(io.get("train_output")), TOL, model + " train output, channels-last input");
+            assertClose(
+                    m.forward(MemoryFormat.CHANNELS_LAST.apply(Tensors.fromHost(io.get("input")))),
+                    Tensors.fromHost(io.get("train_output")),
+                    TOL,
+                    model + " train output, channels-last input");
         }
         Map<String, Tensor> state = Modules.stateDict(m);
         int checked = 0;
@@ -100,16 +106,21 @@ class ZooTorchvisionTest {
 
     @Test
     void unknownModelListsTheKnownOnes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelZoo.create("resnet19", ConvFactory.plain(), 3, 10, 224));
-        assertTrue(e.getMessage().contains("resnet19") && e.getMessage().contains("resnet18, resnet34, resnet50")
-                && e.getMessage().contains("mobilenet_v3_small"), e.getMessage());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> ModelZoo.create("resnet19", ConvFactory.plain(), 3, 10, 224));
+        assertTrue(
+                e.getMessage().contains("resnet19")
+                        && e.getMessage().contains("resnet18, resnet34, resnet50")
+                        && e.getMessage().contains("mobilenet_v3_small"),
+                e.getMessage());
     }
 
     @Test
     void inputChannelsAndClassesChangeOnlyTheStemAndHead() {
-        Map<String, Tensor> rgb = Modules.stateDict(ModelZoo.create("mobilenet_v3_small", ConvFactory.plain(), 3, 10, 64));
-        Map<String, Tensor> grey = Modules.stateDict(ModelZoo.create("mobilenet_v3_small", ConvFactory.plain(), 1, 7, 64));
+        Map<String, Tensor> rgb =
+                Modules.stateDict(ModelZoo.create("mobilenet_v3_small", ConvFactory.plain(), 3, 10, 64));
+        Map<String, Tensor> grey =
+                Modules.stateDict(ModelZoo.create("mobilenet_v3_small", ConvFactory.plain(), 1, 7, 64));
         assertEquals(rgb.keySet(), grey.keySet());
         rgb.forEach((k, v) -> {
             long[] a = Tensors.shape(v);

@@ -1,10 +1,5 @@
 package org.refconv.reparam;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.refconv.testing.TestTensors.assertClose;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +17,11 @@ import org.refconv.layers.RefConvOptions;
 import org.refconv.layers.RefConvOptions.WrInit;
 import org.refconv.models.CifarQuick;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.refconv.testing.TestTensors.assertClose;
+
 /** Whole-model refocusing and folding: keys, shapes and outputs against the plain model (invariants). */
 class ReparameterizationTest {
 
@@ -37,7 +37,9 @@ class ReparameterizationTest {
         Refocuser refocuser = new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT);
         CifarQuick refocused = new CifarQuick(refocuser, 3, 10, 32);
         Reparameterization.loadBasis(refocused, refocuser, basis, "memory");
-        assertEquals(List.of("conv1", "conv2", "conv3"), List.copyOf(refocuser.layers().keySet()));
+        assertEquals(
+                List.of("conv1", "conv2", "conv3"),
+                List.copyOf(refocuser.layers().keySet()));
         assertTrue(Modules.stateDict(refocused).containsKey("conv2.convmap.weight"));
 
         CifarQuick folded = plain();
@@ -45,7 +47,8 @@ class ReparameterizationTest {
         Map<String, Tensor> want = Modules.stateDict(pretrained);
         Map<String, Tensor> got = Modules.stateDict(folded);
         assertEquals(List.copyOf(want.keySet()), List.copyOf(got.keySet()), "same keys in the same order");
-        want.forEach((k, v) -> assertEquals(Arrays.toString(Tensors.shape(v)), Arrays.toString(Tensors.shape(got.get(k))), k));
+        want.forEach((k, v) ->
+                assertEquals(Arrays.toString(Tensors.shape(v)), Arrays.toString(Tensors.shape(got.get(k))), k));
 
         try (NoGrad ignored = NoGrad.enter()) {
             Tensor x = Tensors.randn(4, 3, 32, 32);
@@ -85,13 +88,17 @@ class ReparameterizationTest {
         StateDict refocusedState = Modules.toStateDict(new CifarQuick(first, 3, 10, 32));
         Refocuser second = new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT);
         CifarQuick target = new CifarQuick(second, 3, 10, 32);
-        IllegalArgumentException again = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException again = assertThrows(
+                IllegalArgumentException.class,
                 () -> Reparameterization.loadBasis(target, second, refocusedState, "run-7/step-100"));
-        assertTrue(again.getMessage().contains("already refocused") && again.getMessage().contains("run-7/step-100"),
+        assertTrue(
+                again.getMessage().contains("already refocused")
+                        && again.getMessage().contains("run-7/step-100"),
                 again.getMessage());
 
         StateDict otherModel = Modules.toStateDict(new CifarQuick(ConvFactory.plain(), 1, 5, 32));
-        IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException foreign = assertThrows(
+                IllegalArgumentException.class,
                 () -> Reparameterization.loadBasis(target, second, otherModel, "other.safetensors"));
         String msg = foreign.getMessage();
         assertTrue(msg.contains("conv1.weight") && msg.contains("fc2.weight") && msg.contains("fc2.bias"), msg);

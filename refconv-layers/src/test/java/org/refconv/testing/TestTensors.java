@@ -1,7 +1,5 @@
 package org.refconv.testing;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
@@ -9,11 +7,12 @@ import java.nio.file.Path;
 import org.bytedeco.pytorch.Tensor;
 import org.refconv.engine.Ops;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** Comparisons and fixture lookup shared by the tests. */
 public final class TestTensors {
 
-    private TestTensors() {
-    }
+    private TestTensors() {}
 
     /** max |a - b| / max |b|: the relative error measure used throughout (b is the reference). */
     public static double relativeError(Tensor actual, Tensor reference) {

@@ -20,94 +20,94 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  */
 public final class ImageDecoder {
 
-  /** Which ImageIO JPEG reader to use. */
-  public enum JpegReader {
-    TWELVEMONKEYS("com.twelvemonkeys."),
-    JDK("com.sun.imageio.");
+    /** Which ImageIO JPEG reader to use. */
+    public enum JpegReader {
+        TWELVEMONKEYS("com.twelvemonkeys."),
+        JDK("com.sun.imageio.");
 
-    private final String packagePrefix;
+        private final String packagePrefix;
 
-    JpegReader(String packagePrefix) {
-      this.packagePrefix = packagePrefix;
-    }
-  }
-
-  private final ImageReaderSpi jpegSpi;
-
-  public ImageDecoder() {
-    this(JpegReader.TWELVEMONKEYS);
-  }
-
-  public ImageDecoder(JpegReader jpegReader) {
-    this.jpegSpi = findJpegSpi(jpegReader);
-  }
-
-  /** Decodes {@code bytes} whose format was sniffed as {@code format}. */
-  public BufferedImage decode(byte[] bytes, SourceFormat format) throws BadImageException {
-    if (format == SourceFormat.UNKNOWN) {
-      throw new BadImageException("not an image (unrecognised leading bytes)");
-    }
-    ImageReader reader;
-    try {
-      reader = format.isJpeg() ? jpegSpi.createReaderInstance() : readerFor(format);
-    } catch (IOException e) {
-      throw new BadImageException("no reader for " + format.label(), e);
-    }
-    List<String> warnings = new ArrayList<>();
-    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
-      reader.setInput(in, true, true);
-      reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-      BufferedImage image = reader.read(0);
-      for (String w : warnings) {
-        if (isTruncation(w)) {
-          throw new BadImageException("truncated " + format.label() + ": " + w);
+        JpegReader(String packagePrefix) {
+            this.packagePrefix = packagePrefix;
         }
-      }
-      return image;
-    } catch (IOException | RuntimeException e) {
-      throw new BadImageException("undecodable " + format.label() + ": " + e, e);
-    } finally {
-      reader.dispose();
     }
-  }
 
-  private static boolean isTruncation(String warning) {
-    String w = warning.toLowerCase();
-    return w.contains("premature end") || w.contains("truncat");
-  }
+    private final ImageReaderSpi jpegSpi;
 
-  private static ImageReader readerFor(SourceFormat format) throws IOException {
-    Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.label());
-    if (!readers.hasNext()) {
-      throw new IOException("ImageIO has no reader for " + format.label());
+    public ImageDecoder() {
+        this(JpegReader.TWELVEMONKEYS);
     }
-    return readers.next();
-  }
 
-  /**
-   * Finds the reader's provider; rescans the class path once if needed, because in a Spark task the
-   * application jar is visible to the task's context class loader only.
-   */
-  private static ImageReaderSpi findJpegSpi(JpegReader which) {
-    ImageReaderSpi spi = lookup(which);
-    if (spi == null) {
-      ImageIO.scanForPlugins();
-      spi = lookup(which);
+    public ImageDecoder(JpegReader jpegReader) {
+        this.jpegSpi = findJpegSpi(jpegReader);
     }
-    if (spi == null) {
-      throw new IllegalStateException("no " + which + " JPEG reader registered with ImageIO");
-    }
-    return spi;
-  }
 
-  private static ImageReaderSpi lookup(JpegReader which) {
-    Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("jpeg");
-    while (readers.hasNext()) {
-      ImageReader r = readers.next();
-      if (r.getClass().getName().startsWith(which.packagePrefix)) {
-        return r.getOriginatingProvider();
-      }
+    /** Decodes {@code bytes} whose format was sniffed as {@code format}. */
+    public BufferedImage decode(byte[] bytes, SourceFormat format) throws BadImageException {
+        if (format == SourceFormat.UNKNOWN) {
+            throw new BadImageException("not an image (unrecognised leading bytes)");
+        }
+        ImageReader reader;
+        try {
+            reader = format.isJpeg() ? jpegSpi.createReaderInstance() : readerFor(format);
+        } catch (IOException e) {
+            throw new BadImageException("no reader for " + format.label(), e);
+        }
+        List<String> warnings = new ArrayList<>();
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            reader.setInput(in, true, true);
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            BufferedImage image = reader.read(0);
+            for (String w : warnings) {
+                if (isTruncation(w)) {
+                    throw new BadImageException("truncated " + format.label() + ": " + w);
+                }
+            }
+            return image;
+        } catch (IOException | RuntimeException e) {
+            throw new BadImageException("undecodable " + format.label() + ": " + e, e);
+        } finally {
+            reader.dispose();
+        }
     }
-    return null;
-  }
+
+    private static boolean isTruncation(String warning) {
+        String w = warning.toLowerCase();
+        return w.contains("premature end") || w.contains("truncat");
+    }
+
+    private static ImageReader readerFor(SourceFormat format) throws IOException {
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.label());
+        if (!readers.hasNext()) {
+            throw new IOException("ImageIO has no reader for " + format.label());
+        }
+        return readers.next();
+    }
+
+    /**
+     * Finds the reader's provider; rescans the class path once if needed, because in a Spark task the
+     * application jar is visible to the task's context class loader only.
+     */
+    private static ImageReaderSpi findJpegSpi(JpegReader which) {
+        ImageReaderSpi spi = lookup(which);
+        if (spi == null) {
+            ImageIO.scanForPlugins();
+            spi = lookup(which);
+        }
+        if (spi == null) {
+            throw new IllegalStateException("no " + which + " JPEG reader registered with ImageIO");
+        }
+        return spi;
+    }
+
+    private static ImageReaderSpi lookup(JpegReader which) {
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("jpeg");
+        while (readers.hasNext()) {
+            ImageReader r = readers.next();
+            if (r.getClass().getName().startsWith(which.packagePrefix)) {
+                return r.getOriginatingProvider();
+            }
+        }
+        return null;
+    }
 }

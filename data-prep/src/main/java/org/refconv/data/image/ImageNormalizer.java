@@ -11,47 +11,50 @@ import java.awt.image.BufferedImage;
  */
 public final class ImageNormalizer {
 
-  /** Who decodes and encodes the plain JPEGs (RGB baseline/progressive, grey). */
-  public enum Engine { OPENCV, IMAGEIO }
+    /** Who decodes and encodes the plain JPEGs (RGB baseline/progressive, grey). */
+    public enum Engine {
+        OPENCV,
+        IMAGEIO
+    }
 
-  private final ImageDecoder decoder = new ImageDecoder();
-  private final JpegEncoder encoder;
-  private final ResizeRule resize;
-  private final CvReencoder openCv;
+    private final ImageDecoder decoder = new ImageDecoder();
+    private final JpegEncoder encoder;
+    private final ResizeRule resize;
+    private final CvReencoder openCv;
 
-  public ImageNormalizer(ResizeRule resize, int jpegQuality) {
-    this(resize, jpegQuality, Engine.OPENCV);
-  }
+    public ImageNormalizer(ResizeRule resize, int jpegQuality) {
+        this(resize, jpegQuality, Engine.OPENCV);
+    }
 
-  public ImageNormalizer(ResizeRule resize, int jpegQuality, Engine engine) {
-    this.resize = resize;
-    this.encoder = new JpegEncoder(jpegQuality);
-    this.openCv = engine == Engine.OPENCV ? new CvReencoder(resize, jpegQuality) : null;
-  }
+    public ImageNormalizer(ResizeRule resize, int jpegQuality, Engine engine) {
+        this.resize = resize;
+        this.encoder = new JpegEncoder(jpegQuality);
+        this.openCv = engine == Engine.OPENCV ? new CvReencoder(resize, jpegQuality) : null;
+    }
 
-  public NormalizedImage normalize(byte[] bytes) throws BadImageException {
-    if (bytes.length == 0) {
-      throw new BadImageException("empty file");
+    public NormalizedImage normalize(byte[] bytes) throws BadImageException {
+        if (bytes.length == 0) {
+            throw new BadImageException("empty file");
+        }
+        SourceFormat format = SourceFormat.sniff(bytes);
+        if (openCv != null && CvReencoder.accepts(format, bytes)) {
+            NormalizedImage n = openCv.normalize(bytes, format);
+            if (n != null) {
+                return n;
+            }
+        }
+        BufferedImage image = decoder.decode(bytes, format);
+        if (image == null || image.getWidth() < 1 || image.getHeight() < 1) {
+            throw new BadImageException("decoder returned no image for " + format.label());
+        }
+        int[] target = resize.targetSize(image.getWidth(), image.getHeight());
+        if (target == null && format == SourceFormat.JPEG_BASELINE_RGB) {
+            return new NormalizedImage(bytes, image.getWidth(), image.getHeight(), format, false);
+        }
+        BufferedImage rgb = RgbImages.toRgb(image);
+        if (target != null) {
+            rgb = RgbImages.resize(rgb, target[0], target[1]);
+        }
+        return new NormalizedImage(encoder.encode(rgb), rgb.getWidth(), rgb.getHeight(), format, true);
     }
-    SourceFormat format = SourceFormat.sniff(bytes);
-    if (openCv != null && CvReencoder.accepts(format, bytes)) {
-      NormalizedImage n = openCv.normalize(bytes, format);
-      if (n != null) {
-        return n;
-      }
-    }
-    BufferedImage image = decoder.decode(bytes, format);
-    if (image == null || image.getWidth() < 1 || image.getHeight() < 1) {
-      throw new BadImageException("decoder returned no image for " + format.label());
-    }
-    int[] target = resize.targetSize(image.getWidth(), image.getHeight());
-    if (target == null && format == SourceFormat.JPEG_BASELINE_RGB) {
-      return new NormalizedImage(bytes, image.getWidth(), image.getHeight(), format, false);
-    }
-    BufferedImage rgb = RgbImages.toRgb(image);
-    if (target != null) {
-      rgb = RgbImages.resize(rgb, target[0], target[1]);
-    }
-    return new NormalizedImage(encoder.encode(rgb), rgb.getWidth(), rgb.getHeight(), format, true);
-  }
 }

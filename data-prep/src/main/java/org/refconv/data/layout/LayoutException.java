@@ -5,15 +5,15 @@ import org.apache.hadoop.fs.Path;
 /** A dataset tree that cannot be labelled correctly. The message names the file (and line) at fault. */
 public class LayoutException extends RuntimeException {
 
-  public LayoutException(String message) {
-    super(message);
-  }
+    public LayoutException(String message) {
+        super(message);
+    }
 
-  public static LayoutException at(Path file, String message) {
-    return new LayoutException(file + ": " + message);
-  }
+    public static LayoutException at(Path file, String message) {
+        return new LayoutException(file + ": " + message);
+    }
 
-  public static LayoutException at(Path file, int line, String message) {
-    return new LayoutException(file + ":" + line + ": " + message);
-  }
+    public static LayoutException at(Path file, int line, String message) {
+        return new LayoutException(file + ":" + line + ": " + message);
+    }
 }

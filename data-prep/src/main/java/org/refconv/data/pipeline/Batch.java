@@ -5,7 +5,7 @@ package org.refconv.data.pipeline;
  * order (RGB, normalised), {@code labels} and {@code keys} one entry per image.
  */
 public record Batch(float[] images, int[] labels, String[] keys, int height, int width) {
-  public int size() {
-    return labels.length;
-  }
+    public int size() {
+        return labels.length;
+    }
 }

@@ -16,81 +16,82 @@ import java.util.concurrent.ThreadFactory;
  * numbers come from (seed, epoch, rank, position), so the output does not depend on thread timing.
  */
 public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
-  private final RankSamples samples;
-  private final InputPipeline.Options options;
-  private final long seed;
-  private final long total;
-  private final ExecutorService workers;
-  private final ThreadLocal<SampleDecoder> decoders;
-  private final Deque<CompletableFuture<Batch>> inFlight = new ArrayDeque<>();
-  private long submitted;
-  private long delivered;
-  private long position;
+    private final RankSamples samples;
+    private final InputPipeline.Options options;
+    private final long seed;
+    private final long total;
+    private final ExecutorService workers;
+    private final ThreadLocal<SampleDecoder> decoders;
+    private final Deque<CompletableFuture<Batch>> inFlight = new ArrayDeque<>();
+    private long submitted;
+    private long delivered;
+    private long position;
 
-  BatchIterator(RankSamples samples, InputPipeline.Options options, long seed, long total) {
-    this.samples = samples;
-    this.options = options;
-    this.seed = seed;
-    this.total = total;
-    this.decoders = ThreadLocal.withInitial(
-        () -> options.decoder().create(options.transform(), options.normalization()));
-    ThreadFactory daemons = r -> {
-      Thread t = new Thread(r, "refconv-decode");
-      t.setDaemon(true);
-      return t;
-    };
-    this.workers = Executors.newFixedThreadPool(options.threads(), daemons);
-  }
-
-  /** Batches this iterator yields in total (equal on every rank). */
-  public long batches() {
-    return total;
-  }
-
-  @Override
-  public boolean hasNext() {
-    return delivered < total;
-  }
-
-  @Override
-  public Batch next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
+    BatchIterator(RankSamples samples, InputPipeline.Options options, long seed, long total) {
+        this.samples = samples;
+        this.options = options;
+        this.seed = seed;
+        this.total = total;
+        this.decoders =
+                ThreadLocal.withInitial(() -> options.decoder().create(options.transform(), options.normalization()));
+        ThreadFactory daemons = r -> {
+            Thread t = new Thread(r, "refconv-decode");
+            t.setDaemon(true);
+            return t;
+        };
+        this.workers = Executors.newFixedThreadPool(options.threads(), daemons);
     }
-    while (inFlight.size() < options.prefetch() && submitted < total) {
-      inFlight.add(submit());
-      submitted++;
-    }
-    delivered++;
-    try {
-      return inFlight.poll().join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : e;
-    }
-  }
 
-  private CompletableFuture<Batch> submit() {
-    int n = options.batchSize();
-    int size = options.transform().size();
-    int stride = 3 * size * size;
-    float[] images = new float[n * stride];
-    int[] labels = new int[n];
-    String[] keys = new String[n];
-    CompletableFuture<?>[] parts = new CompletableFuture<?>[n];
-    for (int i = 0; i < n; i++) {
-      Sample s = samples.next();
-      labels[i] = s.label();
-      keys[i] = s.key();
-      long imageSeed = Seeds.mix(seed, position++);
-      int offset = i * stride;
-      parts[i] = CompletableFuture.runAsync(() -> decoders.get().decodeInto(s, imageSeed, images, offset), workers);
+    /** Batches this iterator yields in total (equal on every rank). */
+    public long batches() {
+        return total;
     }
-    return CompletableFuture.allOf(parts).thenApply(v -> new Batch(images, labels, keys, size, size));
-  }
 
-  @Override
-  public void close() {
-    workers.shutdownNow();
-    samples.close();
-  }
+    @Override
+    public boolean hasNext() {
+        return delivered < total;
+    }
+
+    @Override
+    public Batch next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        while (inFlight.size() < options.prefetch() && submitted < total) {
+            inFlight.add(submit());
+            submitted++;
+        }
+        delivered++;
+        try {
+            return inFlight.poll().join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    private CompletableFuture<Batch> submit() {
+        int n = options.batchSize();
+        int size = options.transform().size();
+        int stride = 3 * size * size;
+        float[] images = new float[n * stride];
+        int[] labels = new int[n];
+        String[] keys = new String[n];
+        CompletableFuture<?>[] parts = new CompletableFuture<?>[n];
+        for (int i = 0; i < n; i++) {
+            Sample s = samples.next();
+            labels[i] = s.label();
+            keys[i] = s.key();
+            long imageSeed = Seeds.mix(seed, position++);
+            int offset = i * stride;
+            parts[i] =
+                    CompletableFuture.runAsync(() -> decoders.get().decodeInto(s, imageSeed, images, offset), workers);
+        }
+        return CompletableFuture.allOf(parts).thenApply(v -> new Batch(images, labels, keys, size, size));
+    }
+
+    @Override
+    public void close() {
+        workers.shutdownNow();
+        samples.close();
+    }
 }

@@ -13,49 +13,48 @@ import java.util.Random;
  * Every rank computes the same plan from the footers alone: no communication is needed.
  */
 public final class EpochPlan {
-  private final List<List<RowGroupRef>> perRank;
-  private final long batchesPerRank;
+    private final List<List<RowGroupRef>> perRank;
+    private final long batchesPerRank;
 
-  private EpochPlan(List<List<RowGroupRef>> perRank, long batchesPerRank) {
-    this.perRank = perRank;
-    this.batchesPerRank = batchesPerRank;
-  }
+    private EpochPlan(List<List<RowGroupRef>> perRank, long batchesPerRank) {
+        this.perRank = perRank;
+        this.batchesPerRank = batchesPerRank;
+    }
 
-  public static EpochPlan create(List<RowGroupRef> rowGroups, int worldSize, long epoch, long seed,
-      int batchSize) {
-    if (rowGroups.size() < worldSize) {
-      throw new IllegalArgumentException("only " + rowGroups.size() + " row groups for " + worldSize
-          + " ranks: prepare the data with a smaller rowGroupRows");
-    }
-    List<RowGroupRef> order = new ArrayList<>(rowGroups);
-    Collections.shuffle(order, new Random(Seeds.mix(seed, epoch)));
-    List<List<RowGroupRef>> perRank = new ArrayList<>();
-    long[] rows = new long[worldSize];
-    for (int r = 0; r < worldSize; r++) {
-      perRank.add(new ArrayList<>());
-    }
-    for (RowGroupRef g : order) {
-      int least = 0;
-      for (int r = 1; r < worldSize; r++) {
-        if (rows[r] < rows[least]) {
-          least = r;
+    public static EpochPlan create(List<RowGroupRef> rowGroups, int worldSize, long epoch, long seed, int batchSize) {
+        if (rowGroups.size() < worldSize) {
+            throw new IllegalArgumentException("only " + rowGroups.size() + " row groups for " + worldSize
+                    + " ranks: prepare the data with a smaller rowGroupRows");
         }
-      }
-      perRank.get(least).add(g);
-      rows[least] += g.rows();
+        List<RowGroupRef> order = new ArrayList<>(rowGroups);
+        Collections.shuffle(order, new Random(Seeds.mix(seed, epoch)));
+        List<List<RowGroupRef>> perRank = new ArrayList<>();
+        long[] rows = new long[worldSize];
+        for (int r = 0; r < worldSize; r++) {
+            perRank.add(new ArrayList<>());
+        }
+        for (RowGroupRef g : order) {
+            int least = 0;
+            for (int r = 1; r < worldSize; r++) {
+                if (rows[r] < rows[least]) {
+                    least = r;
+                }
+            }
+            perRank.get(least).add(g);
+            rows[least] += g.rows();
+        }
+        long batches = Long.MAX_VALUE;
+        for (long r : rows) {
+            batches = Math.min(batches, r / batchSize);
+        }
+        return new EpochPlan(perRank, batches);
     }
-    long batches = Long.MAX_VALUE;
-    for (long r : rows) {
-      batches = Math.min(batches, r / batchSize);
+
+    public List<RowGroupRef> rowGroupsOf(int rank) {
+        return Collections.unmodifiableList(perRank.get(rank));
     }
-    return new EpochPlan(perRank, batches);
-  }
 
-  public List<RowGroupRef> rowGroupsOf(int rank) {
-    return Collections.unmodifiableList(perRank.get(rank));
-  }
-
-  public long batchesPerRank() {
-    return batchesPerRank;
-  }
+    public long batchesPerRank() {
+        return batchesPerRank;
+    }
 }

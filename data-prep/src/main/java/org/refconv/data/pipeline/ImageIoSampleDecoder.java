@@ -2,6 +2,7 @@ package org.refconv.data.pipeline;
 
 import java.awt.image.BufferedImage;
 import java.util.SplittableRandom;
+
 import org.refconv.data.image.BadImageException;
 import org.refconv.data.image.ImageDecoder;
 import org.refconv.data.image.RgbImages;
@@ -9,24 +10,24 @@ import org.refconv.data.image.SourceFormat;
 
 /** ImageIO decode, then the transform's own Java resampling (torchvision's antialiased bilinear). */
 final class ImageIoSampleDecoder implements SampleDecoder {
-  private final ImageTransform transform;
-  private final Normalization norm;
-  private final ImageDecoder decoder;
+    private final ImageTransform transform;
+    private final Normalization norm;
+    private final ImageDecoder decoder;
 
-  ImageIoSampleDecoder(ImageTransform transform, Normalization norm, ImageDecoder.JpegReader reader) {
-    this.transform = transform;
-    this.norm = norm;
-    this.decoder = new ImageDecoder(reader);
-  }
-
-  @Override
-  public void decodeInto(Sample sample, long imageSeed, float[] out, int offset) {
-    BufferedImage image;
-    try {
-      image = decoder.decode(sample.jpeg(), SourceFormat.sniff(sample.jpeg()));
-    } catch (BadImageException e) {
-      throw new IllegalStateException(sample.key() + ": " + e.getMessage(), e);
+    ImageIoSampleDecoder(ImageTransform transform, Normalization norm, ImageDecoder.JpegReader reader) {
+        this.transform = transform;
+        this.norm = norm;
+        this.decoder = new ImageDecoder(reader);
     }
-    transform.apply(RgbImages.toRgb(image), new SplittableRandom(imageSeed), norm, out, offset);
-  }
+
+    @Override
+    public void decodeInto(Sample sample, long imageSeed, float[] out, int offset) {
+        BufferedImage image;
+        try {
+            image = decoder.decode(sample.jpeg(), SourceFormat.sniff(sample.jpeg()));
+        } catch (BadImageException e) {
+            throw new IllegalStateException(sample.key() + ": " + e.getMessage(), e);
+        }
+        transform.apply(RgbImages.toRgb(image), new SplittableRandom(imageSeed), norm, out, offset);
+    }
 }

@@ -3,6 +3,7 @@ package org.refconv.data.pipeline;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
+
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -20,88 +21,155 @@ import org.apache.hadoop.conf.Configuration;
  */
 public final class InputPipeline {
 
-  /** Everything that defines the stream of batches. */
-  public record Options(String splitDir, int rank, int worldSize, long seed, int batchSize,
-      ImageTransform transform, Normalization normalization, int threads, int prefetch, int shuffleWindow,
-      SampleDecoder.Kind decoder) {}
+    /** Everything that defines the stream of batches. */
+    public record Options(
+            String splitDir,
+            int rank,
+            int worldSize,
+            long seed,
+            int batchSize,
+            ImageTransform transform,
+            Normalization normalization,
+            int threads,
+            int prefetch,
+            int shuffleWindow,
+            SampleDecoder.Kind decoder) {}
 
-  private final Options options;
-  private final Configuration conf;
-  private final List<RowGroupRef> rowGroups;
+    private final Options options;
+    private final Configuration conf;
+    private final List<RowGroupRef> rowGroups;
 
-  private InputPipeline(Options options, Configuration conf) throws IOException {
-    this.options = options;
-    this.conf = conf;
-    this.rowGroups = ShardFiles.rowGroups(conf, options.splitDir());
-  }
-
-  public static Builder builder(String splitDir) {
-    return new Builder(splitDir);
-  }
-
-  public Options options() {
-    return options;
-  }
-
-  /** The plan of an epoch (same on every rank). */
-  public EpochPlan plan(long epoch) {
-    return EpochPlan.create(rowGroups, options.worldSize(), epoch, options.seed(), options.batchSize());
-  }
-
-  /** This rank's batches for {@code epoch}; close it to stop its worker threads. */
-  public BatchIterator epoch(long epoch) {
-    EpochPlan plan = plan(epoch);
-    long batches = plan.batchesPerRank();
-    long rankSeed = Seeds.mix(options.seed(), epoch, options.rank());
-    RankSamples samples = new RankSamples(conf, plan.rowGroupsOf(options.rank()), options.shuffleWindow(),
-        rankSeed, batches * options.batchSize());
-    return new BatchIterator(samples, options, rankSeed, batches);
-  }
-
-  /** Builder with torchvision-like defaults: ImageNet normalisation, one worker per core, 2 batches ahead. */
-  public static final class Builder {
-    private final String splitDir;
-    private int rank;
-    private int worldSize = 1;
-    private long seed;
-    private int batchSize = 32;
-    private ImageTransform transform = ImageTransform.train(224);
-    private Normalization normalization = Normalization.IMAGENET;
-    private int threads = Runtime.getRuntime().availableProcessors();
-    private int prefetch = 2;
-    private int shuffleWindow = 4;
-    // Shards hold only baseline RGB JPEGs (prepare converted CMYK & co). OpenCV decoded and augmented them
-    // 2.6-2.8x faster than ImageIO + the Java resampler in DecoderBenchmark, within 0.9 levels of that path on
-    // average (OpenCvDecodeTest).
-    private SampleDecoder.Kind decoder = SampleDecoder.Kind.OPENCV;
-    private Configuration conf = new Configuration();
-
-    private Builder(String splitDir) {
-      this.splitDir = Objects.requireNonNull(splitDir);
+    private InputPipeline(Options options, Configuration conf) throws IOException {
+        this.options = options;
+        this.conf = conf;
+        this.rowGroups = ShardFiles.rowGroups(conf, options.splitDir());
     }
 
-    public Builder rank(int rank) { this.rank = rank; return this; }
-    public Builder worldSize(int worldSize) { this.worldSize = worldSize; return this; }
-    public Builder seed(long seed) { this.seed = seed; return this; }
-    public Builder batchSize(int batchSize) { this.batchSize = batchSize; return this; }
-    public Builder transform(ImageTransform transform) { this.transform = transform; return this; }
-    public Builder normalization(Normalization normalization) { this.normalization = normalization; return this; }
-    public Builder threads(int threads) { this.threads = threads; return this; }
-    public Builder prefetch(int prefetch) { this.prefetch = prefetch; return this; }
-    /** Row groups whose rows are shuffled together (memory: that many row groups of JPEG bytes). */
-    public Builder shuffleWindow(int rowGroups) { this.shuffleWindow = rowGroups; return this; }
-    public Builder decoder(SampleDecoder.Kind decoder) { this.decoder = decoder; return this; }
-    public Builder hadoopConf(Configuration conf) { this.conf = conf; return this; }
-
-    public InputPipeline build() throws IOException {
-      if (worldSize < 1 || rank < 0 || rank >= worldSize) {
-        throw new IllegalArgumentException("rank " + rank + " is not in 0.." + (worldSize - 1));
-      }
-      if (batchSize < 1 || threads < 1 || prefetch < 1 || shuffleWindow < 1) {
-        throw new IllegalArgumentException("batchSize, threads, prefetch and shuffleWindow must be >= 1");
-      }
-      return new InputPipeline(new Options(splitDir, rank, worldSize, seed, batchSize, transform, normalization,
-          threads, prefetch, shuffleWindow, decoder), conf);
+    public static Builder builder(String splitDir) {
+        return new Builder(splitDir);
     }
-  }
+
+    public Options options() {
+        return options;
+    }
+
+    /** The plan of an epoch (same on every rank). */
+    public EpochPlan plan(long epoch) {
+        return EpochPlan.create(rowGroups, options.worldSize(), epoch, options.seed(), options.batchSize());
+    }
+
+    /** This rank's batches for {@code epoch}; close it to stop its worker threads. */
+    public BatchIterator epoch(long epoch) {
+        EpochPlan plan = plan(epoch);
+        long batches = plan.batchesPerRank();
+        long rankSeed = Seeds.mix(options.seed(), epoch, options.rank());
+        RankSamples samples = new RankSamples(
+                conf,
+                plan.rowGroupsOf(options.rank()),
+                options.shuffleWindow(),
+                rankSeed,
+                batches * options.batchSize());
+        return new BatchIterator(samples, options, rankSeed, batches);
+    }
+
+    /** Builder with torchvision-like defaults: ImageNet normalisation, one worker per core, 2 batches ahead. */
+    public static final class Builder {
+        private final String splitDir;
+        private int rank;
+        private int worldSize = 1;
+        private long seed;
+        private int batchSize = 32;
+        private ImageTransform transform = ImageTransform.train(224);
+        private Normalization normalization = Normalization.IMAGENET;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private int prefetch = 2;
+        private int shuffleWindow = 4;
+        // Shards hold only baseline RGB JPEGs (prepare converted CMYK & co). OpenCV decoded and augmented them
+        // 2.6-2.8x faster than ImageIO + the Java resampler in DecoderBenchmark, within 0.9 levels of that path on
+        // average (OpenCvDecodeTest).
+        private SampleDecoder.Kind decoder = SampleDecoder.Kind.OPENCV;
+        private Configuration conf = new Configuration();
+
+        private Builder(String splitDir) {
+            this.splitDir = Objects.requireNonNull(splitDir);
+        }
+
+        public Builder rank(int rank) {
+            this.rank = rank;
+            return this;
+        }
+
+        public Builder worldSize(int worldSize) {
+            this.worldSize = worldSize;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder transform(ImageTransform transform) {
+            this.transform = transform;
+            return this;
+        }
+
+        public Builder normalization(Normalization normalization) {
+            this.normalization = normalization;
+            return this;
+        }
+
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        public Builder prefetch(int prefetch) {
+            this.prefetch = prefetch;
+            return this;
+        }
+        /** Row groups whose rows are shuffled together (memory: that many row groups of JPEG bytes). */
+        public Builder shuffleWindow(int rowGroups) {
+            this.shuffleWindow = rowGroups;
+            return this;
+        }
+
+        public Builder decoder(SampleDecoder.Kind decoder) {
+            this.decoder = decoder;
+            return this;
+        }
+
+        public Builder hadoopConf(Configuration conf) {
+            this.conf = conf;
+            return this;
+        }
+
+        public InputPipeline build() throws IOException {
+            if (worldSize < 1 || rank < 0 || rank >= worldSize) {
+                throw new IllegalArgumentException("rank " + rank + " is not in 0.." + (worldSize - 1));
+            }
+            if (batchSize < 1 || threads < 1 || prefetch < 1 || shuffleWindow < 1) {
+                throw new IllegalArgumentException("batchSize, threads, prefetch and shuffleWindow must be >= 1");
+            }
+            return new InputPipeline(
+                    new Options(
+                            splitDir,
+                            rank,
+                            worldSize,
+                            seed,
+                            batchSize,
+                            transform,
+                            normalization,
+                            threads,
+                            prefetch,
+                            shuffleWindow,
+                            decoder),
+                    conf);
+        }
+    }
 }

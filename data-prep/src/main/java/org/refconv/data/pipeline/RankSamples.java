@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -22,92 +23,93 @@ import org.apache.hadoop.conf.Configuration;
  * windows of encoded images. Close it to stop the reader.
  */
 final class RankSamples implements Iterator<Sample>, AutoCloseable {
-  private final Configuration conf;
-  private final List<RowGroupRef> rowGroups;
-  private final int window;
-  private final long seed;
-  private final long limit;
-  private final ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "refconv-read");
-    t.setDaemon(true);
-    return t;
-  });
-  private List<Sample> buffer = List.of();
-  /** The window after {@code buffer}, being read; null when none is needed or all row groups are taken. */
-  private CompletableFuture<List<Sample>> ahead;
-  private int nextGroup;
-  private int windowIndex;
-  private int position;
-  private long delivered;
+    private final Configuration conf;
+    private final List<RowGroupRef> rowGroups;
+    private final int window;
+    private final long seed;
+    private final long limit;
+    private final ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "refconv-read");
+        t.setDaemon(true);
+        return t;
+    });
+    private List<Sample> buffer = List.of();
+    /** The window after {@code buffer}, being read; null when none is needed or all row groups are taken. */
+    private CompletableFuture<List<Sample>> ahead;
 
-  RankSamples(Configuration conf, List<RowGroupRef> rowGroups, int window, long seed, long limit) {
-    this.conf = conf;
-    this.rowGroups = rowGroups;
-    this.window = window;
-    this.seed = seed;
-    this.limit = limit;
-  }
+    private int nextGroup;
+    private int windowIndex;
+    private int position;
+    private long delivered;
 
-  @Override
-  public boolean hasNext() {
-    return delivered < limit;
-  }
-
-  @Override
-  public Sample next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
+    RankSamples(Configuration conf, List<RowGroupRef> rowGroups, int window, long seed, long limit) {
+        this.conf = conf;
+        this.rowGroups = rowGroups;
+        this.window = window;
+        this.seed = seed;
+        this.limit = limit;
     }
-    while (position == buffer.size()) {
-      buffer = takeWindow();
-      position = 0;
-    }
-    delivered++;
-    return buffer.get(position++);
-  }
 
-  /** The next window (read ahead, or read now for the first one), and starts reading the one after it. */
-  private List<Sample> takeWindow() {
-    CompletableFuture<List<Sample>> next = ahead != null ? ahead : startWindow();
-    ahead = null;
-    List<Sample> rows;
-    try {
-      rows = next.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : e;
+    @Override
+    public boolean hasNext() {
+        return delivered < limit;
     }
-    if (nextGroup < rowGroups.size() && delivered + rows.size() < limit) {
-      ahead = startWindow();
-    }
-    return rows;
-  }
 
-  /** Takes the next window's row groups and seed here, in order, so the rows do not depend on thread timing. */
-  private CompletableFuture<List<Sample>> startWindow() {
-    if (nextGroup == rowGroups.size()) {
-      throw new IllegalStateException("rank ran out of rows before its " + limit + " samples");
+    @Override
+    public Sample next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        while (position == buffer.size()) {
+            buffer = takeWindow();
+            position = 0;
+        }
+        delivered++;
+        return buffer.get(position++);
     }
-    List<RowGroupRef> groups = rowGroups.subList(nextGroup, Math.min(rowGroups.size(), nextGroup + window));
-    nextGroup += groups.size();
-    long windowSeed = Seeds.mix(seed, windowIndex++);
-    return CompletableFuture.supplyAsync(() -> read(groups, windowSeed), reader);
-  }
 
-  private List<Sample> read(List<RowGroupRef> groups, long windowSeed) {
-    List<Sample> rows = new ArrayList<>();
-    try {
-      for (RowGroupRef group : groups) {
-        rows.addAll(ShardFiles.read(conf, group));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /** The next window (read ahead, or read now for the first one), and starts reading the one after it. */
+    private List<Sample> takeWindow() {
+        CompletableFuture<List<Sample>> next = ahead != null ? ahead : startWindow();
+        ahead = null;
+        List<Sample> rows;
+        try {
+            rows = next.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        if (nextGroup < rowGroups.size() && delivered + rows.size() < limit) {
+            ahead = startWindow();
+        }
+        return rows;
     }
-    Collections.shuffle(rows, new Random(windowSeed));
-    return rows;
-  }
 
-  @Override
-  public void close() {
-    reader.shutdownNow();
-  }
+    /** Takes the next window's row groups and seed here, in order, so the rows do not depend on thread timing. */
+    private CompletableFuture<List<Sample>> startWindow() {
+        if (nextGroup == rowGroups.size()) {
+            throw new IllegalStateException("rank ran out of rows before its " + limit + " samples");
+        }
+        List<RowGroupRef> groups = rowGroups.subList(nextGroup, Math.min(rowGroups.size(), nextGroup + window));
+        nextGroup += groups.size();
+        long windowSeed = Seeds.mix(seed, windowIndex++);
+        return CompletableFuture.supplyAsync(() -> read(groups, windowSeed), reader);
+    }
+
+    private List<Sample> read(List<RowGroupRef> groups, long windowSeed) {
+        List<Sample> rows = new ArrayList<>();
+        try {
+            for (RowGroupRef group : groups) {
+                rows.addAll(ShardFiles.read(conf, group));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Collections.shuffle(rows, new Random(windowSeed));
+        return rows;
+    }
+
+    @Override
+    public void close() {
+        reader.shutdownNow();
+    }
 }

@@ -9,24 +9,24 @@ import org.refconv.data.image.ImageDecoder;
  */
 public interface SampleDecoder {
 
-  void decodeInto(Sample sample, long imageSeed, float[] out, int offset);
+    void decodeInto(Sample sample, long imageSeed, float[] out, int offset);
 
-  /** The decoding paths, chosen with {@link InputPipeline.Builder#decoder}. */
-  enum Kind {
-    /** libjpeg-turbo decode (DCT-downscaled when the crop allows), OpenCV resize; the fastest. */
-    OPENCV,
-    /** JDK ImageIO decode, Java antialiased resampler (torchvision's filter). */
-    IMAGEIO_JDK,
-    /** As IMAGEIO_JDK with the TwelveMonkeys reader (slower; only matters for CMYK, which shards do not hold). */
-    IMAGEIO_TWELVEMONKEYS;
+    /** The decoding paths, chosen with {@link InputPipeline.Builder#decoder}. */
+    enum Kind {
+        /** libjpeg-turbo decode (DCT-downscaled when the crop allows), OpenCV resize; the fastest. */
+        OPENCV,
+        /** JDK ImageIO decode, Java antialiased resampler (torchvision's filter). */
+        IMAGEIO_JDK,
+        /** As IMAGEIO_JDK with the TwelveMonkeys reader (slower; only matters for CMYK, which shards do not hold). */
+        IMAGEIO_TWELVEMONKEYS;
 
-    public SampleDecoder create(ImageTransform transform, Normalization norm) {
-      return switch (this) {
-        case OPENCV -> new OpenCvSampleDecoder(transform, norm);
-        case IMAGEIO_JDK -> new ImageIoSampleDecoder(transform, norm, ImageDecoder.JpegReader.JDK);
-        case IMAGEIO_TWELVEMONKEYS -> new ImageIoSampleDecoder(transform, norm,
-            ImageDecoder.JpegReader.TWELVEMONKEYS);
-      };
+        public SampleDecoder create(ImageTransform transform, Normalization norm) {
+            return switch (this) {
+                case OPENCV -> new OpenCvSampleDecoder(transform, norm);
+                case IMAGEIO_JDK -> new ImageIoSampleDecoder(transform, norm, ImageDecoder.JpegReader.JDK);
+                case IMAGEIO_TWELVEMONKEYS ->
+                    new ImageIoSampleDecoder(transform, norm, ImageDecoder.JpegReader.TWELVEMONKEYS);
+            };
+        }
     }
-  }
 }

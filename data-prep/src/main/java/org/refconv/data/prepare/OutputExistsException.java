@@ -2,7 +2,7 @@ package org.refconv.data.prepare;
 
 /** The output location is taken and {@code --overwrite} was not given. */
 public class OutputExistsException extends RuntimeException {
-  public OutputExistsException(String message) {
-    super(message);
-  }
+    public OutputExistsException(String message) {
+        super(message);
+    }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -31,105 +32,122 @@ import org.refconv.data.layout.LabelledDataset;
  * manifest, and commit.
  */
 public final class Preparer {
-  private final SparkSession spark;
+    private final SparkSession spark;
 
-  public Preparer(SparkSession spark) {
-    this.spark = spark;
-  }
-
-  public PrepareSummary run(PrepareConfig config) throws IOException {
-    long start = System.nanoTime();
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    Path outPath = new Path(config.output());
-    FileSystem outFs = outPath.getFileSystem(hadoop);
-    DatasetOutput output = new DatasetOutput(outFs, outPath);
-    output.checkWritable(config.overwrite());
-
-    Path inPath = new Path(config.input());
-    DatasetTree tree = new DatasetTree(inPath.getFileSystem(hadoop), inPath);
-    LabelledDataset dataset = DatasetLayout.named(config.layout(), tree).read(tree, config.splits());
-
-    for (Path stale : output.staleTemporaries()) {
-      System.err.println("prepare: " + (config.overwrite() ? "deleting" : "ignoring")
-          + " the temporary folder of an earlier, unfinished run: " + stale);
-      if (config.overwrite()) {
-        output.discard(stale);
-      }
+    public Preparer(SparkSession spark) {
+        this.spark = spark;
     }
-    String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
-        + UUID.randomUUID().toString().substring(0, 8);
-    Path temp = output.createTemporary(runId);
-    try {
-      Manifest manifest = new Manifest(config, dataset);
-      List<QuarantinedImage> quarantined = new ArrayList<>();
-      Map<String, Long> rows = new LinkedHashMap<>();
-      Map<String, Integer> shards = new LinkedHashMap<>();
-      long reencoded = 0;
-      for (Map.Entry<String, List<ImageEntry>> split : dataset.splits().entrySet()) {
-        List<ImageEntry> entries = shuffled(split.getValue(), config.seed(), split.getKey());
-        Path splitDir = new Path(temp, split.getKey());
-        ShardWriter writer = new ShardWriter(hadoop, splitDir.toString(), split.getKey(), config.resize(),
-            config.jpegQuality(), config.rowGroupRows(), config.rowGroupBytes(), dataset.classes().size());
-        List<ShardResult> results = writeShards(entries, shardCount(entries, config), writer);
-        removeAttemptLeftovers(outFs, splitDir);
-        manifest.addSplit(split.getKey(), entries.size(), results);
-        for (ShardResult r : results) {
-          quarantined.addAll(r.quarantined());
-          reencoded += r.reencoded();
+
+    public PrepareSummary run(PrepareConfig config) throws IOException {
+        long start = System.nanoTime();
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        Path outPath = new Path(config.output());
+        FileSystem outFs = outPath.getFileSystem(hadoop);
+        DatasetOutput output = new DatasetOutput(outFs, outPath);
+        output.checkWritable(config.overwrite());
+
+        Path inPath = new Path(config.input());
+        DatasetTree tree = new DatasetTree(inPath.getFileSystem(hadoop), inPath);
+        LabelledDataset dataset = DatasetLayout.named(config.layout(), tree).read(tree, config.splits());
+
+        for (Path stale : output.staleTemporaries()) {
+            System.err.println("prepare: " + (config.overwrite() ? "deleting" : "ignoring")
+                    + " the temporary folder of an earlier, unfinished run: " + stale);
+            if (config.overwrite()) {
+                output.discard(stale);
+            }
         }
-        rows.put(split.getKey(), results.stream().mapToLong(ShardResult::rows).sum());
-        shards.put(split.getKey(), results.size());
-      }
-      QuarantineReport.write(outFs, new Path(temp, DatasetOutput.QUARANTINE), quarantined);
-      manifest.write(outFs, new Path(temp, DatasetOutput.MANIFEST));
-      output.commit(temp);
-      return new PrepareSummary(output.path().toString(), dataset.layout(), rows, shards, quarantined.size(),
-          reencoded, (System.nanoTime() - start) / 1e9);
-    } catch (IOException | RuntimeException e) {
-      output.discard(temp);
-      throw e;
+        String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+        Path temp = output.createTemporary(runId);
+        try {
+            Manifest manifest = new Manifest(config, dataset);
+            List<QuarantinedImage> quarantined = new ArrayList<>();
+            Map<String, Long> rows = new LinkedHashMap<>();
+            Map<String, Integer> shards = new LinkedHashMap<>();
+            long reencoded = 0;
+            for (Map.Entry<String, List<ImageEntry>> split : dataset.splits().entrySet()) {
+                List<ImageEntry> entries = shuffled(split.getValue(), config.seed(), split.getKey());
+                Path splitDir = new Path(temp, split.getKey());
+                ShardWriter writer = new ShardWriter(
+                        hadoop,
+                        splitDir.toString(),
+                        split.getKey(),
+                        config.resize(),
+                        config.jpegQuality(),
+                        config.rowGroupRows(),
+                        config.rowGroupBytes(),
+                        dataset.classes().size());
+                List<ShardResult> results = writeShards(entries, shardCount(entries, config), writer);
+                removeAttemptLeftovers(outFs, splitDir);
+                manifest.addSplit(split.getKey(), entries.size(), results);
+                for (ShardResult r : results) {
+                    quarantined.addAll(r.quarantined());
+                    reencoded += r.reencoded();
+                }
+                rows.put(
+                        split.getKey(),
+                        results.stream().mapToLong(ShardResult::rows).sum());
+                shards.put(split.getKey(), results.size());
+            }
+            QuarantineReport.write(outFs, new Path(temp, DatasetOutput.QUARANTINE), quarantined);
+            manifest.write(outFs, new Path(temp, DatasetOutput.MANIFEST));
+            output.commit(temp);
+            return new PrepareSummary(
+                    output.path().toString(),
+                    dataset.layout(),
+                    rows,
+                    shards,
+                    quarantined.size(),
+                    reencoded,
+                    (System.nanoTime() - start) / 1e9);
+        } catch (IOException | RuntimeException e) {
+            output.discard(temp);
+            throw e;
+        }
     }
-  }
 
-  /** The split in key order, then shuffled with a seed derived from {@code seed} and the split name. */
-  static List<ImageEntry> shuffled(List<ImageEntry> entries, long seed, String split) {
-    List<ImageEntry> list = new ArrayList<>(entries);
-    list.sort(Comparator.comparing(ImageEntry::key));
-    Collections.shuffle(list, new Random(seed * 1_000_003L + split.hashCode()));
-    return list;
-  }
-
-  /**
-   * Enough shards to stay near the target size (estimated from input file sizes), and at least one per
-   * core while each shard still gets a full row group.
-   */
-  int shardCount(List<ImageEntry> entries, PrepareConfig config) {
-    long bytes = entries.stream().mapToLong(ImageEntry::bytes).sum();
-    long bySize = (bytes + config.shardSizeBytes() - 1) / config.shardSizeBytes();
-    long byRowGroups = Math.max(1, entries.size() / config.rowGroupRows());
-    long byCores = Math.min(spark.sparkContext().defaultParallelism(), byRowGroups);
-    return (int) Math.max(1, Math.min(Math.max(bySize, byCores), Math.max(1, entries.size())));
-  }
-
-  private List<ShardResult> writeShards(List<ImageEntry> entries, int shards, ShardWriter writer) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    // parallelize() slices a list into contiguous runs: shard i is positions [i*n/shards, (i+1)*n/shards).
-    return jsc.parallelize(entries, shards).mapPartitionsWithIndex(writeShard(writer), false).collect();
-  }
-
-  private static Function2<Integer, java.util.Iterator<ImageEntry>, java.util.Iterator<ShardResult>> writeShard(
-      ShardWriter writer) {
-    return (index, rows) -> List.of(writer.write(index, rows)).iterator();
-  }
-
-  private static void removeAttemptLeftovers(FileSystem fs, Path splitDir) throws IOException {
-    if (!fs.exists(splitDir)) {
-      return;
+    /** The split in key order, then shuffled with a seed derived from {@code seed} and the split name. */
+    static List<ImageEntry> shuffled(List<ImageEntry> entries, long seed, String split) {
+        List<ImageEntry> list = new ArrayList<>(entries);
+        list.sort(Comparator.comparing(ImageEntry::key));
+        Collections.shuffle(list, new Random(seed * 1_000_003L + split.hashCode()));
+        return list;
     }
-    for (FileStatus s : fs.listStatus(splitDir)) {
-      if (s.getPath().getName().startsWith("_attempt-")) {
-        fs.delete(s.getPath(), false);
-      }
+
+    /**
+     * Enough shards to stay near the target size (estimated from input file sizes), and at least one per
+     * core while each shard still gets a full row group.
+     */
+    int shardCount(List<ImageEntry> entries, PrepareConfig config) {
+        long bytes = entries.stream().mapToLong(ImageEntry::bytes).sum();
+        long bySize = (bytes + config.shardSizeBytes() - 1) / config.shardSizeBytes();
+        long byRowGroups = Math.max(1, entries.size() / config.rowGroupRows());
+        long byCores = Math.min(spark.sparkContext().defaultParallelism(), byRowGroups);
+        return (int) Math.max(1, Math.min(Math.max(bySize, byCores), Math.max(1, entries.size())));
     }
-  }
+
+    private List<ShardResult> writeShards(List<ImageEntry> entries, int shards, ShardWriter writer) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        // parallelize() slices a list into contiguous runs: shard i is positions [i*n/shards, (i+1)*n/shards).
+        return jsc.parallelize(entries, shards)
+                .mapPartitionsWithIndex(writeShard(writer), false)
+                .collect();
+    }
+
+    private static Function2<Integer, java.util.Iterator<ImageEntry>, java.util.Iterator<ShardResult>> writeShard(
+            ShardWriter writer) {
+        return (index, rows) -> List.of(writer.write(index, rows)).iterator();
+    }
+
+    private static void removeAttemptLeftovers(FileSystem fs, Path splitDir) throws IOException {
+        if (!fs.exists(splitDir)) {
+            return;
+        }
+        for (FileStatus s : fs.listStatus(splitDir)) {
+            if (s.getPath().getName().startsWith("_attempt-")) {
+                fs.delete(s.getPath(), false);
+            }
+        }
+    }
 }

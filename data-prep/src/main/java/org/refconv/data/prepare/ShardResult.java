@@ -12,12 +12,13 @@ import java.util.Map;
  * @param sourceFormats rows per source format label
  */
 public record ShardResult(
-    String file,
-    long rows,
-    long bytes,
-    String sha256,
-    int rowGroups,
-    long reencoded,
-    long[] labelCounts,
-    Map<String, Long> sourceFormats,
-    List<QuarantinedImage> quarantined) implements Serializable {}
+        String file,
+        long rows,
+        long bytes,
+        String sha256,
+        int rowGroups,
+        long reencoded,
+        long[] labelCounts,
+        Map<String, Long> sourceFormats,
+        List<QuarantinedImage> quarantined)
+        implements Serializable {}

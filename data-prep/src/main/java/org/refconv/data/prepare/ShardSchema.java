@@ -5,17 +5,17 @@ import org.apache.parquet.schema.MessageTypeParser;
 
 /** Columns of a shard. One row per image; {@code image} holds baseline RGB JPEG bytes. */
 public final class ShardSchema {
-  private ShardSchema() {}
+    private ShardSchema() {}
 
-  public static final String KEY = "key";
-  public static final String LABEL = "label";
-  public static final String WNID = "wnid";
-  public static final String IMAGE = "image";
-  public static final String HEIGHT = "height";
-  public static final String WIDTH = "width";
-  public static final String SOURCE_FORMAT = "source_format";
+    public static final String KEY = "key";
+    public static final String LABEL = "label";
+    public static final String WNID = "wnid";
+    public static final String IMAGE = "image";
+    public static final String HEIGHT = "height";
+    public static final String WIDTH = "width";
+    public static final String SOURCE_FORMAT = "source_format";
 
-  public static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
+    public static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
       message image_shard {
         required binary key (STRING);
         required int32 label;
