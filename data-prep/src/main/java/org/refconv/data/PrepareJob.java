@@ -1,10 +1,10 @@
 package org.refconv.data;
 
 import org.apache.spark.sql.SparkSession;
-import org.refconv.data.config.ConfigException;
-import org.refconv.data.config.PrepareConfig;
+import org.refconv.config.ConfigException;
 import org.refconv.data.layout.LayoutException;
 import org.refconv.data.prepare.OutputExistsException;
+import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.data.prepare.PrepareSummary;
 import org.refconv.data.prepare.Preparer;
 

@@ -12,12 +12,12 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.refconv.data.config.PrepareConfig;
 import org.refconv.data.pipeline.Batch;
 import org.refconv.data.pipeline.BatchIterator;
 import org.refconv.data.pipeline.ImageTransform;
 import org.refconv.data.pipeline.InputPipeline;
 import org.refconv.data.prepare.OutputExistsException;
+import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.data.prepare.PrepareSummary;
 import org.refconv.data.prepare.Preparer;
 

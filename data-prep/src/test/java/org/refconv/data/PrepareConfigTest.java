@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.refconv.data.config.ConfigException;
-import org.refconv.data.config.PrepareConfig;
+import org.refconv.config.ConfigException;
 import org.refconv.data.image.ResizeRule;
+import org.refconv.data.prepare.PrepareConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

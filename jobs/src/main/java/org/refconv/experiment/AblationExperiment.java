@@ -9,7 +9,7 @@ import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.refconv.checkpoint.CheckpointFiles;
-import org.refconv.data.config.ConfigException;
+import org.refconv.config.ConfigException;
 import org.refconv.data.demo.FashionMnistDemoDataset;
 import org.refconv.pipeline.DatasetStage;
 import org.refconv.train.DistributedTraining;

@@ -5,12 +5,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.refconv.data.config.ConfigException;
-import org.refconv.data.config.ConfigValues;
-import org.refconv.data.config.PrepareConfig;
-import org.refconv.data.config.Settings;
+import org.refconv.config.ConfigException;
+import org.refconv.config.ConfigValues;
+import org.refconv.config.Key;
+import org.refconv.config.KeyTable;
+import org.refconv.config.Settings;
+import org.refconv.config.Values;
+import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.models.ModelZoo;
 import org.refconv.train.TrainConfig;
+
+import static org.refconv.config.Key.Kind.OPERATIONAL;
+import static org.refconv.config.Key.Kind.TRAJECTORY;
 
 /**
  * Settings of the ablation experiment: the data (Fashion-MNIST from Debian, turned into a prepared dataset), the
@@ -33,25 +39,43 @@ public record ExperimentConfig(
         Map<String, TrainConfig> pretrain,
         Map<String, List<List<TrainConfig>>> runs) {
 
-    private static final Map<String, String> DEFAULTS = Map.of(
+    public static final Key<String> WORK = Key.of(
             "work",
             "",
-            "fashionMnist",
-            "/usr/share/datasets/fashion-mnist",
-            "perClass",
-            "1000",
-            "valPerClass",
-            "300",
-            "imageSize",
-            "32",
-            "models",
-            "cifar_quick,resnet18_small",
+            OPERATIONAL,
+            "where the runs and results go",
+            (v, k) -> v.required(k).replaceAll("/+$", ""));
+    public static final Key<String> FASHION_MNIST =
+            Key.string("fashionMnist", "/usr/share/datasets/fashion-mnist", TRAJECTORY, "Debian's Fashion-MNIST");
+    public static final Key<Integer> PER_CLASS =
+            Key.intIn("perClass", "1000", 0, 6000, TRAJECTORY, "train images per class (0: all)");
+    public static final Key<Integer> VAL_PER_CLASS =
+            Key.intIn("valPerClass", "300", 0, 1000, TRAJECTORY, "validation images per class (0: all)");
+    public static final Key<Integer> IMAGE_SIZE = Key.intIn("imageSize", "32", 8, 4096, TRAJECTORY, "image size");
+    public static final Key<List<String>> MODELS =
+            Key.of("models", "cifar_quick,resnet18_small", TRAJECTORY, "models", ExperimentConfig::models);
+    public static final Key<List<Method>> METHODS = Key.of(
             "methods",
             "refconv,retrain,finetune,rep-adapter",
-            "seeds",
-            "3",
-            "master",
-            "local[2]");
+            TRAJECTORY,
+            "methods",
+            (v, k) -> list(v.required(k)).stream().map(Method::parse).toList());
+    public static final Key<Integer> SEEDS = Key.intIn("seeds", "3", 1, 100, TRAJECTORY, "seeds per method");
+    public static final Key<String> MASTER = Key.string("master", "local[2]", OPERATIONAL, "Spark master");
+
+    public static final KeyTable KEYS = KeyTable.of(
+            "experiment", WORK, FASHION_MNIST, PER_CLASS, VAL_PER_CLASS, IMAGE_SIZE, MODELS, METHODS, SEEDS, MASTER);
+
+    private static List<String> models(ConfigValues v, String key) {
+        List<String> models = list(v.required(key));
+        for (String m : models) {
+            if (!ModelZoo.names().contains(m)) {
+                throw new ConfigException(v.origin(key) + ": unknown model '" + m + "' (known: "
+                        + String.join(", ", ModelZoo.names()) + ")");
+            }
+        }
+        return models;
+    }
 
     public static ExperimentConfig fromArgs(String[] args) {
         return from(Settings.fromArgs(args));
@@ -69,17 +93,10 @@ public record ExperimentConfig(
                     e.getValue().value(),
                     e.getValue().origin());
         }
-        ConfigValues v = new ConfigValues(own, DEFAULTS);
-        String work = v.required("work").replaceAll("/+$", "");
-        List<String> models = list(v.required("models"));
-        for (String m : models) {
-            if (!ModelZoo.names().contains(m)) {
-                throw new ConfigException(v.origin("models") + ": unknown model '" + m + "' (known: "
-                        + String.join(", ", ModelZoo.names()) + ")");
-            }
-        }
-        List<Method> methods =
-                list(v.required("methods")).stream().map(Method::parse).toList();
+        Values v = KEYS.parse(own);
+        String work = v.get(WORK);
+        List<String> models = v.get(MODELS);
+        List<Method> methods = v.get(METHODS);
         for (String section : sections.keySet()) {
             if (!List.of("train", "pretrain", "prepare").contains(section)
                     && models.stream().noneMatch(m -> Settings.camelCase(m).equals(section))) {
@@ -87,9 +104,9 @@ public record ExperimentConfig(
                         + " or one of the models " + models + ")");
             }
         }
-        int seeds = (int) v.rangedLong("seeds", 1, 100);
-        int imageSize = (int) v.rangedLong("imageSize", 8, 4096);
-        String master = v.string("master");
+        int seeds = v.get(SEEDS);
+        int imageSize = v.get(IMAGE_SIZE);
+        String master = v.get(MASTER);
         String data = work + "/data";
         PrepareConfig prepare = PrepareConfig.from(merge(
                 section(sections, "prepare"),
@@ -140,9 +157,9 @@ public record ExperimentConfig(
         }
         return new ExperimentConfig(
                 work,
-                v.string("fashionMnist"),
-                (int) v.rangedLong("perClass", 0, 6000),
-                (int) v.rangedLong("valPerClass", 0, 1000),
+                v.get(FASHION_MNIST),
+                v.get(PER_CLASS),
+                v.get(VAL_PER_CLASS),
                 imageSize,
                 models,
                 methods,

@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import org.refconv.data.config.ConfigException;
+import org.refconv.config.ConfigException;
 
 /**
  * A column of the paper's Tables 4 and 5: how a model is trained from the basis, as train-job settings. All start

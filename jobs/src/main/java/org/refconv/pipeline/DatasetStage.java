@@ -6,9 +6,9 @@ import java.nio.file.Files;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
-import org.refconv.data.config.PrepareConfig;
 import org.refconv.data.demo.FashionMnistDemoDataset;
 import org.refconv.data.prepare.DatasetOutput;
+import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.data.prepare.Preparer;
 
 /**

@@ -6,7 +6,7 @@ import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
-import org.refconv.data.config.ConfigException;
+import org.refconv.config.ConfigException;
 import org.refconv.data.demo.FashionMnistDemoDataset;
 import org.refconv.data.prepare.DatasetOutput;
 import org.refconv.models.ModelZoo;

@@ -5,13 +5,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.refconv.data.config.ConfigException;
-import org.refconv.data.config.ConfigValues;
-import org.refconv.data.config.PrepareConfig;
-import org.refconv.data.config.Settings;
+import org.refconv.config.ConfigException;
+import org.refconv.config.ConfigValues;
+import org.refconv.config.Key;
+import org.refconv.config.KeyTable;
+import org.refconv.config.Settings;
+import org.refconv.config.Values;
+import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.publish.PublishConfig;
 import org.refconv.publish.RunIds;
 import org.refconv.train.TrainConfig;
+
+import static org.refconv.config.Key.Kind.OPERATIONAL;
+import static org.refconv.config.Key.Kind.TRAJECTORY;
 
 /**
  * Settings of the {@code pipeline} job (see conf/pipeline.conf): its own keys (run id, locations, master) plus the
@@ -40,21 +46,41 @@ public record PipelineConfig(
     private static final Set<String> PIPELINE_OWNED =
             Set.of("input", "output", "overwrite", "master", "mode", "data", "checkpointIn", "run", "root", "version");
 
-    private static final Map<String, String> DEFAULTS = defaults();
+    public static final Key<String> RUN_ID =
+            Key.string("runId", "", OPERATIONAL, "names the run folder and the version (empty: UTC time)");
+    public static final Key<String> WORK =
+            Key.of("work", "", OPERATIONAL, "where run folders go", PipelineConfig::path);
+    public static final Key<String> INPUT =
+            Key.of("input", "", TRAJECTORY, "an image tree to prepare", (v, k) -> strip(v.string(k)));
+    public static final Key<String> DATA =
+            Key.of("data", "", TRAJECTORY, "or a prepared dataset", (v, k) -> strip(v.string(k)));
+    public static final Key<String> BASIS =
+            Key.string("basis", "", TRAJECTORY, "a pretrained checkpoint (empty: pretrain one)");
+    public static final Key<String> PUBLISH_ROOT =
+            Key.of("publishRoot", "", OPERATIONAL, "the model registry", PipelineConfig::path);
+    public static final Key<String> FASHION_MNIST =
+            Key.string("fashionMnist", "", TRAJECTORY, "demo: Debian's Fashion-MNIST folder");
+    public static final Key<Integer> FASHION_MNIST_PER_CLASS =
+            Key.intIn("fashionMnistPerClass", "0", 0, Integer.MAX_VALUE, TRAJECTORY, "demo: images per class");
+    public static final Key<Integer> FASHION_MNIST_SIZE =
+            Key.intIn("fashionMnistSize", "32", 8, 4096, TRAJECTORY, "demo: image size");
+    public static final Key<String> MASTER = Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit");
 
-    private static Map<String, String> defaults() {
-        Map<String, String> d = new LinkedHashMap<>();
-        d.put("runId", "");
-        d.put("work", "");
-        d.put("input", "");
-        d.put("data", "");
-        d.put("basis", "");
-        d.put("publishRoot", "");
-        d.put("fashionMnist", "");
-        d.put("fashionMnistPerClass", "0");
-        d.put("fashionMnistSize", "32");
-        d.put("master", "");
-        return d;
+    public static final KeyTable KEYS = KeyTable.of(
+            "pipeline",
+            RUN_ID,
+            WORK,
+            INPUT,
+            DATA,
+            BASIS,
+            PUBLISH_ROOT,
+            FASHION_MNIST,
+            FASHION_MNIST_PER_CLASS,
+            FASHION_MNIST_SIZE,
+            MASTER);
+
+    private static String path(ConfigValues v, String key) {
+        return strip(v.required(key));
     }
 
     public static PipelineConfig fromArgs(String[] args) {
@@ -86,20 +112,20 @@ public record PipelineConfig(
             stages.get(prefix).put(stageKey, e.getValue().value(), e.getValue().origin());
         }
 
-        ConfigValues v = new ConfigValues(own, DEFAULTS);
-        String runId = v.string("runId").isEmpty() ? RunIds.now() : v.string("runId");
-        String work = strip(v.required("work"));
-        String input = strip(v.string("input"));
-        String data = strip(v.string("data"));
-        String basis = v.string("basis");
-        String master = v.string("master");
-        String fashionMnist = v.string("fashionMnist");
+        Values v = KEYS.parse(own);
+        String runId = v.get(RUN_ID).isEmpty() ? RunIds.now() : v.get(RUN_ID);
+        String work = v.get(WORK);
+        String input = v.get(INPUT);
+        String data = v.get(DATA);
+        String basis = v.get(BASIS);
+        String master = v.get(MASTER);
+        String fashionMnist = v.get(FASHION_MNIST);
         if (input.isEmpty() == data.isEmpty()) {
             throw new ConfigException("set exactly one of 'input' (an image tree to prepare) and 'data' (a prepared"
                     + " dataset): got " + (input.isEmpty() ? "neither" : "both"));
         }
         if (!fashionMnist.isEmpty() && (input.isEmpty() || input.contains("://") && !input.startsWith("file:"))) {
-            throw new ConfigException(v.origin("fashionMnist") + ": the Fashion-MNIST demo tree is written to 'input',"
+            throw new ConfigException(v.origin(FASHION_MNIST) + ": the Fashion-MNIST demo tree is written to 'input',"
                     + " which must then be a local path");
         }
         String run = work + "/" + runId;
@@ -140,8 +166,7 @@ public record PipelineConfig(
                         "master",
                         master)));
         PublishConfig publish = PublishConfig.from(with(
-                stages.get("publish"),
-                Map.of("run", run + "/refocus", "root", strip(v.required("publishRoot")), "version", runId)));
+                stages.get("publish"), Map.of("run", run + "/refocus", "root", v.get(PUBLISH_ROOT), "version", runId)));
         return new PipelineConfig(
                 runId,
                 work,
@@ -150,8 +175,8 @@ public record PipelineConfig(
                 basis,
                 publish.root(),
                 fashionMnist,
-                (int) v.rangedLong("fashionMnistPerClass", 0, Integer.MAX_VALUE),
-                (int) v.rangedLong("fashionMnistSize", 8, 4096),
+                v.get(FASHION_MNIST_PER_CLASS),
+                v.get(FASHION_MNIST_SIZE),
                 master,
                 prepare,
                 pretrain,

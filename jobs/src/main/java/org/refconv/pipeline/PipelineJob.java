@@ -2,7 +2,7 @@ package org.refconv.pipeline;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
-import org.refconv.data.config.ConfigException;
+import org.refconv.config.ConfigException;
 import org.refconv.data.layout.LayoutException;
 import org.refconv.data.prepare.OutputExistsException;
 import org.refconv.publish.PublishJob;

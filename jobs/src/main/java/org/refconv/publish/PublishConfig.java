@@ -1,52 +1,67 @@
 package org.refconv.publish;
 
 import java.io.Serializable;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
-import org.refconv.data.config.ConfigException;
-import org.refconv.data.config.ConfigValues;
-import org.refconv.data.config.Settings;
+import org.refconv.config.ConfigException;
+import org.refconv.config.Key;
+import org.refconv.config.KeyTable;
+import org.refconv.config.Settings;
+import org.refconv.config.Values;
+
+import static org.refconv.config.Key.Kind.OPERATIONAL;
 
 /**
- * Settings of the {@code publish} job: which finished train run, where the model registry is, the version name, and
- * the verification and promotion rules. See conf/publish.conf for each key's meaning.
+ * Settings of the {@code publish} job, each one {@link Key} of {@link #KEYS}: which finished train run, where the model
+ * registry is, the version name, and the verification and promotion rules. See conf/publish.conf for each key's
+ * meaning. Publishing trains nothing, so every key is operational.
  */
-public record PublishConfig(
-        String run,
-        String root,
-        String version,
-        String data,
-        String promote,
-        double gateTolerance,
-        int sampleImages,
-        double maxRelativeDifference,
-        int evalBatch,
-        int threads)
-        implements Serializable {
+public final class PublishConfig implements Serializable {
+
+    private static final long serialVersionUID = 2L;
 
     /** What a version name may look like: it becomes a folder name and the content of LATEST. */
     static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
-    public static final List<String> PROMOTE = List.of("gate", "always", "never");
+    public static final List<String> PROMOTE_POLICIES = List.of("gate", "always", "never");
 
-    private static final Map<String, String> DEFAULTS = defaults();
+    public static final Key<String> RUN =
+            Key.of("run", "", OPERATIONAL, "the train run to publish", (v, k) -> stripSlash(v.required(k)));
+    public static final Key<String> ROOT =
+            Key.of("root", "", OPERATIONAL, "the model registry", (v, k) -> stripSlash(v.required(k)));
+    public static final Key<String> VERSION_NAME =
+            Key.of("version", "", OPERATIONAL, "version name (empty: UTC time)", PublishConfig::version);
+    public static final Key<String> DATA = Key.of(
+            "data", "", OPERATIONAL, "dataset to evaluate (empty: the run's)", (v, k) -> stripSlash(v.string(k)));
+    public static final Key<String> PROMOTE =
+            Key.oneOf("promote", "gate", PROMOTE_POLICIES, OPERATIONAL, "when LATEST moves");
+    public static final Key<Double> GATE_TOLERANCE =
+            Key.doubleIn("gateTolerance", "0.005", 0, 1, OPERATIONAL, "top-1 the gate forgives");
+    public static final Key<Integer> SAMPLE_IMAGES =
+            Key.positiveInt("sampleImages", "64", OPERATIONAL, "images of the fold check");
+    public static final Key<Double> MAX_RELATIVE_DIFFERENCE =
+            Key.doubleIn("maxRelativeDifference", "1e-4", 0, 1, OPERATIONAL, "fold check limit");
+    public static final Key<Integer> EVAL_BATCH = Key.positiveInt("evalBatch", "100", OPERATIONAL, "eval batch cap");
+    public static final Key<Integer> THREADS = Key.positiveInt("threads", "2", OPERATIONAL, "threads of the driver");
 
-    private static Map<String, String> defaults() {
-        Map<String, String> d = new LinkedHashMap<>();
-        d.put("run", "");
-        d.put("root", "");
-        d.put("version", "");
-        d.put("data", "");
-        d.put("promote", "gate");
-        d.put("gateTolerance", "0.005");
-        d.put("sampleImages", "64");
-        d.put("maxRelativeDifference", "1e-4");
-        d.put("evalBatch", "100");
-        d.put("threads", "2");
-        return d;
+    public static final KeyTable KEYS = KeyTable.of(
+            "publish",
+            RUN,
+            ROOT,
+            VERSION_NAME,
+            DATA,
+            PROMOTE,
+            GATE_TOLERANCE,
+            SAMPLE_IMAGES,
+            MAX_RELATIVE_DIFFERENCE,
+            EVAL_BATCH,
+            THREADS);
+
+    private final Values values;
+
+    private PublishConfig(Values values) {
+        this.values = values;
     }
 
     public static PublishConfig fromArgs(String[] args) {
@@ -55,24 +70,57 @@ public record PublishConfig(
 
     /** Parses and checks everything that needs no file system; an empty version becomes the UTC time stamp. */
     public static PublishConfig from(Settings settings) {
-        ConfigValues v = new ConfigValues(settings, DEFAULTS);
-        String version = v.string("version").isEmpty() ? RunIds.now() : v.string("version");
+        return new PublishConfig(KEYS.parse(settings));
+    }
+
+    private static String version(org.refconv.config.ConfigValues v, String key) {
+        String version = v.string(key).isEmpty() ? RunIds.now() : v.string(key);
         if (!VERSION.matcher(version).matches() || version.equals(ModelRegistry.LATEST)) {
-            throw new ConfigException(v.origin("version") + ": '" + version + "' is not a valid version name"
+            throw new ConfigException(v.origin(key) + ": '" + version + "' is not a valid version name"
                     + " (letters, digits, '.', '_', '-', starting with a letter or digit; not " + ModelRegistry.LATEST
                     + ")");
         }
-        return new PublishConfig(
-                stripSlash(v.required("run")),
-                stripSlash(v.required("root")),
-                version,
-                stripSlash(v.string("data")),
-                v.oneOf("promote", PROMOTE),
-                v.doubleValue("gateTolerance", 0, 1),
-                v.positiveInt("sampleImages"),
-                v.doubleValue("maxRelativeDifference", 0, 1),
-                v.positiveInt("evalBatch"),
-                v.positiveInt("threads"));
+        return version;
+    }
+
+    public String run() {
+        return values.get(RUN);
+    }
+
+    public String root() {
+        return values.get(ROOT);
+    }
+
+    public String version() {
+        return values.get(VERSION_NAME);
+    }
+
+    public String data() {
+        return values.get(DATA);
+    }
+
+    public String promote() {
+        return values.get(PROMOTE);
+    }
+
+    public double gateTolerance() {
+        return values.get(GATE_TOLERANCE);
+    }
+
+    public int sampleImages() {
+        return values.get(SAMPLE_IMAGES);
+    }
+
+    public double maxRelativeDifference() {
+        return values.get(MAX_RELATIVE_DIFFERENCE);
+    }
+
+    public int evalBatch() {
+        return values.get(EVAL_BATCH);
+    }
+
+    public int threads() {
+        return values.get(THREADS);
     }
 
     static String stripSlash(String s) {

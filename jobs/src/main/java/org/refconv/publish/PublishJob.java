@@ -1,7 +1,7 @@
 package org.refconv.publish;
 
 import org.apache.hadoop.conf.Configuration;
-import org.refconv.data.config.ConfigException;
+import org.refconv.config.ConfigException;
 
 /**
  * Job {@code publish}: fold, verify and publish a finished train run as a new version of its model.

@@ -6,7 +6,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
-import org.refconv.data.config.ConfigException;
+import org.refconv.config.ConfigException;
 import org.refconv.train.RunConfigFile;
 import org.refconv.train.TrainConfig;
 

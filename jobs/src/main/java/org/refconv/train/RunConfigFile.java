@@ -2,7 +2,6 @@ package org.refconv.train;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
@@ -14,12 +13,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.refconv.checkpoint.CheckpointFiles;
-import org.refconv.data.config.ConfigException;
-import org.refconv.data.config.Settings;
+import org.refconv.config.ConfigException;
+import org.refconv.config.Settings;
 
 /**
- * {@code <run>/run-config.json}: the train job's settings as a flat JSON object (one field per {@link TrainConfig}
- * component), written on the driver when a run starts. It is what rebuilds the run's model later (publish), and it
+ * {@code <run>/run-config.json}: the train job's settings as a flat JSON object (one field per key of {@link TrainConfig#KEYS}), written on the driver when a run starts. It is what rebuilds the run's model later (publish), and it
  * is read back through {@link TrainConfig#from} so the same validation applies.
  */
 public final class RunConfigFile {
@@ -33,16 +31,10 @@ public final class RunConfigFile {
         return runOutput + "/" + NAME;
     }
 
-    /** Every component of the config, in declaration order. */
+    /** Every key of the config ({@link TrainConfig#KEYS}) with its value, in declaration order. */
     public static ObjectNode toJson(TrainConfig config) {
         ObjectNode node = JSON.createObjectNode();
-        for (RecordComponent c : TrainConfig.class.getRecordComponents()) {
-            try {
-                node.put(c.getName(), String.valueOf(c.getAccessor().invoke(config)));
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot read TrainConfig." + c.getName(), e);
-            }
-        }
+        config.asStrings().forEach(node::put);
         return node;
     }
 

@@ -1,60 +1,30 @@
 package org.refconv.train;
 
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.refconv.data.config.ConfigException;
-import org.refconv.data.config.ConfigValues;
-import org.refconv.data.config.Settings;
+import org.refconv.config.ConfigException;
+import org.refconv.config.Key;
+import org.refconv.config.KeyTable;
+import org.refconv.config.Settings;
+import org.refconv.config.Values;
 import org.refconv.dist.GradientSync;
 import org.refconv.engine.MemoryFormat;
 
+import static org.refconv.config.Key.Kind.OPERATIONAL;
+import static org.refconv.config.Key.Kind.RESUMABLE;
+import static org.refconv.config.Key.Kind.TRAJECTORY;
+
 /**
  * Settings of the {@code train} job: what to train (mode, model), on what (data), how (recipe, ranks, device), and
- * where results go. Loaded from a file ({@code --config conf/train.conf}) with {@code --key value} overrides and
- * validated before any cluster resources are taken. See conf/train.conf for each key's meaning.
+ * where results go. Each setting is one {@link Key} of {@link #KEYS}; conf/train.conf holds every key with its default
+ * and a longer explanation. Loaded from a file ({@code --config conf/train.conf}) with {@code --key value} overrides
+ * and validated before any cluster resources are taken.
  */
-public record TrainConfig(
-        String mode,
-        String model,
-        int numClasses,
-        int inChannels,
-        int imageSize,
-        String data,
-        String checkpointIn,
-        String output,
-        int epochs,
-        int warmupEpochs,
-        int batch,
-        double lr,
-        double finetuneLr,
-        double momentum,
-        double weightDecay,
-        String wrInit,
-        String refocusRule,
-        boolean identity,
-        boolean trainBasis,
-        boolean randomBasis,
-        double adapterScale,
-        int ranks,
-        String device,
-        int threadsPerRank,
-        GradientSync.Mode gradientSync,
-        GradientSync.Compression gradientCompression,
-        MemoryFormat memoryFormat,
-        long seed,
-        int checkpointEvery,
-        int keepCheckpoints,
-        int maxStepsPerEpoch,
-        boolean force,
-        String master)
-        implements Serializable {
+public final class TrainConfig implements Serializable {
+
+    private static final long serialVersionUID = 2L;
 
     /**
      * pretrain: the plain model, from scratch or from checkpointIn. The others all start from the basis checkpointIn:
@@ -63,48 +33,111 @@ public record TrainConfig(
      */
     public static final List<String> MODES = List.of("pretrain", "refocus", "rep-adapter", "retrain", "finetune");
 
-    /** Settings that only a refocus run uses, with their neutral values. */
-    private static final Map<String, String> REFOCUS_ONLY =
-            Map.of("identity", "true", "trainBasis", "false", "randomBasis", "false");
+    public static final Key<String> MODE = Key.oneOf("mode", "refocus", MODES, TRAJECTORY, "what to train");
+    public static final Key<String> MODEL = Key.required("model", TRAJECTORY, "architecture (models.ModelZoo)");
+    public static final Key<Integer> NUM_CLASSES =
+            Key.positiveInt("numClasses", "1000", TRAJECTORY, "classifier outputs");
+    public static final Key<Integer> IN_CHANNELS = Key.positiveInt("inChannels", "3", TRAJECTORY, "input channels");
+    public static final Key<Integer> IMAGE_SIZE = Key.positiveInt("imageSize", "224", TRAJECTORY, "training crop");
+    public static final Key<String> DATA = Key.required("data", TRAJECTORY, "a prepared dataset (train, val)");
+    public static final Key<String> CHECKPOINT_IN =
+            Key.string("checkpointIn", "", TRAJECTORY, "pretrained weights (.safetensors or .pth)");
+    public static final Key<String> OUTPUT = Key.required("output", OPERATIONAL, "the run folder (RunLayout)");
+    public static final Key<Integer> EPOCHS = Key.positiveInt("epochs", "100", TRAJECTORY, "epochs");
+    public static final Key<Integer> WARMUP_EPOCHS =
+            Key.intIn("warmupEpochs", "5", 0, Integer.MAX_VALUE, TRAJECTORY, "linear warmup before the cosine");
+    public static final Key<Integer> BATCH = Key.positiveInt("batch", "256", TRAJECTORY, "global batch");
+    public static final Key<Double> LR = Key.doubleIn("lr", "0.1", Double.MIN_VALUE, 100, TRAJECTORY, "peak lr");
+    public static final Key<Double> FINETUNE_LR =
+            Key.doubleIn("finetuneLr", "1e-4", Double.MIN_VALUE, 100, TRAJECTORY, "lr of mode finetune");
+    public static final Key<Double> MOMENTUM = Key.doubleIn("momentum", "0.9", 0, 1, TRAJECTORY, "SGD momentum");
+    public static final Key<Double> WEIGHT_DECAY =
+            Key.doubleIn("weightDecay", "4e-5", 0, 1, TRAJECTORY, "SGD weight decay");
+    public static final Key<String> WR_INIT =
+            Key.oneOf("wrInit", "xavier", List.of("xavier", "zero", "kaiming"), TRAJECTORY, "Wr initialisation");
+    public static final Key<String> REFOCUS_RULE =
+            Key.oneOf("refocusRule", "all", List.of("all", "official"), TRAJECTORY, "which convs are refocused");
+    public static final Key<Boolean> IDENTITY = Key.bool("identity", "true", TRAJECTORY, "Wt = Wb * Wr + Wb");
+    public static final Key<Boolean> TRAIN_BASIS = Key.bool("trainBasis", "false", TRAJECTORY, "train Wb too");
+    public static final Key<Boolean> RANDOM_BASIS = Key.bool("randomBasis", "false", TRAJECTORY, "a random Wb");
+    public static final Key<Double> ADAPTER_SCALE =
+            Key.doubleIn("adapterScale", "0.5", Double.MIN_VALUE, 100, TRAJECTORY, "Rep-Adapter branch scale");
+    public static final Key<Integer> RANKS = Key.positiveInt("ranks", "2", RESUMABLE, "data-parallel ranks");
+    public static final Key<String> DEVICE = Key.oneOf("device", "cpu", List.of("cpu", "gpu"), RESUMABLE, "device");
+    public static final Key<Integer> THREADS_PER_RANK =
+            Key.positiveInt("threadsPerRank", "1", RESUMABLE, "libtorch threads per rank");
+    public static final Key<GradientSync.Mode> GRADIENT_SYNC = Key.of(
+            "gradientSync",
+            "overlapped",
+            RESUMABLE,
+            "overlapped (DDP's Reducer) or blocking",
+            (v, k) -> GradientSync.Mode.parse(v.oneOf(k, List.of("overlapped", "blocking"))));
+    public static final Key<GradientSync.Compression> GRADIENT_COMPRESSION = Key.of(
+            "gradientCompression",
+            "none",
+            RESUMABLE,
+            "none or fp16 all-reduce",
+            (v, k) -> GradientSync.Compression.parse(v.oneOf(k, List.of("none", "fp16"))));
+    public static final Key<MemoryFormat> MEMORY_FORMAT = Key.of(
+            "memoryFormat",
+            MemoryFormat.CHANNELS_LAST.configName(),
+            RESUMABLE,
+            "layout of image batches",
+            (v, k) -> MemoryFormat.parse(v.oneOf(k, MemoryFormat.CONFIG_NAMES)));
+    public static final Key<Long> SEED = Key.longValue("seed", "0", TRAJECTORY, "seed of init and sample order");
+    public static final Key<Integer> CHECKPOINT_EVERY =
+            Key.positiveInt("checkpointEvery", "500", OPERATIONAL, "steps between snapshots");
+    public static final Key<Integer> KEEP_CHECKPOINTS =
+            Key.positiveInt("keepCheckpoints", "3", OPERATIONAL, "snapshots kept");
+    public static final Key<Integer> MAX_STEPS_PER_EPOCH =
+            Key.intIn("maxStepsPerEpoch", "0", 0, Integer.MAX_VALUE, TRAJECTORY, "step cap per epoch (0: none)");
+    public static final Key<Boolean> FORCE =
+            Key.bool("force", "false", OPERATIONAL, "resume from a checkpoint of another configuration");
+    public static final Key<String> MASTER = Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit");
 
-    static final Map<String, String> DEFAULTS = defaults();
+    public static final KeyTable KEYS = KeyTable.of(
+            "train",
+            MODE,
+            MODEL,
+            NUM_CLASSES,
+            IN_CHANNELS,
+            IMAGE_SIZE,
+            DATA,
+            CHECKPOINT_IN,
+            OUTPUT,
+            EPOCHS,
+            WARMUP_EPOCHS,
+            BATCH,
+            LR,
+            FINETUNE_LR,
+            MOMENTUM,
+            WEIGHT_DECAY,
+            WR_INIT,
+            REFOCUS_RULE,
+            IDENTITY,
+            TRAIN_BASIS,
+            RANDOM_BASIS,
+            ADAPTER_SCALE,
+            RANKS,
+            DEVICE,
+            THREADS_PER_RANK,
+            GRADIENT_SYNC,
+            GRADIENT_COMPRESSION,
+            MEMORY_FORMAT,
+            SEED,
+            CHECKPOINT_EVERY,
+            KEEP_CHECKPOINTS,
+            MAX_STEPS_PER_EPOCH,
+            FORCE,
+            MASTER);
 
-    private static Map<String, String> defaults() {
-        Map<String, String> d = new LinkedHashMap<>();
-        d.put("mode", "refocus");
-        d.put("model", "");
-        d.put("numClasses", "1000");
-        d.put("inChannels", "3");
-        d.put("imageSize", "224");
-        d.put("data", "");
-        d.put("checkpointIn", "");
-        d.put("output", "");
-        d.put("epochs", "100");
-        d.put("warmupEpochs", "5");
-        d.put("batch", "256");
-        d.put("lr", "0.1");
-        d.put("finetuneLr", "1e-4");
-        d.put("momentum", "0.9");
-        d.put("weightDecay", "4e-5");
-        d.put("wrInit", "xavier");
-        d.put("refocusRule", "all");
-        d.put("identity", "true");
-        d.put("trainBasis", "false");
-        d.put("randomBasis", "false");
-        d.put("adapterScale", "0.5");
-        d.put("ranks", "2");
-        d.put("device", "cpu");
-        d.put("threadsPerRank", "1");
-        d.put("gradientSync", "overlapped");
-        d.put("gradientCompression", "none");
-        d.put("memoryFormat", MemoryFormat.CHANNELS_LAST.configName());
-        d.put("seed", "0");
-        d.put("checkpointEvery", "500");
-        d.put("keepCheckpoints", "3");
-        d.put("maxStepsPerEpoch", "0");
-        d.put("force", "false");
-        d.put("master", "");
-        return d;
+    /** Settings that only a refocus run uses: set elsewhere, they are refused rather than silently ignored. */
+    private static final List<Key<Boolean>> REFOCUS_ONLY = List.of(IDENTITY, TRAIN_BASIS, RANDOM_BASIS);
+
+    private final Values values;
+
+    private TrainConfig(Values values) {
+        this.values = values;
     }
 
     public static TrainConfig fromArgs(String[] args) {
@@ -113,117 +146,207 @@ public record TrainConfig(
 
     /** Parses and checks everything that can be checked without touching a file system or a cluster. */
     public static TrainConfig from(Settings settings) {
-        ConfigValues v = new ConfigValues(settings, DEFAULTS);
-        String mode = v.oneOf("mode", MODES);
-        TrainConfig c = new TrainConfig(
-                mode,
-                v.required("model"),
-                v.positiveInt("numClasses"),
-                v.positiveInt("inChannels"),
-                v.positiveInt("imageSize"),
-                v.required("data"),
-                v.string("checkpointIn"),
-                v.required("output"),
-                v.positiveInt("epochs"),
-                (int) v.rangedLong("warmupEpochs", 0, Integer.MAX_VALUE),
-                v.positiveInt("batch"),
-                v.doubleValue(mode.equals("finetune") ? "finetuneLr" : "lr", Double.MIN_VALUE, 100),
-                v.doubleValue("finetuneLr", Double.MIN_VALUE, 100),
-                v.doubleValue("momentum", 0, 1),
-                v.doubleValue("weightDecay", 0, 1),
-                v.oneOf("wrInit", List.of("xavier", "zero", "kaiming")),
-                v.oneOf("refocusRule", List.of("all", "official")),
-                v.bool("identity"),
-                v.bool("trainBasis"),
-                v.bool("randomBasis"),
-                v.doubleValue("adapterScale", Double.MIN_VALUE, 100),
-                v.positiveInt("ranks"),
-                v.oneOf("device", List.of("cpu", "gpu")),
-                v.positiveInt("threadsPerRank"),
-                GradientSync.Mode.parse(v.oneOf("gradientSync", List.of("overlapped", "blocking"))),
-                GradientSync.Compression.parse(v.oneOf("gradientCompression", List.of("none", "fp16"))),
-                MemoryFormat.parse(v.oneOf("memoryFormat", MemoryFormat.CONFIG_NAMES)),
-                v.longValue("seed"),
-                v.positiveInt("checkpointEvery"),
-                v.positiveInt("keepCheckpoints"),
-                (int) v.rangedLong("maxStepsPerEpoch", 0, Integer.MAX_VALUE),
-                v.bool("force"),
-                v.string("master"));
-        if (c.batch % c.ranks != 0) {
-            throw new ConfigException(v.origin("batch") + ": the global batch " + c.batch
-                    + " must be divisible by ranks = " + c.ranks + " (each rank takes batch / ranks)");
-        }
-        if (c.warmupEpochs > c.epochs) {
-            throw new ConfigException(
-                    v.origin("warmupEpochs") + ": " + c.warmupEpochs + " warmup epochs exceed " + c.epochs + " epochs");
-        }
-        if (c.gradientCompression != GradientSync.Compression.NONE && c.gradientSync != GradientSync.Mode.OVERLAPPED) {
-            throw new ConfigException(v.origin("gradientCompression") + ": " + v.string("gradientCompression")
-                    + " compression needs gradientSync = overlapped (DDP's Reducer runs the compression hook)");
-        }
-        if (!mode.equals("pretrain") && c.checkpointIn.isEmpty()) {
-            throw new ConfigException(
-                    "mode " + mode + " needs checkpointIn: the pretrained basis (.safetensors or .pth)");
-        }
-        if (!mode.equals("refocus")) {
-            for (Map.Entry<String, String> e : REFOCUS_ONLY.entrySet()) {
-                if (!v.string(e.getKey()).equalsIgnoreCase(e.getValue())) {
-                    throw new ConfigException(
-                            v.origin(e.getKey()) + ": applies to mode refocus only (this run is " + mode + ")");
-                }
-            }
-        }
+        TrainConfig c = new TrainConfig(KEYS.parse(settings));
+        c.validate();
         return c;
     }
 
+    /** The checks that involve more than one key. */
+    private void validate() {
+        if (batch() % ranks() != 0) {
+            throw new ConfigException(values.origin(BATCH) + ": the global batch " + batch()
+                    + " must be divisible by ranks = " + ranks() + " (each rank takes batch / ranks)");
+        }
+        if (warmupEpochs() > epochs()) {
+            throw new ConfigException(values.origin(WARMUP_EPOCHS) + ": " + warmupEpochs() + " warmup epochs exceed "
+                    + epochs() + " epochs");
+        }
+        if (gradientCompression() != GradientSync.Compression.NONE && gradientSync() != GradientSync.Mode.OVERLAPPED) {
+            throw new ConfigException(
+                    values.origin(GRADIENT_COMPRESSION) + ": " + values.raw().get("gradientCompression")
+                            + " compression needs gradientSync = overlapped (DDP's Reducer runs the compression hook)");
+        }
+        if (!mode().equals("pretrain") && checkpointIn().isEmpty()) {
+            throw new ConfigException(
+                    "mode " + mode() + " needs checkpointIn: the pretrained basis (.safetensors or .pth)");
+        }
+        if (!refocus()) {
+            for (Key<Boolean> k : REFOCUS_ONLY) {
+                if (!values.get(k).equals(Boolean.parseBoolean(k.defaultValue()))) {
+                    throw new ConfigException(
+                            values.origin(k) + ": applies to mode refocus only (this run is " + mode() + ")");
+                }
+            }
+        }
+    }
+
+    /** Every key's value as given (or its default): what run-config.json records and reads back. */
+    public Map<String, String> asStrings() {
+        return values.raw();
+    }
+
+    /**
+     * A hash of the settings that shape the optimisation trajectory ({@link Key.Kind#TRAJECTORY}): a checkpoint written
+     * under another hash is not resumed from unless forced.
+     */
+    public String trajectoryHash() {
+        return KEYS.hash(values);
+    }
+
+    public String mode() {
+        return values.get(MODE);
+    }
+
+    public String model() {
+        return values.get(MODEL);
+    }
+
+    public int numClasses() {
+        return values.get(NUM_CLASSES);
+    }
+
+    public int inChannels() {
+        return values.get(IN_CHANNELS);
+    }
+
+    public int imageSize() {
+        return values.get(IMAGE_SIZE);
+    }
+
+    public String data() {
+        return values.get(DATA);
+    }
+
+    public String checkpointIn() {
+        return values.get(CHECKPOINT_IN);
+    }
+
+    public String output() {
+        return values.get(OUTPUT);
+    }
+
+    public int epochs() {
+        return values.get(EPOCHS);
+    }
+
+    public int warmupEpochs() {
+        return values.get(WARMUP_EPOCHS);
+    }
+
+    public int batch() {
+        return values.get(BATCH);
+    }
+
+    /** The learning rate of this run: finetuneLr for mode finetune, lr otherwise. */
+    public double lr() {
+        return values.get(mode().equals("finetune") ? FINETUNE_LR : LR);
+    }
+
+    public double momentum() {
+        return values.get(MOMENTUM);
+    }
+
+    public double weightDecay() {
+        return values.get(WEIGHT_DECAY);
+    }
+
+    public String wrInit() {
+        return values.get(WR_INIT);
+    }
+
+    public String refocusRule() {
+        return values.get(REFOCUS_RULE);
+    }
+
+    public boolean identity() {
+        return values.get(IDENTITY);
+    }
+
+    public boolean trainBasis() {
+        return values.get(TRAIN_BASIS);
+    }
+
+    public boolean randomBasis() {
+        return values.get(RANDOM_BASIS);
+    }
+
+    public double adapterScale() {
+        return values.get(ADAPTER_SCALE);
+    }
+
+    public int ranks() {
+        return values.get(RANKS);
+    }
+
+    public String device() {
+        return values.get(DEVICE);
+    }
+
+    public int threadsPerRank() {
+        return values.get(THREADS_PER_RANK);
+    }
+
+    public GradientSync.Mode gradientSync() {
+        return values.get(GRADIENT_SYNC);
+    }
+
+    public GradientSync.Compression gradientCompression() {
+        return values.get(GRADIENT_COMPRESSION);
+    }
+
+    public MemoryFormat memoryFormat() {
+        return values.get(MEMORY_FORMAT);
+    }
+
+    public long seed() {
+        return values.get(SEED);
+    }
+
+    public int checkpointEvery() {
+        return values.get(CHECKPOINT_EVERY);
+    }
+
+    public int keepCheckpoints() {
+        return values.get(KEEP_CHECKPOINTS);
+    }
+
+    public int maxStepsPerEpoch() {
+        return values.get(MAX_STEPS_PER_EPOCH);
+    }
+
+    public boolean force() {
+        return values.get(FORCE);
+    }
+
+    public String master() {
+        return values.get(MASTER);
+    }
+
     public int batchPerRank() {
-        return batch / ranks;
+        return batch() / ranks();
     }
 
     public boolean refocus() {
-        return mode.equals("refocus");
+        return mode().equals("refocus");
     }
 
     /** Whether the run trains a re-parameterized model (RefConv or Rep-Adapter) that publish folds. */
     public boolean reparameterized() {
-        return refocus() || mode.equals("rep-adapter");
+        return refocus() || mode().equals("rep-adapter");
     }
 
-    /**
-     * A hash of everything that shapes the optimisation trajectory; a checkpoint written under another hash is not
-     * resumed from unless forced. Ranks, threads, the gradient sync (the same mean, summed in another order) and its
-     * compression, the memory format (the same values, other strides) and checkpoint cadence may change between
-     * attempts.
-     */
-    public String trajectoryHash() {
-        String key = String.join(
-                "|",
-                mode,
-                model,
-                String.valueOf(numClasses),
-                String.valueOf(inChannels),
-                String.valueOf(imageSize),
-                data,
-                checkpointIn,
-                String.valueOf(epochs),
-                String.valueOf(warmupEpochs),
-                String.valueOf(batch),
-                String.valueOf(lr),
-                String.valueOf(momentum),
-                String.valueOf(weightDecay),
-                wrInit,
-                refocusRule,
-                String.valueOf(identity),
-                String.valueOf(trainBasis),
-                String.valueOf(randomBasis),
-                String.valueOf(adapterScale),
-                String.valueOf(seed),
-                String.valueOf(maxStepsPerEpoch));
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TrainConfig other && asStrings().equals(other.asStrings());
+    }
+
+    @Override
+    public int hashCode() {
+        return asStrings().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "TrainConfig" + values.raw();
     }
 }

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.refconv.checkpoint.HostTensor;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
-import org.refconv.data.config.ConfigException;
+import org.refconv.config.ConfigException;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
 import org.refconv.engine.NoGrad;

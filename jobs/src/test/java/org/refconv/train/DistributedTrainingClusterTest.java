@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
-import org.refconv.data.config.PrepareConfig;
 import org.refconv.data.demo.FashionMnistDemoDataset;
+import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.data.prepare.Preparer;
 import org.refconv.publish.TinyPipeline;
 

@@ -10,7 +10,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.resource.ResourceInformation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.refconv.data.config.ConfigException;
+import org.refconv.config.ConfigException;
 import org.refconv.dist.GradientSync;
 import org.refconv.engine.Device;
 import org.refconv.engine.MemoryFormat;

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
-import org.refconv.data.config.ConfigException;
-import org.refconv.data.config.Settings;
+import org.refconv.config.ConfigException;
+import org.refconv.config.Settings;
 import org.refconv.data.image.JpegEncoder;
 import org.refconv.data.image.RgbImages;
 import org.refconv.data.layout.KaggleLayout;

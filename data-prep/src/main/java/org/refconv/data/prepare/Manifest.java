@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.refconv.data.config.PrepareConfig;
 import org.refconv.data.layout.ClassIndex;
 import org.refconv.data.layout.LabelledDataset;
 

@@ -19,7 +19,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.SparkSession;
-import org.refconv.data.config.PrepareConfig;
 import org.refconv.data.layout.DatasetLayout;
 import org.refconv.data.layout.DatasetTree;
 import org.refconv.data.layout.ImageEntry;

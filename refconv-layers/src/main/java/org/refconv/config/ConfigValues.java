@@ -1,4 +1,4 @@
-package org.refconv.data.config;
+package org.refconv.config;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package org.refconv.data.config;
+package org.refconv.config;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,0 +1,191 @@
+package org.refconv.data.prepare;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.refconv.config.ConfigException;
+import org.refconv.config.ConfigValues;
+import org.refconv.config.Key;
+import org.refconv.config.KeyTable;
+import org.refconv.config.Settings;
+import org.refconv.config.Values;
+import org.refconv.data.image.ResizeRule;
+
+import static org.refconv.config.Key.Kind.OPERATIONAL;
+import static org.refconv.config.Key.Kind.TRAJECTORY;
+
+/**
+ * Settings of the {@code prepare} job, each one {@link Key} of {@link #KEYS}, validated before any Spark work starts.
+ * See conf/prepare.conf for the meaning and defaults of each key.
+ */
+public final class PrepareConfig implements Serializable {
+
+    private static final long serialVersionUID = 2L;
+
+    // The kinds: what shapes the dataset (and so every run trained on it), or where it goes and how.
+    public static final Key<String> INPUT = Key.required("input", TRAJECTORY, "the image tree");
+    public static final Key<String> OUTPUT = Key.required("output", OPERATIONAL, "the prepared dataset");
+    public static final Key<String> LAYOUT =
+            Key.oneOf("layout", "auto", List.of("auto", "kaggle", "devkit", "folder"), TRAJECTORY, "the tree's layout");
+    public static final Key<List<String>> SPLITS =
+            Key.of("splits", "train,val", TRAJECTORY, "splits to prepare", PrepareConfig::splits);
+    public static final Key<Integer> SHARD_SIZE_MB = Key.positiveInt("shardSizeMb", "256", TRAJECTORY, "shard size");
+    public static final Key<Integer> ROW_GROUP_ROWS =
+            Key.positiveInt("rowGroupRows", "256", TRAJECTORY, "rows per row group");
+    public static final Key<Integer> ROW_GROUP_MB = Key.positiveInt("rowGroupMb", "64", TRAJECTORY, "row group cap");
+    public static final Key<Long> SEED = Key.longValue("seed", "42", TRAJECTORY, "seed of the global shuffle");
+    public static final Key<ResizeRule> RESIZE =
+            Key.of("resize", "none", TRAJECTORY, "none, shorter:N or max:N", PrepareConfig::resize);
+    public static final Key<Integer> JPEG_QUALITY =
+            Key.intIn("jpegQuality", "90", 1, 100, TRAJECTORY, "quality of re-encoded images");
+    public static final Key<Boolean> OVERWRITE = Key.bool("overwrite", "false", OPERATIONAL, "replace the output");
+    public static final Key<String> MASTER = Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit");
+
+    public static final KeyTable KEYS = KeyTable.of(
+            "prepare",
+            INPUT,
+            OUTPUT,
+            LAYOUT,
+            SPLITS,
+            SHARD_SIZE_MB,
+            ROW_GROUP_ROWS,
+            ROW_GROUP_MB,
+            SEED,
+            RESIZE,
+            JPEG_QUALITY,
+            OVERWRITE,
+            MASTER);
+
+    private final Values values;
+
+    private PrepareConfig(Values values) {
+        this.values = values;
+    }
+
+    /** Parses {@code --config FILE} and {@code --key value} arguments; throws {@link ConfigException}. */
+    public static PrepareConfig fromArgs(String[] args) {
+        return from(Settings.fromArgs(args));
+    }
+
+    public static PrepareConfig from(Settings settings) {
+        PrepareConfig c = new PrepareConfig(KEYS.parse(settings));
+        String in = stripSlash(c.input());
+        String out = stripSlash(c.output());
+        if (in.equals(out) || out.startsWith(in + "/")) {
+            throw new ConfigException(c.values.origin(OUTPUT) + ": output must not be the input folder or inside it");
+        }
+        return c;
+    }
+
+    public String input() {
+        return values.get(INPUT);
+    }
+
+    public String output() {
+        return values.get(OUTPUT);
+    }
+
+    public String layout() {
+        return values.get(LAYOUT);
+    }
+
+    public List<String> splits() {
+        return values.get(SPLITS);
+    }
+
+    public long shardSizeMb() {
+        return values.get(SHARD_SIZE_MB);
+    }
+
+    public int rowGroupRows() {
+        return values.get(ROW_GROUP_ROWS);
+    }
+
+    public long rowGroupMb() {
+        return values.get(ROW_GROUP_MB);
+    }
+
+    public long seed() {
+        return values.get(SEED);
+    }
+
+    public ResizeRule resize() {
+        return values.get(RESIZE);
+    }
+
+    public int jpegQuality() {
+        return values.get(JPEG_QUALITY);
+    }
+
+    public boolean overwrite() {
+        return values.get(OVERWRITE);
+    }
+
+    public String master() {
+        return values.get(MASTER);
+    }
+
+    public long shardSizeBytes() {
+        return shardSizeMb() << 20;
+    }
+
+    public long rowGroupBytes() {
+        return rowGroupMb() << 20;
+    }
+
+    /** The settings that shape the dataset, as written into the manifest. */
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Key<?> k : KEYS.keys()) {
+            if (k != OVERWRITE && k != MASTER) {
+                m.put(k.name(), k == RESIZE ? values.raw().get(k.name()).toLowerCase(Locale.ROOT) : values.get(k));
+            }
+        }
+        return m;
+    }
+
+    private static String stripSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private static List<String> splits(ConfigValues v, String key) {
+        Set<String> items = new LinkedHashSet<>();
+        for (String item : v.string(key).split(",")) {
+            if (!item.isBlank() && !items.add(item.strip())) {
+                throw new ConfigException(v.origin(key) + ": '" + item.strip() + "' listed twice");
+            }
+        }
+        if (items.isEmpty()) {
+            throw new ConfigException(v.origin(key) + ": at least one split is needed");
+        }
+        return List.copyOf(items);
+    }
+
+    private static ResizeRule resize(ConfigValues v, String key) {
+        String value = v.string(key).toLowerCase(Locale.ROOT);
+        if (value.equals("none")) {
+            return ResizeRule.NONE;
+        }
+        String[] parts = value.split(":");
+        ResizeRule.Mode mode = parts.length != 2
+                ? null
+                : switch (parts[0]) {
+                    case "shorter" -> ResizeRule.Mode.SHORTER_SIDE;
+                    case "max" -> ResizeRule.Mode.MAX_SIDE;
+                    default -> null;
+                };
+        try {
+            if (mode != null) {
+                return new ResizeRule(mode, Integer.parseInt(parts[1]));
+            }
+        } catch (IllegalArgumentException e) {
+            // falls through to the message below
+        }
+        throw new ConfigException(v.origin(key) + ": expected none, shorter:N or max:N, got '" + value + "'");
+    }
+}

@@ -1,0 +1,77 @@
+package org.refconv.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.refconv.data.prepare.PrepareConfig;
+import org.refconv.experiment.ExperimentConfig;
+import org.refconv.pipeline.PipelineConfig;
+import org.refconv.publish.PublishConfig;
+import org.refconv.train.TrainConfig;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every job's key table against the shipped conf/*.conf files: one declaration per setting, files consistent. */
+class ConfFilesTest {
+
+    private static final Path CONF = Path.of(System.getProperty("refconv.repo.root", ".."), "conf");
+
+    private static final List<KeyTable> TABLES = List.of(
+            TrainConfig.KEYS, PrepareConfig.KEYS, PublishConfig.KEYS, PipelineConfig.KEYS, ExperimentConfig.KEYS);
+
+    @Test
+    void everyKeyHasAKindAndADocLine() {
+        for (KeyTable t : TABLES) {
+            assertFalse(t.keys().isEmpty(), t.job());
+            for (Key<?> k : t.keys()) {
+                assertNotNull(k.kind(), t.job() + "." + k.name());
+                assertFalse(k.doc().isBlank(), t.job() + "." + k.name() + " has no doc line");
+            }
+        }
+    }
+
+    /**
+     * A job's own conf file lists every key of its table, with the table's default (or, for a key the user must give,
+     * an example), and nothing else.
+     */
+    @Test
+    void theJobDefaultFilesHoldExactlyTheTablesKeysAndDefaults() {
+        Map<KeyTable, String> files = Map.of(
+                TrainConfig.KEYS, "train.conf", PrepareConfig.KEYS, "prepare.conf", PublishConfig.KEYS, "publish.conf");
+        files.forEach((table, name) -> {
+            Settings file = new Settings();
+            file.readFile(CONF.resolve(name));
+            assertEquals(
+                    table.defaults().keySet(),
+                    file.asMap().keySet(),
+                    name + " must list exactly the keys of " + table.job());
+            table.defaults().forEach((k, d) -> {
+                if (!d.isEmpty()) {
+                    assertEquals(
+                            d.replace(" ", ""),
+                            file.get(k).value().replace(" ", ""),
+                            file.get(k).origin() + ": the default of " + table.job() + "." + k);
+                }
+            });
+        });
+    }
+
+    /** The composite configs parse their shipped files whole: each stage's keys checked against its table. */
+    @Test
+    void theCompositeConfFilesParse() {
+        PipelineConfig p = PipelineConfig.fromArgs(
+                new String[] {"--config", CONF.resolve("pipeline.conf").toString()});
+        assertEquals(8, p.refocus().ranks());
+        PipelineConfig demo = PipelineConfig.fromArgs(
+                new String[] {"--config", CONF.resolve("pipeline-demo.conf").toString()});
+        assertEquals("cifar_quick", demo.refocus().model());
+        ExperimentConfig e = ExperimentConfig.fromArgs(
+                new String[] {"--config", CONF.resolve("experiment.conf").toString(), "--work", "/tmp/x"});
+        assertTrue(e.models().contains("resnet18_small"));
+    }
+}
