@@ -8,13 +8,14 @@ import java.util.Locale;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
-import org.refconv.checkpoint.CheckpointFiles;
 import org.refconv.config.ConfigException;
 import org.refconv.data.demo.FashionMnistDemoDataset;
+import org.refconv.io.HadoopFiles;
 import org.refconv.pipeline.DatasetStage;
 import org.refconv.train.DistributedTraining;
 import org.refconv.train.Metrics;
 import org.refconv.train.RankTrainer;
+import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
 
 /**
@@ -99,7 +100,8 @@ public final class AblationExperiment {
     /** Trains one run unless it has finished before; its final validation top-1/top-5 either way. */
     private ResultTable.Run train(TrainConfig t, String method) throws Exception {
         long t0 = System.nanoTime();
-        org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(t.output() + "/model.safetensors");
+        org.apache.hadoop.fs.Path model =
+                new org.apache.hadoop.fs.Path(RunLayout.of(t.output()).model());
         if (model.getFileSystem(conf).exists(model)) {
             List<Metrics.Row> rows = Metrics.read(t.output(), conf);
             Metrics.Row last = rows.get(rows.size() - 1);
@@ -121,7 +123,7 @@ public final class AblationExperiment {
 
     private void write(ExperimentConfig c, ResultTable table) throws IOException {
         byte[] csv = table.csv().getBytes(StandardCharsets.UTF_8);
-        CheckpointFiles.writeAtomically(c.work() + "/results.csv", conf, out -> out.write(csv));
+        HadoopFiles.writeAtomically(c.work() + "/results.csv", conf, out -> out.write(csv));
     }
 
     private String report(ExperimentConfig c, ResultTable table, double seconds) throws IOException {
@@ -140,7 +142,7 @@ public final class AblationExperiment {
                 seconds / 60,
                 c.work());
         byte[] md = text.getBytes(StandardCharsets.UTF_8);
-        CheckpointFiles.writeAtomically(c.work() + "/results.md", conf, out -> out.write(md));
+        HadoopFiles.writeAtomically(c.work() + "/results.md", conf, out -> out.write(md));
         return text;
     }
 }

@@ -13,6 +13,7 @@ import org.refconv.config.Settings;
 import org.refconv.config.Values;
 import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.models.ModelZoo;
+import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
 
 import static org.refconv.config.Key.Kind.OPERATIONAL;
@@ -146,7 +147,7 @@ public record ExperimentConfig(
                             "seed",
                             String.valueOf(seed),
                             "checkpointIn",
-                            pretrain.get(model).output() + "/model.safetensors",
+                            RunLayout.of(pretrain.get(model).output()).model(),
                             "output",
                             work + "/" + model + "/" + method.label() + "/seed-" + seed));
                     perSeed.add(TrainConfig.from(merge(base.overlay(modelOwn), w)));

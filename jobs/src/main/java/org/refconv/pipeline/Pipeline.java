@@ -12,10 +12,10 @@ import org.refconv.data.prepare.DatasetOutput;
 import org.refconv.models.ModelZoo;
 import org.refconv.publish.PublishResult;
 import org.refconv.publish.Publisher;
-import org.refconv.publish.TrainedRun;
 import org.refconv.train.DistributedTraining;
 import org.refconv.train.RankTrainer;
 import org.refconv.train.RunConfigFile;
+import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
 
 /**
@@ -101,7 +101,7 @@ public final class Pipeline {
 
     /** Runs a training stage unless its model exists; a partial run resumes from its newest checkpoint. */
     private void train(TrainConfig t, PipelineSummary.Builder summary, String name) throws Exception {
-        Path model = new Path(t.output() + "/" + TrainedRun.MODEL);
+        Path model = new Path(RunLayout.of(t.output()).model());
         if (model.getFileSystem(conf).exists(model)) {
             requireSameSettings(t, name);
             summary.stage(name, "skipped: complete (" + model + ")");

@@ -14,6 +14,7 @@ import org.refconv.config.Values;
 import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.publish.PublishConfig;
 import org.refconv.publish.RunIds;
+import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
 
 import static org.refconv.config.Key.Kind.OPERATIONAL;
@@ -151,7 +152,7 @@ public record PipelineConfig(
                                 "master",
                                 master)))
                 : null;
-        String basisUri = basis.isEmpty() ? run + "/pretrain/model.safetensors" : basis;
+        String basisUri = basis.isEmpty() ? RunLayout.of(run + "/pretrain").model() : basis;
         TrainConfig refocus = TrainConfig.from(with(
                 merge(stages.get("train"), stages.get("refocus")),
                 Map.of(

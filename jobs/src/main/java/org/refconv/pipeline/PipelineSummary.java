@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import org.refconv.publish.ModelRegistry;
 import org.refconv.publish.PublishResult;
 
 /**
@@ -31,7 +32,7 @@ public record PipelineSummary(String runId, Map<String, String> stages, PublishR
             b.append(String.format(
                     "  published %s: %s%n  %s: %s%n",
                     published.version(),
-                    published.versionUri() + "/model.safetensors",
+                    published.versionUri() + "/" + ModelRegistry.MODEL,
                     published.promoted() ? "LATEST" : "NOT promoted",
                     published.reason()));
         }

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.hadoop.conf.Configuration;
-import org.refconv.checkpoint.CheckpointFiles;
+import org.refconv.io.HadoopFiles;
 import org.refconv.train.TrainConfig;
 
 /**
@@ -99,6 +99,6 @@ public final class ModelCard {
 
     public void write(String uri, Configuration conf) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(root);
-        CheckpointFiles.writeAtomically(uri, conf, out -> out.write(bytes));
+        HadoopFiles.writeAtomically(uri, conf, out -> out.write(bytes));
     }
 }

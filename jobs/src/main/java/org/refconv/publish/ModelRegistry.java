@@ -2,8 +2,6 @@ package org.refconv.publish;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -12,13 +10,10 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
-import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
-import org.refconv.checkpoint.CheckpointFiles;
+import org.refconv.io.HadoopFiles;
 
 /**
  * The published models of one architecture under {@code <root>/<model>/}: one folder per version holding
@@ -44,9 +39,7 @@ public final class ModelRegistry {
     public ModelRegistry(String root, String model, Configuration conf) throws IOException {
         this.dir = root + "/" + model;
         this.conf = conf;
-        FileSystem any = new Path(dir).getFileSystem(conf);
-        // The raw local file system: the checksummed one leaves a .crc file next to every file.
-        this.fs = any instanceof LocalFileSystem local ? local.getRaw() : any;
+        this.fs = HadoopFiles.fileSystem(new Path(dir), conf);
     }
 
     public String dir() {
@@ -64,18 +57,11 @@ public final class ModelRegistry {
 
     /** The promoted version, if any. */
     public Optional<String> latest() throws IOException {
-        Path p = new Path(dir, LATEST);
-        if (!fs.exists(p)) {
-            return Optional.empty();
-        }
-        try (InputStream in = CheckpointFiles.open(p.toString(), conf)) {
-            String v = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
-            return v.isEmpty() ? Optional.empty() : Optional.of(v);
-        }
+        return HadoopFiles.readText(dir + "/" + LATEST, conf).map(String::strip).filter(v -> !v.isEmpty());
     }
 
     public JsonNode card(String version) throws IOException {
-        try (InputStream in = CheckpointFiles.open(versionUri(version) + "/" + CARD, conf)) {
+        try (InputStream in = HadoopFiles.open(versionUri(version) + "/" + CARD, conf)) {
             return JSON.readTree(in);
         }
     }
@@ -121,27 +107,13 @@ public final class ModelRegistry {
         }
     }
 
-    /** Points {@code LATEST} at {@code version} (atomic replace). */
+    /** Points {@code LATEST} at {@code version} (an atomic replace: readers see the old or the new name). */
     public void promote(String version) throws IOException {
         if (!exists(version)) {
             throw new IllegalStateException(
                     "cannot promote " + version + ": " + versionUri(version) + "/" + CARD + " does not exist");
         }
-        Path target = fs.makeQualified(new Path(dir, LATEST));
-        Path temp = new Path(dir, "." + LATEST + TEMP_INFIX + UUID.randomUUID());
-        try {
-            try (OutputStream out = fs.create(temp, false)) {
-                out.write((version + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-            // An overwriting rename is one atomic step on HDFS and on local disks (FileSystem.rename would need a
-            // delete first on HDFS, leaving a moment without LATEST).
-            FileContext.getFileContext(target.toUri(), conf)
-                    .rename(fs.makeQualified(temp), target, Options.Rename.OVERWRITE);
-        } finally {
-            if (fs.exists(temp)) {
-                fs.delete(temp, false);
-            }
-        }
+        HadoopFiles.writeText(dir + "/" + LATEST, version + "\n", conf);
     }
 
     public void discard(String staged) throws IOException {

@@ -1,8 +1,6 @@
 package org.refconv.publish;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,16 +12,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.refconv.checkpoint.CheckpointFiles;
 import org.refconv.checkpoint.Checkpoints;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
 import org.refconv.data.prepare.DatasetOutput;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
+import org.refconv.io.HadoopFiles;
 import org.refconv.models.Classifier;
 import org.refconv.train.Preprocessing;
 import org.refconv.train.RunConfigFile;
+import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
 
 /**
@@ -247,15 +246,11 @@ public final class Publisher {
     /** The run's per-epoch metrics lines (metrics.jsonl), if any. */
     private List<JsonNode> epochMetrics(String run) throws IOException {
         List<JsonNode> out = new ArrayList<>();
-        Path p = new Path(run + "/metrics.jsonl");
-        if (!p.getFileSystem(conf).exists(p)) {
-            return out;
-        }
-        try (InputStream in = CheckpointFiles.open(p.toString(), conf)) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (!line.isBlank()) {
-                    out.add(JSON.readTree(line));
-                }
+        for (String line : HadoopFiles.readText(RunLayout.of(run).metrics(), conf)
+                .orElse("")
+                .split("\n")) {
+            if (!line.isBlank()) {
+                out.add(JSON.readTree(line));
             }
         }
         return out;

@@ -8,7 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 import org.apache.hadoop.conf.Configuration;
-import org.refconv.checkpoint.CheckpointFiles;
+import org.refconv.io.HadoopFiles;
 
 /** SHA-256 of a file on any Hadoop file system, streamed. */
 public final class Sha256 {
@@ -22,7 +22,7 @@ public final class Sha256 {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        try (InputStream in = new DigestInputStream(CheckpointFiles.open(uri, conf), md)) {
+        try (InputStream in = new DigestInputStream(HadoopFiles.open(uri, conf), md)) {
             in.transferTo(OutputStreamSink.INSTANCE);
         }
         return HexFormat.of().formatHex(md.digest());

@@ -8,6 +8,7 @@ import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
 import org.refconv.config.ConfigException;
 import org.refconv.train.RunConfigFile;
+import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
 
 /**
@@ -16,11 +17,9 @@ import org.refconv.train.TrainConfig;
  */
 public record TrainedRun(String uri, TrainConfig config, String modelUri, StateDict state, String modelSha256) {
 
-    public static final String MODEL = "model.safetensors";
-
     public static TrainedRun open(String runUri, Configuration conf) throws IOException {
         TrainConfig config = RunConfigFile.read(runUri, conf);
-        String modelUri = runUri + "/" + MODEL;
+        String modelUri = RunLayout.of(runUri).model();
         Path p = new Path(modelUri);
         if (!p.getFileSystem(conf).exists(p)) {
             throw new ConfigException(modelUri + " does not exist: the run has not finished (rerun the train job with"

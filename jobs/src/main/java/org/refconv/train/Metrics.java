@@ -43,7 +43,7 @@ public final class Metrics {
     /** Continues the metrics of an earlier attempt of the same run, if any. */
     static Metrics open(RunFiles files) throws IOException {
         Metrics m = new Metrics(files);
-        for (String line : files.readText(RunFiles.METRICS).split("\n")) {
+        for (String line : files.readMetrics().split("\n")) {
             if (!line.isBlank()) {
                 m.lines.add(line);
             }
@@ -56,16 +56,14 @@ public final class Metrics {
         rows.add(r);
         lines.removeIf(l -> l.startsWith("{\"epoch\":" + epoch + ","));
         lines.add(r.json());
-        files.writeText(RunFiles.METRICS, String.join("\n", lines) + "\n");
-        files.writeBytes(RunFiles.CURVES, CurvePlot.render(Metrics.parse(lines)));
+        files.writeMetrics(String.join("\n", lines) + "\n", CurvePlot.render(Metrics.parse(lines)));
     }
 
     /** The epochs a run has finished so far ({@code <runOutput>/metrics.jsonl}; empty before the first). */
     public static List<Row> read(String runOutput, Configuration conf) throws IOException {
-        return parse(
-                List.of(new RunFiles(runOutput, conf).readText(RunFiles.METRICS).split("\n")).stream()
-                        .filter(l -> !l.isBlank())
-                        .toList());
+        return parse(List.of(new RunFiles(runOutput, conf).readMetrics().split("\n")).stream()
+                .filter(l -> !l.isBlank())
+                .toList());
     }
 
     /** Rows back from their JSON lines (the format above; nulls become NaN). */

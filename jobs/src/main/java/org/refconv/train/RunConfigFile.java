@@ -12,9 +12,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.refconv.checkpoint.CheckpointFiles;
 import org.refconv.config.ConfigException;
 import org.refconv.config.Settings;
+import org.refconv.io.HadoopFiles;
 
 /**
  * {@code <run>/run-config.json}: the train job's settings as a flat JSON object (one field per key of {@link TrainConfig#KEYS}), written on the driver when a run starts. It is what rebuilds the run's model later (publish), and it
@@ -22,13 +22,12 @@ import org.refconv.config.Settings;
  */
 public final class RunConfigFile {
 
-    public static final String NAME = "run-config.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private RunConfigFile() {}
 
     public static String uri(String runOutput) {
-        return runOutput + "/" + NAME;
+        return RunLayout.of(runOutput).runConfig();
     }
 
     /** Every key of the config ({@link TrainConfig#KEYS}) with its value, in declaration order. */
@@ -41,7 +40,7 @@ public final class RunConfigFile {
     /** Writes (atomically) {@code <config.output()>/run-config.json}. */
     public static void write(TrainConfig config, Configuration conf) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(toJson(config));
-        CheckpointFiles.writeAtomically(uri(config.output()), conf, out -> out.write(bytes));
+        HadoopFiles.writeAtomically(uri(config.output()), conf, out -> out.write(bytes));
     }
 
     /**
@@ -57,7 +56,7 @@ public final class RunConfigFile {
                     + " run's settings are needed to rebuild its model)");
         }
         JsonNode root;
-        try (InputStream in = CheckpointFiles.open(uri, conf)) {
+        try (InputStream in = HadoopFiles.open(uri, conf)) {
             root = JSON.readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
         if (root == null || !root.isObject()) {

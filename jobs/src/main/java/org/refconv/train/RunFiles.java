@@ -1,40 +1,33 @@
 package org.refconv.train;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
-import org.refconv.checkpoint.CheckpointFiles;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
+import org.refconv.io.HadoopFiles;
 
 /**
- * The files of a training run under its output URI: {@code _progress.json} (rank 0 writes, the driver reads),
- * {@code metrics.jsonl} and {@code curves.png}, {@code checkpoints/}, and at the end {@code model.safetensors}.
+ * Rank 0's and the driver's access to a run folder's small files ({@link RunLayout}): progress, metrics text, the
+ * final model.
  */
 final class RunFiles {
 
-    static final String PROGRESS = "_progress.json";
-    static final String METRICS = "metrics.jsonl";
-    static final String CURVES = "curves.png";
-    static final String MODEL = "model.safetensors";
     private static final long PROGRESS_INTERVAL_NANOS = 2_000_000_000L;
 
-    private final String output;
+    private final RunLayout layout;
     private final Configuration conf;
     private long lastProgress;
 
     RunFiles(String output, Configuration conf) {
-        this.output = output;
+        this.layout = RunLayout.of(output);
         this.conf = conf;
     }
 
-    String uri(String name) {
-        return output + "/" + name;
+    RunLayout layout() {
+        return layout;
     }
 
     /** At most every 2 s: progress is for people, and each write is a file-system round trip. */
@@ -55,38 +48,29 @@ final class RunFiles {
                 loss,
                 imagesPerSec,
                 lr);
-        writeText(PROGRESS, json);
+        HadoopFiles.writeText(layout.progress(), json, conf);
     }
 
     String readProgress() {
-        try (InputStream in = CheckpointFiles.open(uri(PROGRESS), conf)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            return HadoopFiles.readText(layout.progress(), conf).orElse(null);
         } catch (IOException e) {
             return null;
         }
     }
 
-    String readText(String name) throws IOException {
-        Path p = new Path(uri(name));
-        if (!p.getFileSystem(conf).exists(p)) {
-            return "";
-        }
-        try (InputStream in = CheckpointFiles.open(uri(name), conf)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+    String readMetrics() throws IOException {
+        return HadoopFiles.readText(layout.metrics(), conf).orElse("");
     }
 
-    void writeText(String name, String text) throws IOException {
-        CheckpointFiles.writeAtomically(uri(name), conf, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    void writeBytes(String name, byte[] bytes) throws IOException {
-        CheckpointFiles.writeAtomically(uri(name), conf, out -> out.write(bytes));
+    void writeMetrics(String text, byte[] curvesPng) throws IOException {
+        HadoopFiles.writeText(layout.metrics(), text, conf);
+        HadoopFiles.writeBytes(layout.curves(), curvesPng, conf);
     }
 
     String writeModel(StateDict model, Map<String, String> metadata) throws IOException {
         model.metadata().putAll(metadata);
-        SafeTensors.write(model, uri(MODEL), conf);
-        return uri(MODEL);
+        SafeTensors.write(model, layout.model(), conf);
+        return layout.model();
     }
 }

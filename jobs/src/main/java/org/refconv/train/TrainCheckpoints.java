@@ -6,8 +6,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -25,13 +23,11 @@ import org.refconv.checkpoint.StateDict;
 public final class TrainCheckpoints {
 
     static final String MOMENTUM_PREFIX = "optim.momentum.";
-    private static final Pattern NAME = Pattern.compile("step-(\\d{9})\\.safetensors");
-
-    private final String dir;
+    private final RunLayout layout;
     private final Configuration conf;
 
     public TrainCheckpoints(String outputUri, Configuration conf) {
-        this.dir = outputUri + "/checkpoints";
+        this.layout = RunLayout.of(outputUri);
         this.conf = conf;
     }
 
@@ -47,11 +43,11 @@ public final class TrainCheckpoints {
         momentum.forEach((k, v) -> all.put(MOMENTUM_PREFIX + k, v));
         all.metadata().putAll(metadata);
         all.metadata().put("step", String.valueOf(step));
-        String uri = dir + "/" + String.format("step-%09d.safetensors", step);
+        String uri = layout.checkpoint(step);
         SafeTensors.write(all, uri, conf);
         List<Long> steps = steps();
         for (int i = 0; i < steps.size() - keep; i++) {
-            Path old = new Path(dir + "/" + String.format("step-%09d.safetensors", steps.get(i)));
+            Path old = new Path(layout.checkpoint(steps.get(i)));
             old.getFileSystem(conf).delete(old, false);
         }
         return uri;
@@ -64,7 +60,7 @@ public final class TrainCheckpoints {
     public Optional<Snapshot> latest() throws IOException {
         List<Long> steps = steps();
         for (int i = steps.size() - 1; i >= 0; i--) {
-            String uri = dir + "/" + String.format("step-%09d.safetensors", steps.get(i));
+            String uri = layout.checkpoint(steps.get(i));
             try {
                 StateDict all = SafeTensors.read(uri, conf);
                 StateDict model = new StateDict();
@@ -86,17 +82,14 @@ public final class TrainCheckpoints {
 
     /** Steps of the snapshots present, ascending. Temporary files of interrupted writes are not listed. */
     List<Long> steps() throws IOException {
-        Path p = new Path(dir);
+        Path p = new Path(layout.checkpoints());
         FileSystem fs = p.getFileSystem(conf);
         List<Long> out = new ArrayList<>();
         if (!fs.exists(p)) {
             return out;
         }
         for (FileStatus s : fs.listStatus(p)) {
-            Matcher m = NAME.matcher(s.getPath().getName());
-            if (m.matches()) {
-                out.add(Long.parseLong(m.group(1)));
-            }
+            RunLayout.checkpointStep(s.getPath().getName()).ifPresent(out::add);
         }
         out.sort(Comparator.naturalOrder());
         return out;

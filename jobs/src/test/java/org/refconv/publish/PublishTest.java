@@ -36,6 +36,7 @@ import org.refconv.pipeline.Pipeline;
 import org.refconv.pipeline.PipelineConfig;
 import org.refconv.train.DistributedTraining;
 import org.refconv.train.RunConfigFile;
+import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -211,9 +212,9 @@ class PublishTest {
         SafeTensors.write(basis, bad.resolve("basis.safetensors").toString(), CONF);
         ObjectMapper json = new ObjectMapper();
         ObjectNode runConfig =
-                (ObjectNode) json.readTree(src.resolve(RunConfigFile.NAME).toFile());
+                (ObjectNode) json.readTree(src.resolve(RunLayout.RUN_CONFIG).toFile());
         runConfig.put("checkpointIn", bad.resolve("basis.safetensors").toUri().toString());
-        json.writeValue(bad.resolve(RunConfigFile.NAME).toFile(), runConfig);
+        json.writeValue(bad.resolve(RunLayout.RUN_CONFIG).toFile(), runConfig);
 
         assertEquals(
                 PublishJob.VERIFICATION_FAILED,

@@ -10,8 +10,8 @@ import java.util.Locale;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.refconv.checkpoint.CheckpointFiles;
 import org.refconv.checkpoint.CheckpointFormatException;
+import org.refconv.io.HadoopFiles;
 
 /**
  * The RefConv paper's Figures 3 and 4 for a refocus checkpoint (a state dict saved while refocusing, before the
@@ -156,7 +156,7 @@ public final class RefocusAnalysis {
     }
 
     private static void write(String dir, String file, byte[] bytes, Configuration conf) throws IOException {
-        CheckpointFiles.writeAtomically(new Path(new Path(dir), file).toString(), conf, out -> out.write(bytes));
+        HadoopFiles.writeAtomically(new Path(new Path(dir), file).toString(), conf, out -> out.write(bytes));
     }
 
     /** One row per layer; an undefined mean (no in-group pair of distinct kernels) is an empty cell. */

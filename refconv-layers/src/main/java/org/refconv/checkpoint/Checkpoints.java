@@ -6,6 +6,7 @@ import java.util.Locale;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.refconv.io.HadoopFiles;
 
 /** Reads a state dict from either format, chosen by the file name's extension or else by the file's first bytes. */
 public final class Checkpoints {
@@ -33,7 +34,7 @@ public final class Checkpoints {
             return Format.TORCH;
         }
         byte[] head;
-        try (InputStream in = CheckpointFiles.open(uri, conf)) {
+        try (InputStream in = HadoopFiles.open(uri, conf)) {
             head = in.readNBytes(9);
         }
         // A zip (torch.save) starts with "PK"; a safetensors header length is followed by the JSON's '{'; a legacy

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
+import org.refconv.io.HadoopFiles;
 
 /**
  * Reads and writes the safetensors format: an 8-byte little-endian header length N, N bytes of JSON header, then
@@ -24,8 +25,8 @@ public final class SafeTensors {
     private SafeTensors() {}
 
     public static StateDict read(String uri, Configuration conf) throws IOException {
-        long length = CheckpointFiles.length(uri, conf);
-        try (InputStream in = new BufferedInputStream(CheckpointFiles.open(uri, conf), 1 << 16)) {
+        long length = HadoopFiles.length(uri, conf);
+        try (InputStream in = new BufferedInputStream(HadoopFiles.open(uri, conf), 1 << 16)) {
             return read(in, uri, length);
         }
     }
@@ -122,9 +123,9 @@ public final class SafeTensors {
         return tensors;
     }
 
-    /** Writes {@code stateDict} to {@code uri} atomically (see {@link CheckpointFiles#writeAtomically}). */
+    /** Writes {@code stateDict} to {@code uri} atomically (see {@link HadoopFiles#writeAtomically}). */
     public static void write(StateDict stateDict, String uri, Configuration conf) throws IOException {
-        CheckpointFiles.writeAtomically(uri, conf, out -> write(stateDict, out));
+        HadoopFiles.writeAtomically(uri, conf, out -> write(stateDict, out));
     }
 
     /** Writes the tensors in state dict order, contiguously; flushes but does not close {@code out}. */

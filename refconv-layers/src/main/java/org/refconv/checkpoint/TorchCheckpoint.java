@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.refconv.io.HadoopFiles;
 
 /**
  * Reads PyTorch's zip-format checkpoints ({@code torch.save(model.state_dict(), f)}, the default since PyTorch
@@ -23,8 +24,8 @@ public final class TorchCheckpoint {
 
     /** Reads {@code uri} through positioned reads: only the zip's directory and the needed entries are fetched. */
     public static StateDict read(String uri, Configuration conf) throws IOException {
-        long length = CheckpointFiles.length(uri, conf);
-        try (FSDataInputStream in = CheckpointFiles.open(uri, conf)) {
+        long length = HadoopFiles.length(uri, conf);
+        try (FSDataInputStream in = HadoopFiles.open(uri, conf)) {
             return read(RandomAccessSource.of(in, length), uri);
         }
     }

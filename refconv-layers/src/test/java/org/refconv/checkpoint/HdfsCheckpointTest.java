@@ -14,6 +14,7 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.refconv.io.HadoopFiles;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,14 +72,14 @@ class HdfsCheckpointTest {
     void aFailingWriterLeavesTheOldFileOnHdfs() throws IOException {
         String dir = root + "/failing";
         String uri = dir + "/model.safetensors";
-        CheckpointFiles.writeAtomically(uri, conf, out -> out.write("old".getBytes(StandardCharsets.US_ASCII)));
+        HadoopFiles.writeAtomically(uri, conf, out -> out.write("old".getBytes(StandardCharsets.US_ASCII)));
         assertThrows(
                 IOException.class,
-                () -> CheckpointFiles.writeAtomically(uri, conf, out -> {
+                () -> HadoopFiles.writeAtomically(uri, conf, out -> {
                     out.write("partial".getBytes(StandardCharsets.US_ASCII));
                     throw new IOException("executor lost");
                 }));
-        try (var in = CheckpointFiles.open(uri, conf)) {
+        try (var in = HadoopFiles.open(uri, conf)) {
             assertEquals("old", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
         }
         assertEquals(List.of("model.safetensors"), names(dir));

@@ -1,8 +1,11 @@
-package org.refconv.checkpoint;
+package org.refconv.io;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.apache.hadoop.conf.Configuration;
@@ -15,17 +18,43 @@ import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Opening and atomically writing checkpoint files through Hadoop's FileSystem, so that the same code reads
- * {@code file://}, {@code hdfs://} or any other Hadoop filesystem. A path without a scheme resolves against the
+ * Reading and atomically writing files through Hadoop's FileSystem, so that the same code reads and writes
+ * {@code file://}, {@code hdfs://} or any other Hadoop filesystem: every job's checkpoints, JSON, CSV and PNG go through
+ * here. A path without a scheme resolves against the
  * configuration's default filesystem (the local one unless {@code fs.defaultFS} says otherwise), as in Spark.
  */
-public final class CheckpointFiles {
-    private CheckpointFiles() {}
+public final class HadoopFiles {
+    private HadoopFiles() {}
 
     /** Opens {@code uri} for reading; the stream is seekable and supports positioned reads. */
     public static FSDataInputStream open(String uri, Configuration conf) throws IOException {
         Path path = new Path(uri);
         return fileSystem(path, conf).open(path);
+    }
+
+    public static boolean exists(String uri, Configuration conf) throws IOException {
+        Path path = new Path(uri);
+        return fileSystem(path, conf).exists(path);
+    }
+
+    /** The file's text (UTF-8), or empty when there is no file. */
+    public static Optional<String> readText(String uri, Configuration conf) throws IOException {
+        if (!exists(uri, conf)) {
+            return Optional.empty();
+        }
+        try (InputStream in = open(uri, conf)) {
+            return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Writes {@code text} (UTF-8) atomically ({@link #writeAtomically}). */
+    public static void writeText(String uri, String text, Configuration conf) throws IOException {
+        writeBytes(uri, text.getBytes(StandardCharsets.UTF_8), conf);
+    }
+
+    /** Writes {@code bytes} atomically ({@link #writeAtomically}). */
+    public static void writeBytes(String uri, byte[] bytes, Configuration conf) throws IOException {
+        writeAtomically(uri, conf, out -> out.write(bytes));
     }
 
     /** Size in bytes of the file at {@code uri}. */
@@ -84,7 +113,7 @@ public final class CheckpointFiles {
      * The filesystem of {@code path}; for local paths the raw one, because the default checksummed local
      * filesystem would leave a {@code .crc} file next to every checkpoint.
      */
-    private static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
+    public static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
         FileSystem fs = path.getFileSystem(conf != null ? conf : new Configuration());
         return fs instanceof LocalFileSystem local ? local.getRaw() : fs;
     }

@@ -1,4 +1,4 @@
-package org.refconv.checkpoint;
+package org.refconv.io;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class CheckpointFilesTest {
+class HadoopFilesTest {
     @TempDir
     Path dir;
 
@@ -33,7 +33,7 @@ class CheckpointFilesTest {
     @Test
     void writesThroughAHiddenTemporaryFileInTheSameDirectory() throws IOException {
         Path target = dir.resolve("model.safetensors");
-        CheckpointFiles.writeAtomically(target.toString(), null, out -> {
+        HadoopFiles.writeAtomically(target.toString(), null, out -> {
             out.write(ascii("content"));
             List<String> during = files();
             assertEquals(1, during.size());
@@ -46,7 +46,7 @@ class CheckpointFilesTest {
     @Test
     void replacesAnExistingFile() throws IOException {
         Path target = Files.write(dir.resolve("model.safetensors"), ascii("old"));
-        CheckpointFiles.writeAtomically(target.toUri().toString(), null, out -> out.write(ascii("new")));
+        HadoopFiles.writeAtomically(target.toUri().toString(), null, out -> out.write(ascii("new")));
         assertEquals("new", Files.readString(target));
         assertEquals(List.of("model.safetensors"), files());
     }
@@ -57,7 +57,7 @@ class CheckpointFilesTest {
         IOException failure = new IOException("disk full");
         IOException thrown = assertThrows(
                 IOException.class,
-                () -> CheckpointFiles.writeAtomically(target.toString(), null, out -> {
+                () -> HadoopFiles.writeAtomically(target.toString(), null, out -> {
                     out.write(ascii("partial"));
                     throw failure;
                 }));
@@ -67,7 +67,7 @@ class CheckpointFilesTest {
 
         assertThrows(
                 IllegalStateException.class,
-                () -> CheckpointFiles.writeAtomically(target.toString(), null, out -> {
+                () -> HadoopFiles.writeAtomically(target.toString(), null, out -> {
                     throw new IllegalStateException("bug in the writer");
                 }));
         assertEquals("old", Files.readString(target));
@@ -79,7 +79,7 @@ class CheckpointFilesTest {
         Path target = dir.resolve("new.safetensors");
         assertThrows(
                 IOException.class,
-                () -> CheckpointFiles.writeAtomically(target.toString(), null, out -> {
+                () -> HadoopFiles.writeAtomically(target.toString(), null, out -> {
                     throw new IOException("fail");
                 }));
         assertFalse(Files.exists(target));
@@ -89,7 +89,7 @@ class CheckpointFilesTest {
     void refusesToReplaceADirectory() throws IOException {
         Path target = Files.createDirectory(dir.resolve("model.safetensors"));
         IOException e = assertThrows(
-                IOException.class, () -> CheckpointFiles.writeAtomically(target.toString(), null, out -> out.write(1)));
+                IOException.class, () -> HadoopFiles.writeAtomically(target.toString(), null, out -> out.write(1)));
         assertEquals("cannot write " + target + ": it is a directory", e.getMessage());
     }
 
@@ -97,10 +97,10 @@ class CheckpointFilesTest {
     void opensPlainPathsAndFileUris() throws IOException {
         Path file = Files.write(dir.resolve("data.bin"), ascii("abc"));
         for (String uri : List.of(file.toString(), file.toUri().toString())) {
-            try (InputStream in = CheckpointFiles.open(uri, null)) {
+            try (InputStream in = HadoopFiles.open(uri, null)) {
                 assertEquals("abc", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
             }
-            assertEquals(3, CheckpointFiles.length(uri, null));
+            assertEquals(3, HadoopFiles.length(uri, null));
         }
     }
 }

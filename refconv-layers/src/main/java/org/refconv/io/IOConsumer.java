@@ -1,4 +1,4 @@
-package org.refconv.checkpoint;
+package org.refconv.io;
 
 import java.io.IOException;
 
