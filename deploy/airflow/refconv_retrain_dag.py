@@ -31,7 +31,7 @@ with DAG(
         task_id="pipeline",
         conn_id="spark_default",
         application=f"{REFCONV_HOME}/jobs/target/jobs-0.1.0-SNAPSHOT-spark.jar",
-        java_class="org.refconv.pipeline.PipelineJob",
+        java_class="org.refconv.retrain.PipelineJob",
         name="refconv-pipeline-{{ ds_nodash }}",
         properties_file=f"{REFCONV_HOME}/conf/spark-yarn.conf",
         files=f"{REFCONV_HOME}/conf/pipeline.conf,{REFCONV_HOME}/conf/log4j2.properties",

@@ -1,6 +1,7 @@
 package org.refconv.data;
 
 import org.apache.spark.sql.SparkSession;
+import org.refconv.cli.ExitCode;
 import org.refconv.config.ConfigException;
 import org.refconv.data.layout.LayoutException;
 import org.refconv.data.prepare.OutputExistsException;
@@ -15,8 +16,7 @@ import org.refconv.data.prepare.Preparer;
  * PrepareJob --config conf/prepare.conf --input hdfs://.../imagenet --output hdfs://.../imagenet-shards [--overwrite]
  * </pre>
  *
- * Exit codes: 0 done (the summary counts quarantined images), 2 bad configuration, 3 bad input layout,
- * 4 output exists.
+ * Exit codes ({@link ExitCode}): OK (the summary counts quarantined images), BAD_CONFIG, BAD_LAYOUT, OUTPUT_EXISTS.
  */
 public final class PrepareJob {
     private PrepareJob() {}
@@ -27,27 +27,27 @@ public final class PrepareJob {
             config = PrepareConfig.fromArgs(args);
         } catch (ConfigException e) {
             System.err.println("prepare: " + e.getMessage());
-            System.exit(2);
+            ExitCode.BAD_CONFIG.exit();
             return;
         }
         SparkSession.Builder builder = SparkSession.builder().appName("refconv-prepare");
         if (!config.master().isEmpty()) {
             builder.master(config.master());
         }
-        int exit = 0;
+        ExitCode exit = ExitCode.OK;
         SparkSession spark = builder.getOrCreate();
         try {
             PrepareSummary summary = new Preparer(spark).run(config);
             System.out.print(summary);
         } catch (LayoutException e) {
             System.err.println("prepare: bad input layout: " + e.getMessage());
-            exit = 3;
+            exit = ExitCode.BAD_LAYOUT;
         } catch (OutputExistsException e) {
             System.err.println("prepare: " + e.getMessage());
-            exit = 4;
+            exit = ExitCode.OUTPUT_EXISTS;
         } finally {
             spark.stop();
         }
-        System.exit(exit);
+        exit.exit();
     }
 }

@@ -19,10 +19,10 @@ import org.refconv.data.image.ImageNormalizer;
 import org.refconv.data.image.ResizeRule;
 import org.refconv.data.image.RgbImages;
 import org.refconv.data.image.SourceFormat;
-import org.refconv.data.pipeline.ImageTransform;
-import org.refconv.data.pipeline.Normalization;
-import org.refconv.data.pipeline.Sample;
-import org.refconv.data.pipeline.SampleDecoder;
+import org.refconv.data.input.ImageTransform;
+import org.refconv.data.input.Normalization;
+import org.refconv.data.input.Sample;
+import org.refconv.data.input.SampleDecoder;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -12,10 +12,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.refconv.data.image.CvJpeg;
-import org.refconv.data.pipeline.ImageTransform;
-import org.refconv.data.pipeline.Normalization;
-import org.refconv.data.pipeline.Sample;
-import org.refconv.data.pipeline.SampleDecoder;
+import org.refconv.data.input.ImageTransform;
+import org.refconv.data.input.Normalization;
+import org.refconv.data.input.Sample;
+import org.refconv.data.input.SampleDecoder;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

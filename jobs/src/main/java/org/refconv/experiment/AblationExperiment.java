@@ -8,10 +8,11 @@ import java.util.Locale;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
+import org.refconv.cli.ExitCode;
 import org.refconv.config.ConfigException;
 import org.refconv.data.demo.FashionMnistDemoDataset;
 import org.refconv.io.HadoopFiles;
-import org.refconv.pipeline.DatasetStage;
+import org.refconv.retrain.DatasetStage;
 import org.refconv.train.DistributedTraining;
 import org.refconv.train.Metrics;
 import org.refconv.train.RankTrainer;
@@ -45,7 +46,7 @@ public final class AblationExperiment {
             c = ExperimentConfig.fromArgs(args);
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("experiment: " + e.getMessage());
-            System.exit(2);
+            ExitCode.BAD_CONFIG.exit();
             return;
         }
         SparkSession.Builder builder = SparkSession.builder().appName("refconv-experiment");

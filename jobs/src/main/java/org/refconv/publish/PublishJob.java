@@ -1,6 +1,7 @@
 package org.refconv.publish;
 
 import org.apache.hadoop.conf.Configuration;
+import org.refconv.cli.ExitCode;
 import org.refconv.config.ConfigException;
 
 /**
@@ -14,9 +15,6 @@ import org.refconv.config.ConfigException;
  */
 public final class PublishJob {
 
-    public static final int NOT_PROMOTED = 6;
-    public static final int VERIFICATION_FAILED = 5;
-
     private PublishJob() {}
 
     public static void main(String[] args) throws Exception {
@@ -25,24 +23,24 @@ public final class PublishJob {
             config = PublishConfig.fromArgs(args);
         } catch (ConfigException e) {
             System.err.println("publish: " + e.getMessage());
-            System.exit(2);
+            ExitCode.BAD_CONFIG.exit();
             return;
         }
-        System.exit(run(config, new Configuration()));
+        run(config, new Configuration()).exit();
     }
 
     /** Publishes and returns the exit code. */
-    public static int run(PublishConfig config, Configuration conf) throws Exception {
+    public static ExitCode run(PublishConfig config, Configuration conf) throws Exception {
         try {
             PublishResult r = new Publisher(conf).publish(config);
             System.out.println("publish: " + r.summary());
-            return r.promoted() ? 0 : NOT_PROMOTED;
+            return r.promoted() ? ExitCode.OK : ExitCode.NOT_PROMOTED;
         } catch (ConfigException e) {
             System.err.println("publish: " + e.getMessage());
-            return 2;
+            return ExitCode.BAD_CONFIG;
         } catch (VerificationException e) {
             System.err.println("publish: verification failed, nothing published: " + e.getMessage());
-            return VERIFICATION_FAILED;
+            return ExitCode.VERIFICATION_FAILED;
         }
     }
 }

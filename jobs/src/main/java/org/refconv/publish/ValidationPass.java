@@ -4,17 +4,17 @@ import java.io.IOException;
 
 import org.apache.hadoop.conf.Configuration;
 import org.bytedeco.pytorch.Tensor;
-import org.refconv.data.pipeline.Batch;
-import org.refconv.data.pipeline.BatchIterator;
-import org.refconv.data.pipeline.InputPipeline;
-import org.refconv.data.pipeline.RowGroupRef;
-import org.refconv.data.pipeline.ShardFiles;
+import org.refconv.data.input.Batch;
+import org.refconv.data.input.BatchIterator;
+import org.refconv.data.input.InputPipeline;
+import org.refconv.data.input.Preprocessing;
+import org.refconv.data.input.RowGroupRef;
+import org.refconv.data.input.ShardFiles;
 import org.refconv.engine.NoGrad;
 import org.refconv.engine.Ops;
 import org.refconv.engine.StepScope;
 import org.refconv.engine.Tensors;
 import org.refconv.models.Classifier;
-import org.refconv.train.Preprocessing;
 import org.refconv.train.TopK;
 
 /**

@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.refconv.cli.ExitCode;
 import org.refconv.config.ConfigException;
 import org.refconv.models.ModelZoo;
 
@@ -25,7 +26,7 @@ public final class TrainJob {
             preflight(config, new Configuration());
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("train: " + e.getMessage());
-            System.exit(2);
+            ExitCode.BAD_CONFIG.exit();
             return;
         }
         SparkSession.Builder builder =

@@ -7,8 +7,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.experiment.ExperimentConfig;
-import org.refconv.pipeline.PipelineConfig;
 import org.refconv.publish.PublishConfig;
+import org.refconv.retrain.DemoJob;
+import org.refconv.retrain.PipelineConfig;
 import org.refconv.train.TrainConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,7 +23,12 @@ class ConfFilesTest {
     private static final Path CONF = Path.of(System.getProperty("refconv.repo.root", ".."), "conf");
 
     private static final List<KeyTable> TABLES = List.of(
-            TrainConfig.KEYS, PrepareConfig.KEYS, PublishConfig.KEYS, PipelineConfig.KEYS, ExperimentConfig.KEYS);
+            TrainConfig.KEYS,
+            PrepareConfig.KEYS,
+            PublishConfig.KEYS,
+            PipelineConfig.KEYS,
+            ExperimentConfig.KEYS,
+            DemoJob.KEYS);
 
     @Test
     void everyKeyHasAKindAndADocLine() {
@@ -67,9 +73,10 @@ class ConfFilesTest {
         PipelineConfig p = PipelineConfig.fromArgs(
                 new String[] {"--config", CONF.resolve("pipeline.conf").toString()});
         assertEquals(8, p.refocus().ranks());
-        PipelineConfig demo = PipelineConfig.fromArgs(
-                new String[] {"--config", CONF.resolve("pipeline-demo.conf").toString()});
-        assertEquals("cifar_quick", demo.refocus().model());
+        DemoJob.Config demo = DemoJob.parse(Settings.fromArgs(
+                new String[] {"--config", CONF.resolve("pipeline-demo.conf").toString()}));
+        assertEquals("cifar_quick", demo.pipeline().refocus().model());
+        assertEquals(2000, demo.demo().get(DemoJob.PER_CLASS));
         ExperimentConfig e = ExperimentConfig.fromArgs(
                 new String[] {"--config", CONF.resolve("experiment.conf").toString(), "--work", "/tmp/x"});
         assertTrue(e.models().contains("resnet18_small"));

@@ -25,6 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.refconv.checkpoint.HostTensor;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
+import org.refconv.cli.ExitCode;
 import org.refconv.config.ConfigException;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
@@ -32,8 +33,8 @@ import org.refconv.engine.NoGrad;
 import org.refconv.engine.Ops;
 import org.refconv.engine.Tensors;
 import org.refconv.models.Classifier;
-import org.refconv.pipeline.Pipeline;
-import org.refconv.pipeline.PipelineConfig;
+import org.refconv.retrain.Pipeline;
+import org.refconv.retrain.PipelineConfig;
 import org.refconv.train.DistributedTraining;
 import org.refconv.train.RunConfigFile;
 import org.refconv.train.RunLayout;
@@ -70,12 +71,14 @@ class PublishTest {
                 .config("spark.local.dir", dir.resolve("spark-local").toString())
                 .getOrCreate();
         String work = dir.resolve("runs").toUri().toString();
+        TinyPipeline.writeTree(dir.resolve("tree"));
         PipelineConfig pipeline = PipelineConfig.fromArgs(TinyPipeline.args(
                 work,
                 dir.resolve("tree").toString(),
                 dir.resolve("scratch-models").toUri().toString(),
                 "base",
-                concat(TinyPipeline.fashionMnistTree(), "--publish.promote", "never")));
+                "--publish.promote",
+                "never"));
         new Pipeline(spark).run(pipeline);
         run = pipeline.runDir();
         root = dir.resolve("models").toUri().toString();
@@ -102,7 +105,7 @@ class PublishTest {
     @Test
     @Order(1)
     void aPretrainRunIsPublishedAsItIsAndTheFirstVersionBecomesLatest() throws Exception {
-        assertEquals(0, PublishJob.run(config(run + "/pretrain", "v1"), CONF));
+        assertEquals(ExitCode.OK, PublishJob.run(config(run + "/pretrain", "v1"), CONF));
         assertEquals(Optional.of("v1"), registry().latest());
         JsonNode card = registry().card("v1");
         assertTrue(card.at("/architecture/reparameterized").asText().startsWith("no"), card.toString());
@@ -155,8 +158,7 @@ class PublishTest {
     @Test
     @Order(3)
     void aVersionThatIsNotPromotedIsKeptWithTheReason() throws Exception {
-        assertEquals(
-                PublishJob.NOT_PROMOTED, PublishJob.run(config(run + "/refocus", "v3", "--promote", "never"), CONF));
+        assertEquals(ExitCode.NOT_PROMOTED, PublishJob.run(config(run + "/refocus", "v3", "--promote", "never"), CONF));
         assertTrue(registry().exists("v3"));
         assertEquals(Optional.of("v2"), registry().latest());
         JsonNode card = registry().card("v3");
@@ -190,7 +192,7 @@ class PublishTest {
         Path modelDir = Path.of(java.net.URI.create(registry().dir()));
         Path stale = Files.createDirectories(modelDir.resolve(".v5.tmp-deadbeef"));
         Files.writeString(stale.resolve("model.safetensors"), "cut short");
-        assertEquals(0, PublishJob.run(config(run + "/refocus", "v5", "--gateTolerance", "1"), CONF));
+        assertEquals(ExitCode.OK, PublishJob.run(config(run + "/refocus", "v5", "--gateTolerance", "1"), CONF));
         assertFalse(Files.exists(stale));
         assertEquals(Optional.of("v5"), registry().latest());
         try (Stream<Path> s = Files.list(modelDir)) {
@@ -217,8 +219,7 @@ class PublishTest {
         json.writeValue(bad.resolve(RunLayout.RUN_CONFIG).toFile(), runConfig);
 
         assertEquals(
-                PublishJob.VERIFICATION_FAILED,
-                PublishJob.run(config(bad.toUri().toString(), "v6"), CONF));
+                ExitCode.VERIFICATION_FAILED, PublishJob.run(config(bad.toUri().toString(), "v6"), CONF));
         assertFalse(registry().exists("v6"));
         assertEquals(Optional.of("v5"), registry().latest());
         try (Stream<Path> s = Files.list(Path.of(java.net.URI.create(registry().dir())))) {
@@ -242,7 +243,7 @@ class PublishTest {
     void aFolderThatIsNotATrainRunIsAConfigurationError() throws Exception {
         Path empty =
                 Files.createDirectories(Path.of("target", "it-publish-empty").toAbsolutePath());
-        assertEquals(2, PublishJob.run(config(empty.toUri().toString(), "v9"), CONF));
+        assertEquals(ExitCode.BAD_CONFIG, PublishJob.run(config(empty.toUri().toString(), "v9"), CONF));
     }
 
     private static String[] concat(String[] a, String... b) {

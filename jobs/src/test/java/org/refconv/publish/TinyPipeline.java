@@ -72,15 +72,9 @@ public final class TinyPipeline {
         return Files.createDirectories(p);
     }
 
-    /** Extra arguments making the pipeline write the tree itself (then the input must be a local path). */
-    public static String[] fashionMnistTree() {
-        return new String[] {
-            "--fashionMnist",
-            FashionMnistDemoDataset.DEFAULT_SOURCE,
-            "--fashionMnistPerClass",
-            String.valueOf(PER_CLASS),
-            "--fashionMnistSize",
-            "32"
-        };
+    /** Writes the tiny Fashion-MNIST tree (12 train and 12 validation images per class, 32 px) to {@code tree}. */
+    public static void writeTree(Path tree) throws IOException {
+        FashionMnistDemoDataset.write(new FashionMnistDemoDataset.Options(
+                Path.of(FashionMnistDemoDataset.DEFAULT_SOURCE), tree, 32, PER_CLASS, 95, false));
     }
 }

@@ -1,4 +1,4 @@
-package org.refconv.data.pipeline;
+package org.refconv.data.input;
 
 /**
  * A batch ready for the tensor engine: {@code images} holds {@code size * 3 * height * width} floats in NCHW

@@ -1,10 +1,7 @@
-package org.refconv.train;
+package org.refconv.data.input;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import org.refconv.data.pipeline.ImageTransform;
-import org.refconv.data.pipeline.Normalization;
 
 /**
  * The evaluation preprocessing of a model trained by the train job (its validation transform): resize the shorter

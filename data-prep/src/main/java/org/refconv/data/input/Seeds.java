@@ -1,4 +1,4 @@
-package org.refconv.data.pipeline;
+package org.refconv.data.input;
 
 /** Derives independent 64-bit seeds from (seed, epoch, rank, index, ...) tuples with SplitMix64's finaliser. */
 final class Seeds {

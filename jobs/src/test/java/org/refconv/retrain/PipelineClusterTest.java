@@ -1,4 +1,4 @@
-package org.refconv.pipeline;
+package org.refconv.retrain;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
+import org.refconv.cli.ExitCode;
 import org.refconv.data.demo.FashionMnistDemoDataset;
 import org.refconv.dist.FreePort;
 import org.refconv.engine.Modules;
@@ -190,14 +191,14 @@ class PipelineClusterTest {
     @Test
     void aBadConfigurationIsRefusedBeforeAnythingStarts() {
         assertEquals(
-                PipelineJob.BAD_CONFIG,
+                ExitCode.BAD_CONFIG,
                 PipelineJob.run(TinyPipeline.args(
                         hdfs + "/work", hdfs + "/images", hdfs + "/models", "bad", "--train.batch", "7")));
         assertEquals(
-                PipelineJob.BAD_CONFIG,
+                ExitCode.BAD_CONFIG,
                 PipelineJob.run(TinyPipeline.args(hdfs + "/work", hdfs + "/nothing", hdfs + "/models", "bad")));
         assertEquals(
-                PipelineJob.BAD_CONFIG,
+                ExitCode.BAD_CONFIG,
                 PipelineJob.run(TinyPipeline.args(
                         hdfs + "/work", hdfs + "/images", hdfs + "/models", "bad", "--refocus.output", "/elsewhere")));
     }

@@ -1,4 +1,4 @@
-package org.refconv.pipeline;
+package org.refconv.retrain;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +19,18 @@ public final class DatasetStage {
 
     private DatasetStage() {}
 
+    /** Writes the Fashion-MNIST demo tree unless it is there already. */
+    public static void writeDemoTree(FashionMnistDemoDataset.Options tree) throws IOException {
+        if (Files.exists(tree.output())) {
+            System.out.println("dataset: Fashion-MNIST tree already at " + tree.output());
+            return;
+        }
+        FashionMnistDemoDataset.Result r = FashionMnistDemoDataset.write(tree);
+        System.out.printf(
+                "dataset: wrote the Fashion-MNIST tree (%,d train, %,d val images, %d px) to %s%n",
+                r.train(), r.val(), tree.size(), tree.output());
+    }
+
     /**
      * @param demoTree the demo tree to write to {@code prepare.input()} (a local path), or null for a real tree
      * @return what was done, for the run summary
@@ -27,14 +39,7 @@ public final class DatasetStage {
             SparkSession spark, Configuration conf, FashionMnistDemoDataset.Options demoTree, PrepareConfig prepare)
             throws IOException {
         if (demoTree != null) {
-            if (Files.exists(demoTree.output())) {
-                System.out.println("dataset: Fashion-MNIST tree already at " + demoTree.output());
-            } else {
-                FashionMnistDemoDataset.Result r = FashionMnistDemoDataset.write(demoTree);
-                System.out.printf(
-                        "dataset: wrote the Fashion-MNIST tree (%,d train, %,d val images, %d px) to %s%n",
-                        r.train(), r.val(), demoTree.size(), demoTree.output());
-            }
+            writeDemoTree(demoTree);
         }
         Path out = new Path(prepare.output());
         if (new DatasetOutput(out.getFileSystem(conf), out).state() == DatasetOutput.State.COMPLETE) {

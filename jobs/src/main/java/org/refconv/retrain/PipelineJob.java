@@ -1,53 +1,47 @@
-package org.refconv.pipeline;
+package org.refconv.retrain;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
+import org.refconv.cli.ExitCode;
 import org.refconv.config.ConfigException;
 import org.refconv.data.layout.LayoutException;
 import org.refconv.data.prepare.OutputExistsException;
-import org.refconv.publish.PublishJob;
 import org.refconv.publish.VerificationException;
 
 /**
  * Job {@code pipeline}: prepare -> pretrain (without a basis) -> refocus -> publish under one run id.
  * Usage: {@code pipeline --config conf/pipeline.conf [--runId ID] [--key value ...]}. Rerun with the same
- * {@code --runId} after a failure: finished stages are skipped, a partial one resumes.
- *
- * <p>Exit codes, for schedulers:
- * <ul>
- *   <li>0: done, the new version is LATEST (or the run id was already complete);</li>
- *   <li>1: a stage failed (cluster, I/O, ...): rerun with the same runId to resume;</li>
- *   <li>2: bad configuration or missing input: nothing was started; fix the config, do not retry as is;</li>
- *   <li>3: the input tree's layout is not understood (prepare);</li>
- *   <li>4: the dataset output exists and is not this run's (prepare);</li>
- *   <li>5: the folded model failed verification: nothing was published; investigate;</li>
- *   <li>6: published, but the gate kept LATEST on the previous version (see the reason).</li>
- * </ul>
+ * {@code --runId} after a failure: finished stages are skipped, a partial one resumes. Exit codes: {@link ExitCode}.
  */
 public final class PipelineJob {
-
-    public static final int FAILED = 1;
-    public static final int BAD_CONFIG = 2;
-    public static final int BAD_LAYOUT = 3;
-    public static final int OUTPUT_EXISTS = 4;
 
     private PipelineJob() {}
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        run(args).exit();
     }
 
-    public static int run(String[] args) {
+    public static ExitCode run(String[] args) {
         PipelineConfig config;
         try {
             config = PipelineConfig.fromArgs(args);
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println("pipeline: " + e.getMessage());
+            return ExitCode.BAD_CONFIG;
+        }
+        return run(config);
+    }
+
+    /** Checks what needs no cluster, then runs every stage in one Spark session. */
+    public static ExitCode run(PipelineConfig config) {
+        try {
             Pipeline.preflight(config, new Configuration());
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("pipeline: " + e.getMessage());
-            return BAD_CONFIG;
+            return ExitCode.BAD_CONFIG;
         } catch (Exception e) {
             System.err.println("pipeline: preflight failed: " + e);
-            return FAILED;
+            return ExitCode.FAILED;
         }
         SparkSession.Builder builder = SparkSession.builder().appName("refconv-pipeline-" + config.runId());
         if (!config.master().isEmpty()) {
@@ -57,24 +51,24 @@ public final class PipelineJob {
         try {
             PipelineSummary summary = new Pipeline(spark).run(config);
             System.out.print(summary);
-            return summary.published().promoted() ? 0 : PublishJob.NOT_PROMOTED;
+            return summary.published().promoted() ? ExitCode.OK : ExitCode.NOT_PROMOTED;
         } catch (ConfigException e) {
             System.err.println("pipeline: " + e.getMessage());
-            return BAD_CONFIG;
+            return ExitCode.BAD_CONFIG;
         } catch (LayoutException e) {
             System.err.println("pipeline: bad input layout: " + e.getMessage());
-            return BAD_LAYOUT;
+            return ExitCode.BAD_LAYOUT;
         } catch (OutputExistsException e) {
             System.err.println("pipeline: " + e.getMessage());
-            return OUTPUT_EXISTS;
+            return ExitCode.OUTPUT_EXISTS;
         } catch (VerificationException e) {
             System.err.println("pipeline: verification failed, nothing published: " + e.getMessage());
-            return PublishJob.VERIFICATION_FAILED;
+            return ExitCode.VERIFICATION_FAILED;
         } catch (Exception e) {
             System.err.println("pipeline: run " + config.runId() + " failed (rerun with --runId " + config.runId()
                     + " to resume): " + e);
             e.printStackTrace();
-            return FAILED;
+            return ExitCode.FAILED;
         } finally {
             spark.stop();
         }

@@ -1,4 +1,4 @@
-package org.refconv.pipeline;
+package org.refconv.retrain;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -7,7 +7,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.refconv.config.ConfigException;
-import org.refconv.data.demo.FashionMnistDemoDataset;
 import org.refconv.data.prepare.DatasetOutput;
 import org.refconv.models.ModelZoo;
 import org.refconv.publish.PublishResult;
@@ -43,14 +42,8 @@ public final class Pipeline {
             throw new ConfigException(
                     "unknown model '" + c.refocus().model() + "' (known: " + String.join(", ", ModelZoo.names()) + ")");
         }
-        if (c.prepare() != null && c.fashionMnist().isEmpty()) {
+        if (c.prepare() != null) {
             requireExists(c.input(), "input", conf);
-        }
-        if (!c.fashionMnist().isEmpty()) {
-            requireExists(
-                    c.fashionMnist() + "/train-images-idx3-ubyte.gz",
-                    "fashionMnist (apt-get install" + " dataset-fashion-mnist)",
-                    conf);
         }
         if (c.prepare() == null) {
             requireExists(c.data() + "/" + DatasetOutput.MANIFEST, "data (a prepared dataset)", conf);
@@ -87,16 +80,7 @@ public final class Pipeline {
             summary.stage("prepare", "skipped: prepared dataset given (" + c.data() + ")");
             return;
         }
-        FashionMnistDemoDataset.Options demoTree = c.fashionMnist().isEmpty()
-                ? null
-                : new FashionMnistDemoDataset.Options(
-                        java.nio.file.Path.of(c.fashionMnist()),
-                        java.nio.file.Path.of(new Path(c.input()).toUri().getPath()),
-                        c.fashionMnistSize(),
-                        c.fashionMnistPerClass(),
-                        95,
-                        false);
-        summary.stage("prepare", DatasetStage.ensure(spark, conf, demoTree, c.prepare()));
+        summary.stage("prepare", DatasetStage.ensure(spark, conf, null, c.prepare()));
     }
 
     /** Runs a training stage unless its model exists; a partial run resumes from its newest checkpoint. */

@@ -1,4 +1,4 @@
-package org.refconv.pipeline;
+package org.refconv.retrain;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

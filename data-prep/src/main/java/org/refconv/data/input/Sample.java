@@ -1,4 +1,4 @@
-package org.refconv.data.pipeline;
+package org.refconv.data.input;
 
 /** One row as the reader needs it: the encoded image, its label and its key (for tracing). */
 public record Sample(String key, int label, byte[] jpeg) {}

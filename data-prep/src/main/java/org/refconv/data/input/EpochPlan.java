@@ -1,4 +1,4 @@
-package org.refconv.data.pipeline;
+package org.refconv.data.input;
 
 import java.util.ArrayList;
 import java.util.Collections;

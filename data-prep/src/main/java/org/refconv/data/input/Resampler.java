@@ -1,4 +1,4 @@
-package org.refconv.data.pipeline;
+package org.refconv.data.input;
 
 /**
  * Resamples a rectangle of an 8-bit BGR image into a normalised float CHW (RGB) tensor with a separable

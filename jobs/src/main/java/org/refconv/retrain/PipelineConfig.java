@@ -1,4 +1,4 @@
-package org.refconv.pipeline;
+package org.refconv.retrain;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,9 +34,6 @@ public record PipelineConfig(
         String data,
         String basis,
         String publishRoot,
-        String fashionMnist,
-        int fashionMnistPerClass,
-        int fashionMnistSize,
         String master,
         PrepareConfig prepare,
         TrainConfig pretrain,
@@ -59,26 +56,9 @@ public record PipelineConfig(
             Key.string("basis", "", TRAJECTORY, "a pretrained checkpoint (empty: pretrain one)");
     public static final Key<String> PUBLISH_ROOT =
             Key.of("publishRoot", "", OPERATIONAL, "the model registry", PipelineConfig::path);
-    public static final Key<String> FASHION_MNIST =
-            Key.string("fashionMnist", "", TRAJECTORY, "demo: Debian's Fashion-MNIST folder");
-    public static final Key<Integer> FASHION_MNIST_PER_CLASS =
-            Key.intIn("fashionMnistPerClass", "0", 0, Integer.MAX_VALUE, TRAJECTORY, "demo: images per class");
-    public static final Key<Integer> FASHION_MNIST_SIZE =
-            Key.intIn("fashionMnistSize", "32", 8, 4096, TRAJECTORY, "demo: image size");
     public static final Key<String> MASTER = Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit");
 
-    public static final KeyTable KEYS = KeyTable.of(
-            "pipeline",
-            RUN_ID,
-            WORK,
-            INPUT,
-            DATA,
-            BASIS,
-            PUBLISH_ROOT,
-            FASHION_MNIST,
-            FASHION_MNIST_PER_CLASS,
-            FASHION_MNIST_SIZE,
-            MASTER);
+    public static final KeyTable KEYS = KeyTable.of("pipeline", RUN_ID, WORK, INPUT, DATA, BASIS, PUBLISH_ROOT, MASTER);
 
     private static String path(ConfigValues v, String key) {
         return strip(v.required(key));
@@ -120,14 +100,9 @@ public record PipelineConfig(
         String data = v.get(DATA);
         String basis = v.get(BASIS);
         String master = v.get(MASTER);
-        String fashionMnist = v.get(FASHION_MNIST);
         if (input.isEmpty() == data.isEmpty()) {
             throw new ConfigException("set exactly one of 'input' (an image tree to prepare) and 'data' (a prepared"
                     + " dataset): got " + (input.isEmpty() ? "neither" : "both"));
-        }
-        if (!fashionMnist.isEmpty() && (input.isEmpty() || input.contains("://") && !input.startsWith("file:"))) {
-            throw new ConfigException(v.origin(FASHION_MNIST) + ": the Fashion-MNIST demo tree is written to 'input',"
-                    + " which must then be a local path");
         }
         String run = work + "/" + runId;
         String dataset = data.isEmpty() ? run + "/data" : data;
@@ -169,20 +144,7 @@ public record PipelineConfig(
         PublishConfig publish = PublishConfig.from(with(
                 stages.get("publish"), Map.of("run", run + "/refocus", "root", v.get(PUBLISH_ROOT), "version", runId)));
         return new PipelineConfig(
-                runId,
-                work,
-                input,
-                dataset,
-                basis,
-                publish.root(),
-                fashionMnist,
-                v.get(FASHION_MNIST_PER_CLASS),
-                v.get(FASHION_MNIST_SIZE),
-                master,
-                prepare,
-                pretrain,
-                refocus,
-                publish);
+                runId, work, input, dataset, basis, publish.root(), master, prepare, pretrain, refocus, publish);
     }
 
     /** The folder of this run: {@code <work>/<runId>}. */
