@@ -21,6 +21,7 @@ import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
 import org.refconv.io.HadoopFiles;
 import org.refconv.models.Classifier;
+import org.refconv.train.Evaluator;
 import org.refconv.train.RunConfigFile;
 import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
@@ -136,7 +137,7 @@ public final class Publisher {
             FaultInjection.pauseAt("committed");
             registry.promote(pc.version());
         }
-        ValidationPass.Scores base = r.baseline();
+        Evaluator.Scores base = r.baseline();
         return new PublishResult(
                 pc.version(),
                 registry.versionUri(pc.version()),

@@ -1,21 +1,19 @@
 package org.refconv.publish;
 
 import java.io.IOException;
+import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
 import org.bytedeco.pytorch.Tensor;
-import org.refconv.data.input.Batch;
-import org.refconv.data.input.BatchIterator;
 import org.refconv.data.input.InputPipeline;
 import org.refconv.data.input.Preprocessing;
 import org.refconv.data.input.RowGroupRef;
 import org.refconv.data.input.ShardFiles;
-import org.refconv.engine.NoGrad;
+import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.Ops;
-import org.refconv.engine.StepScope;
-import org.refconv.engine.Tensors;
 import org.refconv.models.Classifier;
-import org.refconv.train.TopK;
+import org.refconv.train.BatchTensors;
+import org.refconv.train.Evaluator;
 
 /**
  * One pass over the whole validation split on this host (rank 0 of a world of 1), decoding each image once: top-1
@@ -26,17 +24,9 @@ import org.refconv.train.TopK;
  */
 public final class ValidationPass {
 
-    /** Top-1 and top-5 over {@code images} images. */
-    public record Scores(long images, double top1, double top5) {
-        static Scores of(long[] counts) {
-            return counts[2] == 0
-                    ? new Scores(0, Double.NaN, Double.NaN)
-                    : new Scores(counts[2], (double) counts[0] / counts[2], (double) counts[1] / counts[2]);
-        }
-    }
-
     /** What the pass measured; {@code baseline} is null when no baseline was given, the difference NaN likewise. */
-    public record Result(Scores published, Scores baseline, long sampledImages, double maxRelativeDifference) {}
+    public record Result(
+            Evaluator.Scores published, Evaluator.Scores baseline, long sampledImages, double maxRelativeDifference) {}
 
     private final String splitDir;
     private final int imageSize;
@@ -74,34 +64,42 @@ public final class ValidationPass {
                 .threads(threads)
                 .hadoopConf(conf)
                 .build();
-        long[] publishedCounts = new long[3];
-        long[] baselineCounts = new long[3];
-        long sampled = 0;
-        double maxDiff = 0;
-        double maxAbs = 0;
-        try (BatchIterator batches = val.epoch(0)) {
-            while (batches.hasNext()) {
-                Batch b = batches.next();
-                try (StepScope ignored = StepScope.openWithoutTrim();
-                        NoGrad ng = NoGrad.enter()) {
-                    Tensor x = Tensors.fromFloats(b.images(), b.size(), 3, b.height(), b.width());
-                    Tensor logits = published.forward(x);
-                    TopK.count(Tensors.toFloats(logits), b.labels(), numClasses, publishedCounts);
-                    if (baseline != null) {
-                        TopK.count(Tensors.toFloats(baseline.forward(x)), b.labels(), numClasses, baselineCounts);
-                    }
-                    if (trained != null && sampled < sampleImages) {
-                        Tensor reference = trained.forward(x);
-                        maxDiff = Math.max(maxDiff, Ops.maxAbsDiff(reference, logits));
-                        maxAbs = Math.max(maxAbs, Ops.maxAbs(reference));
-                        sampled += b.size();
-                    }
-                }
+        List<Classifier> models = baseline == null ? List.of(published) : List.of(published, baseline);
+        FoldCheck fold = new FoldCheck(trained, sampleImages);
+        if (trained != null) {
+            trained.eval();
+        }
+        List<Evaluator.Scores> scores = new Evaluator(val, numClasses, BatchTensors.CPU, ComputeTurns.NONE)
+                .score(models, (images, logits) -> fold.compare(images, logits.get(0)));
+        return new Result(
+                scores.get(0), baseline == null ? null : scores.get(1), fold.sampled, fold.relativeDifference());
+    }
+
+    /** The largest logit difference between the model as trained and the folded one, on the first images. */
+    private static final class FoldCheck {
+        private final Classifier trained;
+        private final int sampleImages;
+        private long sampled;
+        private double maxDiff;
+        private double maxAbs;
+
+        FoldCheck(Classifier trained, int sampleImages) {
+            this.trained = trained;
+            this.sampleImages = sampleImages;
+        }
+
+        void compare(Tensor images, Tensor folded) {
+            if (trained != null && sampled < sampleImages) {
+                Tensor reference = trained.forward(images);
+                maxDiff = Math.max(maxDiff, Ops.maxAbsDiff(reference, folded));
+                maxAbs = Math.max(maxAbs, Ops.maxAbs(reference));
+                sampled += images.size(0);
             }
         }
-        double relative = trained == null || sampled == 0 ? Double.NaN : maxDiff / Math.max(maxAbs, 1e-30);
-        return new Result(
-                Scores.of(publishedCounts), baseline == null ? null : Scores.of(baselineCounts), sampled, relative);
+
+        double relativeDifference() {
+            return trained == null || sampled == 0 ? Double.NaN : maxDiff / Math.max(maxAbs, 1e-30);
+        }
     }
 
     /** The largest divisor of {@code rows} that is at most {@code max} (1 at worst). */

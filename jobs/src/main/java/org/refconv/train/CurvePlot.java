@@ -20,7 +20,7 @@ final class CurvePlot {
 
     private CurvePlot() {}
 
-    static byte[] render(List<Metrics.Row> rows) {
+    static byte[] render(List<Metrics.Row> rows, List<Metrics.StepPoint> steps) {
         BufferedImage img = new BufferedImage(3 * PANEL_W, PANEL_H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = Png.whiteCanvas(img);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));

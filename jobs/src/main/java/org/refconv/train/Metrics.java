@@ -8,8 +8,9 @@ import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * Per-epoch metrics of a run (train loss, validation top-1/top-5, learning rate) as JSON lines, rewritten whole
- * each epoch (files on HDFS cannot be appended to portably) and drawn as PNG curves next to them.
+ * The metrics of a run: per epoch (train loss, validation top-1/top-5, learning rate) as JSON lines, and the training
+ * loss per step (averaged over buckets of steps, at most {@link #MAX_STEP_POINTS} points a run) as CSV; both rewritten
+ * whole (files on HDFS cannot be appended to portably) and drawn as PNG curves next to them.
  */
 public final class Metrics {
 
@@ -32,31 +33,73 @@ public final class Metrics {
         }
     }
 
+    /** A training step's loss point: the mean loss of the steps in its bucket, ending at {@code step}. */
+    public record StepPoint(long step, double loss, double lr) {}
+
+    static final int MAX_STEP_POINTS = 2000;
+
     private final RunFiles files;
     private final List<String> lines = new ArrayList<>();
-    private final List<Row> rows = new ArrayList<>();
+    private final List<StepPoint> steps = new ArrayList<>();
+    private final long stepsPerPoint;
+    private double bucketLoss;
+    private int bucketSteps;
 
-    private Metrics(RunFiles files) {
+    private Metrics(RunFiles files, long totalSteps) {
         this.files = files;
+        this.stepsPerPoint = Math.max(1, (totalSteps + MAX_STEP_POINTS - 1) / MAX_STEP_POINTS);
     }
 
     /** Continues the metrics of an earlier attempt of the same run, if any. */
-    static Metrics open(RunFiles files) throws IOException {
-        Metrics m = new Metrics(files);
+    static Metrics open(RunFiles files, long totalSteps) throws IOException {
+        Metrics m = new Metrics(files, totalSteps);
         for (String line : files.readMetrics().split("\n")) {
             if (!line.isBlank()) {
                 m.lines.add(line);
             }
         }
+        m.steps.addAll(parseSteps(files.readStepLosses()));
         return m;
+    }
+
+    /** A trained step's loss; a point is kept for every {@code stepsPerPoint} steps. */
+    void step(long step, double loss, double lr) {
+        steps.removeIf(p -> p.step() >= step); // a resumed attempt retrains steps after its checkpoint
+        bucketLoss += loss;
+        bucketSteps++;
+        if (step % stepsPerPoint == 0) {
+            steps.add(new StepPoint(step, bucketLoss / bucketSteps, lr));
+            bucketLoss = 0;
+            bucketSteps = 0;
+        }
+    }
+
+    /** Writes the step losses kept so far (with each checkpoint, so a resumed run keeps its curve). */
+    void writeSteps() throws IOException {
+        StringBuilder csv = new StringBuilder("step,loss,lr\n");
+        for (StepPoint p : steps) {
+            csv.append(String.format(Locale.ROOT, "%d,%.6g,%.6g%n", p.step(), p.loss(), p.lr()));
+        }
+        files.writeStepLosses(csv.toString());
+    }
+
+    static List<StepPoint> parseSteps(String csv) {
+        List<StepPoint> out = new ArrayList<>();
+        for (String line : csv.split("\n")) {
+            String[] f = line.strip().split(",");
+            if (f.length == 3 && !f[0].equals("step")) {
+                out.add(new StepPoint(Long.parseLong(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])));
+            }
+        }
+        return out;
     }
 
     void append(long epoch, long step, double trainLoss, double top1, double top5, double lr) throws IOException {
         Row r = new Row(epoch, step, trainLoss, top1, top5, lr);
-        rows.add(r);
         lines.removeIf(l -> l.startsWith("{\"epoch\":" + epoch + ","));
         lines.add(r.json());
-        files.writeMetrics(String.join("\n", lines) + "\n", CurvePlot.render(Metrics.parse(lines)));
+        writeSteps();
+        files.writeMetrics(String.join("\n", lines) + "\n", CurvePlot.render(Metrics.parse(lines), steps));
     }
 
     /** The epochs a run has finished so far ({@code <runOutput>/metrics.jsonl}; empty before the first). */

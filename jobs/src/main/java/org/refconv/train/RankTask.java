@@ -13,7 +13,6 @@ import org.apache.spark.BarrierTaskContext;
 import org.refconv.dist.CollectiveBackend;
 import org.refconv.dist.Collectives;
 import org.refconv.dist.FreePort;
-import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
 import scala.collection.Iterator;
@@ -51,18 +50,10 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
         int colon = master.lastIndexOf(':');
         Device device = DeviceChoice.forTask(config.device(), ctx.resourcesJMap());
         Engine.requireAvailable(device);
-        // The race is in oneDNN, the CPU backend: GPU ranks sharing a JVM need no turns (every rank has the same kind).
-        ComputeTurns turns = ComputeTurns.forRanksSharingAJvm(ranksShareAJvm(all) && !device.isCuda());
+        Placement placement = Placement.decide(config, ranksShareAJvm(all), device);
         Configuration conf = new Configuration();
         hadoopConf.forEach(conf::set);
-        System.out.printf(
-                "rank %d/%d on %s, store at %s, device %s%s%n",
-                rank,
-                world,
-                myHost,
-                master,
-                device,
-                turns.exclusive() ? ", taking turns at compute with the ranks in this JVM" : "");
+        System.out.printf("rank %d/%d on %s, store at %s, device %s%n", rank, world, myHost, master, device);
         try (Collectives group = Collectives.connect(
                 master.substring(0, colon),
                 Integer.parseInt(master.substring(colon + 1)),
@@ -71,7 +62,7 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
                 world,
                 CollectiveBackend.forDevice(device),
                 COLLECTIVE_TIMEOUT)) {
-            RankTrainer.Result result = new RankTrainer(config, group, device, conf, turns).run();
+            RankTrainer.Result result = new RankTrainer(config, group, device, conf, placement).run();
             return CollectionConverters.asScala(List.of(result).iterator());
         } catch (IOException e) {
             throw new UncheckedIOException("rank " + rank + " failed: " + e.getMessage(), e);

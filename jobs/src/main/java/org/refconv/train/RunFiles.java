@@ -63,6 +63,14 @@ final class RunFiles {
         return HadoopFiles.readText(layout.metrics(), conf).orElse("");
     }
 
+    String readStepLosses() throws IOException {
+        return HadoopFiles.readText(layout.stepLosses(), conf).orElse("");
+    }
+
+    void writeStepLosses(String csv) throws IOException {
+        HadoopFiles.writeText(layout.stepLosses(), csv, conf);
+    }
+
     void writeMetrics(String text, byte[] curvesPng) throws IOException {
         HadoopFiles.writeText(layout.metrics(), text, conf);
         HadoopFiles.writeBytes(layout.curves(), curvesPng, conf);

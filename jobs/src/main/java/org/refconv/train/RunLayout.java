@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * <pre>
  * &lt;run&gt;/run-config.json                    the settings (what rebuilds the model)
  * &lt;run&gt;/_progress.json                     rank 0's progress, polled by the driver's progress bar
- * &lt;run&gt;/metrics.jsonl, curves.png          per-step and per-epoch metrics, and their plot
+ * &lt;run&gt;/metrics.jsonl, steps.csv, curves.png  per-epoch and per-step metrics, and their plot
  * &lt;run&gt;/checkpoints/step-NNNNNNNNN.safetensors  snapshots (model, optimizer state, metadata)
  * &lt;run&gt;/model.safetensors                  the final model, written when the run completes
  * </pre>
@@ -22,6 +22,7 @@ public record RunLayout(String root) implements Serializable {
     public static final String RUN_CONFIG = "run-config.json";
     public static final String PROGRESS = "_progress.json";
     public static final String METRICS = "metrics.jsonl";
+    public static final String STEP_LOSSES = "steps.csv";
     public static final String CURVES = "curves.png";
     public static final String MODEL = "model.safetensors";
     public static final String CHECKPOINTS = "checkpoints";
@@ -45,6 +46,10 @@ public record RunLayout(String root) implements Serializable {
 
     public String metrics() {
         return file(METRICS);
+    }
+
+    public String stepLosses() {
+        return file(STEP_LOSSES);
     }
 
     public String curves() {

@@ -20,13 +20,16 @@ final class TrainStep {
     private final Sgd sgd;
     private final GradientSync gradients;
     private final DeferredGradients deferred;
+    private final ComputeTurns turns;
     private final StepPhases phases = new StepPhases();
 
-    TrainStep(Classifier model, Sgd sgd, GradientSync gradients, DeferredGradients deferred) {
+    /** {@code turns}: the rank's turns at native compute ({@link Placement}); the gradient sync takes backward in them. */
+    TrainStep(Classifier model, Sgd sgd, GradientSync gradients, DeferredGradients deferred, ComputeTurns turns) {
         this.model = model;
         this.sgd = sgd;
         this.gradients = gradients;
         this.deferred = deferred;
+        this.turns = turns;
     }
 
     /** Returns this rank's loss (the mean over its share of the batch). */
@@ -36,7 +39,7 @@ final class TrainStep {
         try (StepScope ignored = StepScope.open()) {
             sgd.zeroGrad();
             Tensor loss;
-            try (ComputeTurns.Turn turn = gradients.turns().take()) { // backward is taken in the same turns
+            try (ComputeTurns.Turn turn = turns.take()) {
                 loss = Ops.crossEntropy(model.forward(images), labels);
             }
             phases.end(Phase.FORWARD);

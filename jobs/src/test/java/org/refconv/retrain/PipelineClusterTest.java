@@ -39,6 +39,7 @@ import org.refconv.publish.PublishResult;
 import org.refconv.publish.Publisher;
 import org.refconv.publish.TinyPipeline;
 import org.refconv.publish.ValidationPass;
+import org.refconv.train.Evaluator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -142,7 +143,7 @@ class PipelineClusterTest {
         Classifier model = ModelZoo.create("cifar_quick", ConvFactory.plain(), 3, 10, 32);
         Modules.load(model, published, true);
         model.eval();
-        ValidationPass.Scores again = new ValidationPass(pipeline.data() + "/val", 32, 10, 64, 2, conf)
+        Evaluator.Scores again = new ValidationPass(pipeline.data() + "/val", 32, 10, 64, 2, conf)
                 .run(model, null, null, 0)
                 .published();
         assertEquals(10L * TinyPipeline.PER_CLASS, again.images());

@@ -155,7 +155,7 @@ class DataParallelStepTest {
                 deferred.syncTargets(new ArrayList<>(params.values())),
                 4096,
                 turns)) {
-            TrainStep step = new TrainStep(model, sgd, gradients, deferred);
+            TrainStep step = new TrainStep(model, sgd, gradients, deferred, turns);
             for (int s = 0; s < steps; s++) {
                 step.run(Tensors.fromFloats(x, share, 3, 32, 32), Tensors.fromLongs(y, share), 0.05);
             }

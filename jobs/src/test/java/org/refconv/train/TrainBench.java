@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.refconv.data.demo.FashionMnistDemoDataset;
 import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.data.prepare.Preparer;
-import org.refconv.dist.GradientAverager;
+import org.refconv.dist.BlockingGradientSync;
 import org.refconv.dist.GradientSync;
 import org.refconv.dist.LocalRanks;
 import org.refconv.engine.Engine;
@@ -344,7 +344,8 @@ class TrainBench {
         List<Double> seconds = LocalRanks.run(2, c -> {
             Tensor g = Tensors.requiresGrad(Tensors.zeros(numel), true);
             g.sum().backward();
-            GradientAverager avg = new GradientAverager(c, List.of(g), GradientAverager.DEFAULT_BUCKET_BYTES);
+            BlockingGradientSync avg =
+                    new BlockingGradientSync(c, List.of(g), BlockingGradientSync.DEFAULT_BUCKET_BYTES);
             avg.average();
             List<Double> times = new ArrayList<>();
             for (int i = 0; i < 10; i++) {

@@ -96,7 +96,7 @@ public final class Collectives implements AutoCloseable {
 
     /**
      * Sums each tensor in place across ranks, one collective per tensor (c10d reads a tensor list as one tensor
-     * per local device, not as several tensors: flatten into one tensor to batch them, as GradientAverager does).
+     * per local device, not as several tensors: flatten into one tensor to batch them, as BlockingGradientSync does).
      */
     public void allReduceSum(List<Tensor> tensors) {
         for (Tensor t : tensors) {

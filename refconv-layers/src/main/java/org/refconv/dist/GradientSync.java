@@ -16,11 +16,6 @@ public interface GradientSync extends AutoCloseable {
     /** Runs backward from {@code loss}; on return every parameter's gradient is its mean over the ranks. */
     void backward(Tensor loss);
 
-    /** The turns backward is taken in; the step takes its forward in the same ones. */
-    default ComputeTurns turns() {
-        return ComputeTurns.NONE;
-    }
-
     @Override
     void close();
 
@@ -47,7 +42,7 @@ public interface GradientSync extends AutoCloseable {
         }
     }
 
-    /** Buckets of about {@code bucketBytes} ({@link GradientAverager#DEFAULT_BUCKET_BYTES}, as DDP's default). */
+    /** Buckets of about {@code bucketBytes} ({@link BlockingGradientSync#DEFAULT_BUCKET_BYTES}, as DDP's default). */
     static GradientSync create(Mode mode, Collectives collectives, List<Tensor> parameters, long bucketBytes) {
         return create(mode, Compression.NONE, collectives, parameters, bucketBytes);
     }
@@ -80,9 +75,9 @@ public interface GradientSync extends AutoCloseable {
                     throw new IllegalArgumentException("gradient compression " + compression
                             + " needs the overlapped gradient sync (DDP's Reducer), not " + mode);
                 }
-                yield new GradientAverager(collectives, parameters, bucketBytes, turns);
+                yield new BlockingGradientSync(collectives, parameters, bucketBytes, turns);
             }
-            case OVERLAPPED -> new OverlappingGradientAverager(collectives, parameters, bucketBytes, compression);
+            case OVERLAPPED -> new ReducerGradientSync(collectives, parameters, bucketBytes, compression);
         };
     }
 }

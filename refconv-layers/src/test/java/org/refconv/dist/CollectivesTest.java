@@ -51,7 +51,7 @@ class CollectivesTest {
                     .add(p3.mul(p3).sum())
                     .mul(new org.bytedeco.pytorch.Scalar(k / 2))
                     .backward();
-            GradientAverager avg = new GradientAverager(c, List.of(p1, p2, p3), 16);
+            BlockingGradientSync avg = new BlockingGradientSync(c, List.of(p1, p2, p3), 16);
             assertEquals(2, avg.bucketCount());
             avg.average();
             float[] g = new float[7];

@@ -16,9 +16,9 @@ import org.refconv.engine.Tensors;
  * Averages gradients across ranks after backward: parameters are grouped into buckets of about {@code bucketBytes},
  * each bucket's gradients are flattened into one tensor, all-reduced (summed) in a single blocking collective and
  * divided by the world size. Fewer, larger messages keep Gloo's per-call latency out of the step; the communication
- * never overlaps compute, unlike {@link OverlappingGradientAverager}, which is what DDP does.
+ * never overlaps compute, unlike {@link ReducerGradientSync}, which is what DDP does.
  */
-public final class GradientAverager implements GradientSync {
+public final class BlockingGradientSync implements GradientSync {
 
     /** PyTorch DDP's default bucket size. */
     public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
@@ -27,12 +27,13 @@ public final class GradientAverager implements GradientSync {
     private final ComputeTurns turns;
     private final List<List<Tensor>> buckets = new ArrayList<>();
 
-    public GradientAverager(Collectives collectives, List<Tensor> parameters, long bucketBytes) {
+    public BlockingGradientSync(Collectives collectives, List<Tensor> parameters, long bucketBytes) {
         this(collectives, parameters, bucketBytes, ComputeTurns.NONE);
     }
 
     /** With {@code turns}, backward waits for this thread's turn at native compute; the all-reduce does not. */
-    public GradientAverager(Collectives collectives, List<Tensor> parameters, long bucketBytes, ComputeTurns turns) {
+    public BlockingGradientSync(
+            Collectives collectives, List<Tensor> parameters, long bucketBytes, ComputeTurns turns) {
         this.collectives = collectives;
         this.turns = turns;
         List<Tensor> current = new ArrayList<>();
@@ -53,11 +54,6 @@ public final class GradientAverager implements GradientSync {
 
     public int bucketCount() {
         return buckets.size();
-    }
-
-    @Override
-    public ComputeTurns turns() {
-        return turns;
     }
 
     @Override

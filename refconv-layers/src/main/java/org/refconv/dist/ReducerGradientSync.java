@@ -20,12 +20,12 @@ import org.bytedeco.pytorch.global.torch;
  * world size) into the bucket and starts its all-reduce asynchronously; the end of backward waits for the buckets and
  * leaves the means in {@code grad}, which is a view of its bucket (DDP's {@code gradient_as_bucket_view}).
  * Communication of the last layers' buckets thus overlaps the backward pass of the first layers, which a blocking
- * average after backward ({@link GradientAverager}) cannot do.
+ * average after backward ({@link BlockingGradientSync}) cannot do.
  *
  * <p>Every parameter must get a gradient in every step (the Reducer runs without {@code find_unused_parameters}:
  * a parameter without one would leave its bucket waiting). Parameters must not be re-created while it lives.
  */
-final class OverlappingGradientAverager implements GradientSync {
+final class ReducerGradientSync implements GradientSync {
 
     /** DDP's first bucket is small (1 MB) so that the first all-reduce starts as early as possible in backward. */
     private static final long FIRST_BUCKET_BYTES = torch.kDefaultFirstBucketBytes();
@@ -33,8 +33,7 @@ final class OverlappingGradientAverager implements GradientSync {
     /** The hooks point at the Reducer: it must stay reachable until {@link #close()}, which removes them. */
     private final Reducer reducer;
 
-    OverlappingGradientAverager(
-            Collectives collectives, List<Tensor> parameters, long bucketBytes, Compression compression) {
+    ReducerGradientSync(Collectives collectives, List<Tensor> parameters, long bucketBytes, Compression compression) {
         if (parameters.isEmpty()) {
             throw new IllegalArgumentException("no trainable parameters to average");
         }

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** DDP's Reducer on two Gloo ranks in one JVM: gradients averaged during backward, step after step. */
-class OverlappingGradientAveragerTest {
+class ReducerGradientSyncTest {
 
     private static final int STEPS = 4;
 
