@@ -40,32 +40,34 @@ public record ExperimentConfig(
         Map<String, TrainConfig> pretrain,
         Map<String, List<List<TrainConfig>>> runs) {
 
-    public static final Key<String> WORK = Key.of(
+    private static final KeyTable.Builder TABLE = KeyTable.builder("experiment");
+
+    public static final Key<String> WORK = TABLE.add(Key.of(
             "work",
             "",
             OPERATIONAL,
             "where the runs and results go",
-            (v, k) -> v.required(k).replaceAll("/+$", ""));
-    public static final Key<String> FASHION_MNIST =
-            Key.string("fashionMnist", "/usr/share/datasets/fashion-mnist", TRAJECTORY, "Debian's Fashion-MNIST");
+            (v, k) -> v.required(k).replaceAll("/+$", "")));
+    public static final Key<String> FASHION_MNIST = TABLE.add(
+            Key.string("fashionMnist", "/usr/share/datasets/fashion-mnist", TRAJECTORY, "Debian's Fashion-MNIST"));
     public static final Key<Integer> PER_CLASS =
-            Key.intIn("perClass", "1000", 0, 6000, TRAJECTORY, "train images per class (0: all)");
+            TABLE.add(Key.intIn("perClass", "1000", 0, 6000, TRAJECTORY, "train images per class (0: all)"));
     public static final Key<Integer> VAL_PER_CLASS =
-            Key.intIn("valPerClass", "300", 0, 1000, TRAJECTORY, "validation images per class (0: all)");
-    public static final Key<Integer> IMAGE_SIZE = Key.intIn("imageSize", "32", 8, 4096, TRAJECTORY, "image size");
+            TABLE.add(Key.intIn("valPerClass", "300", 0, 1000, TRAJECTORY, "validation images per class (0: all)"));
+    public static final Key<Integer> IMAGE_SIZE =
+            TABLE.add(Key.intIn("imageSize", "32", 8, 4096, TRAJECTORY, "image size"));
     public static final Key<List<String>> MODELS =
-            Key.of("models", "cifar_quick,resnet18_small", TRAJECTORY, "models", ExperimentConfig::models);
-    public static final Key<List<Method>> METHODS = Key.of(
+            TABLE.add(Key.of("models", "cifar_quick,resnet18_small", TRAJECTORY, "models", ExperimentConfig::models));
+    public static final Key<List<Method>> METHODS = TABLE.add(Key.of(
             "methods",
             "refconv,retrain,finetune,rep-adapter",
             TRAJECTORY,
             "methods",
-            (v, k) -> list(v.required(k)).stream().map(Method::parse).toList());
-    public static final Key<Integer> SEEDS = Key.intIn("seeds", "3", 1, 100, TRAJECTORY, "seeds per method");
-    public static final Key<String> MASTER = Key.string("master", "local[2]", OPERATIONAL, "Spark master");
+            (v, k) -> list(v.required(k)).stream().map(Method::parse).toList()));
+    public static final Key<Integer> SEEDS = TABLE.add(Key.intIn("seeds", "3", 1, 100, TRAJECTORY, "seeds per method"));
+    public static final Key<String> MASTER = TABLE.add(Key.string("master", "local[2]", OPERATIONAL, "Spark master"));
 
-    public static final KeyTable KEYS = KeyTable.of(
-            "experiment", WORK, FASHION_MNIST, PER_CLASS, VAL_PER_CLASS, IMAGE_SIZE, MODELS, METHODS, SEEDS, MASTER);
+    public static final KeyTable KEYS = TABLE.build();
 
     private static List<String> models(ConfigValues v, String key) {
         List<String> models = list(v.required(key));

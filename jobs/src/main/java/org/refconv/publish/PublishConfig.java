@@ -26,37 +26,30 @@ public final class PublishConfig implements Serializable {
 
     public static final List<String> PROMOTE_POLICIES = List.of("gate", "always", "never");
 
-    public static final Key<String> RUN =
-            Key.of("run", "", OPERATIONAL, "the train run to publish", (v, k) -> stripSlash(v.required(k)));
-    public static final Key<String> ROOT =
-            Key.of("root", "", OPERATIONAL, "the model registry", (v, k) -> stripSlash(v.required(k)));
-    public static final Key<String> VERSION_NAME =
-            Key.of("version", "", OPERATIONAL, "version name (empty: UTC time)", PublishConfig::version);
-    public static final Key<String> DATA = Key.of(
-            "data", "", OPERATIONAL, "dataset to evaluate (empty: the run's)", (v, k) -> stripSlash(v.string(k)));
-    public static final Key<String> PROMOTE =
-            Key.oneOf("promote", "gate", PROMOTE_POLICIES, OPERATIONAL, "when LATEST moves");
-    public static final Key<Double> GATE_TOLERANCE =
-            Key.doubleIn("gateTolerance", "0.005", 0, 1, OPERATIONAL, "top-1 the gate forgives");
-    public static final Key<Integer> SAMPLE_IMAGES =
-            Key.positiveInt("sampleImages", "64", OPERATIONAL, "images of the fold check");
-    public static final Key<Double> MAX_RELATIVE_DIFFERENCE =
-            Key.doubleIn("maxRelativeDifference", "1e-4", 0, 1, OPERATIONAL, "fold check limit");
-    public static final Key<Integer> EVAL_BATCH = Key.positiveInt("evalBatch", "100", OPERATIONAL, "eval batch cap");
-    public static final Key<Integer> THREADS = Key.positiveInt("threads", "2", OPERATIONAL, "threads of the driver");
+    private static final KeyTable.Builder TABLE = KeyTable.builder("publish");
 
-    public static final KeyTable KEYS = KeyTable.of(
-            "publish",
-            RUN,
-            ROOT,
-            VERSION_NAME,
-            DATA,
-            PROMOTE,
-            GATE_TOLERANCE,
-            SAMPLE_IMAGES,
-            MAX_RELATIVE_DIFFERENCE,
-            EVAL_BATCH,
-            THREADS);
+    public static final Key<String> RUN =
+            TABLE.add(Key.of("run", "", OPERATIONAL, "the train run to publish", (v, k) -> stripSlash(v.required(k))));
+    public static final Key<String> ROOT =
+            TABLE.add(Key.of("root", "", OPERATIONAL, "the model registry", (v, k) -> stripSlash(v.required(k))));
+    public static final Key<String> VERSION_NAME =
+            TABLE.add(Key.of("version", "", OPERATIONAL, "version name (empty: UTC time)", PublishConfig::version));
+    public static final Key<String> DATA = TABLE.add(Key.of(
+            "data", "", OPERATIONAL, "dataset to evaluate (empty: the run's)", (v, k) -> stripSlash(v.string(k))));
+    public static final Key<String> PROMOTE =
+            TABLE.add(Key.oneOf("promote", "gate", PROMOTE_POLICIES, OPERATIONAL, "when LATEST moves"));
+    public static final Key<Double> GATE_TOLERANCE =
+            TABLE.add(Key.doubleIn("gateTolerance", "0.005", 0, 1, OPERATIONAL, "top-1 the gate forgives"));
+    public static final Key<Integer> SAMPLE_IMAGES =
+            TABLE.add(Key.positiveInt("sampleImages", "64", OPERATIONAL, "images of the fold check"));
+    public static final Key<Double> MAX_RELATIVE_DIFFERENCE =
+            TABLE.add(Key.doubleIn("maxRelativeDifference", "1e-4", 0, 1, OPERATIONAL, "fold check limit"));
+    public static final Key<Integer> EVAL_BATCH =
+            TABLE.add(Key.positiveInt("evalBatch", "100", OPERATIONAL, "eval batch cap"));
+    public static final Key<Integer> THREADS =
+            TABLE.add(Key.positiveInt("threads", "2", OPERATIONAL, "threads of the driver"));
+
+    public static final KeyTable KEYS = TABLE.build();
 
     private final Values values;
 

@@ -21,12 +21,15 @@ import static org.refconv.config.Key.Kind.TRAJECTORY;
  */
 public final class DemoJob {
 
-    public static final Key<String> FASHION_MNIST = Key.string(
-            "fashionMnist", FashionMnistDemoDataset.DEFAULT_SOURCE, TRAJECTORY, "Debian's Fashion-MNIST folder");
-    public static final Key<Integer> PER_CLASS =
-            Key.intIn("fashionMnistPerClass", "0", 0, Integer.MAX_VALUE, TRAJECTORY, "train images per class (0: all)");
-    public static final Key<Integer> SIZE = Key.intIn("fashionMnistSize", "32", 8, 4096, TRAJECTORY, "image size");
-    public static final KeyTable KEYS = KeyTable.of("demo", FASHION_MNIST, PER_CLASS, SIZE);
+    private static final KeyTable.Builder TABLE = KeyTable.builder("demo");
+
+    public static final Key<String> FASHION_MNIST = TABLE.add(Key.string(
+            "fashionMnist", FashionMnistDemoDataset.DEFAULT_SOURCE, TRAJECTORY, "Debian's Fashion-MNIST folder"));
+    public static final Key<Integer> PER_CLASS = TABLE.add(Key.intIn(
+            "fashionMnistPerClass", "0", 0, Integer.MAX_VALUE, TRAJECTORY, "train images per class (0: all)"));
+    public static final Key<Integer> SIZE =
+            TABLE.add(Key.intIn("fashionMnistSize", "32", 8, 4096, TRAJECTORY, "image size"));
+    public static final KeyTable KEYS = TABLE.build();
 
     private DemoJob() {}
 

@@ -44,21 +44,24 @@ public record PipelineConfig(
     private static final Set<String> PIPELINE_OWNED =
             Set.of("input", "output", "overwrite", "master", "mode", "data", "checkpointIn", "run", "root", "version");
 
-    public static final Key<String> RUN_ID =
-            Key.string("runId", "", OPERATIONAL, "names the run folder and the version (empty: UTC time)");
-    public static final Key<String> WORK =
-            Key.of("work", "", OPERATIONAL, "where run folders go", PipelineConfig::path);
-    public static final Key<String> INPUT =
-            Key.of("input", "", TRAJECTORY, "an image tree to prepare", (v, k) -> strip(v.string(k)));
-    public static final Key<String> DATA =
-            Key.of("data", "", TRAJECTORY, "or a prepared dataset", (v, k) -> strip(v.string(k)));
-    public static final Key<String> BASIS =
-            Key.string("basis", "", TRAJECTORY, "a pretrained checkpoint (empty: pretrain one)");
-    public static final Key<String> PUBLISH_ROOT =
-            Key.of("publishRoot", "", OPERATIONAL, "the model registry", PipelineConfig::path);
-    public static final Key<String> MASTER = Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit");
+    private static final KeyTable.Builder TABLE = KeyTable.builder("pipeline");
 
-    public static final KeyTable KEYS = KeyTable.of("pipeline", RUN_ID, WORK, INPUT, DATA, BASIS, PUBLISH_ROOT, MASTER);
+    public static final Key<String> RUN_ID =
+            TABLE.add(Key.string("runId", "", OPERATIONAL, "names the run folder and the version (empty: UTC time)"));
+    public static final Key<String> WORK =
+            TABLE.add(Key.of("work", "", OPERATIONAL, "where run folders go", PipelineConfig::path));
+    public static final Key<String> INPUT =
+            TABLE.add(Key.of("input", "", TRAJECTORY, "an image tree to prepare", (v, k) -> strip(v.string(k))));
+    public static final Key<String> DATA =
+            TABLE.add(Key.of("data", "", TRAJECTORY, "or a prepared dataset", (v, k) -> strip(v.string(k))));
+    public static final Key<String> BASIS =
+            TABLE.add(Key.string("basis", "", TRAJECTORY, "a pretrained checkpoint (empty: pretrain one)"));
+    public static final Key<String> PUBLISH_ROOT =
+            TABLE.add(Key.of("publishRoot", "", OPERATIONAL, "the model registry", PipelineConfig::path));
+    public static final Key<String> MASTER =
+            TABLE.add(Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit"));
+
+    public static final KeyTable KEYS = TABLE.build();
 
     private static String path(ConfigValues v, String key) {
         return strip(v.required(key));

@@ -20,6 +20,8 @@ public final class TrainKeys {
 
     private TrainKeys() {}
 
+    private static final KeyTable.Builder TABLE = KeyTable.builder("train");
+
     /**
      * pretrain: the plain model, from scratch or from checkpointIn. The others all start from the basis checkpointIn:
      * refocus (RefConv), rep-adapter, retrain (the plain model trained again with the same recipe) and finetune (the
@@ -27,101 +29,83 @@ public final class TrainKeys {
      */
     public static final List<String> MODES = List.of("pretrain", "refocus", "rep-adapter", "retrain", "finetune");
 
-    public static final Key<String> MODE = Key.oneOf("mode", "refocus", MODES, TRAJECTORY, "what to train");
-    public static final Key<String> MODEL = Key.required("model", TRAJECTORY, "architecture (models.ModelZoo)");
+    public static final Key<String> MODE = TABLE.add(Key.oneOf("mode", "refocus", MODES, TRAJECTORY, "what to train"));
+    public static final Key<String> MODEL =
+            TABLE.add(Key.required("model", TRAJECTORY, "architecture (models.ModelZoo)"));
     public static final Key<Integer> NUM_CLASSES =
-            Key.positiveInt("numClasses", "1000", TRAJECTORY, "classifier outputs");
-    public static final Key<Integer> IN_CHANNELS = Key.positiveInt("inChannels", "3", TRAJECTORY, "input channels");
-    public static final Key<Integer> IMAGE_SIZE = Key.positiveInt("imageSize", "224", TRAJECTORY, "training crop");
-    public static final Key<String> DATA = Key.required("data", TRAJECTORY, "a prepared dataset (train, val)");
+            TABLE.add(Key.positiveInt("numClasses", "1000", TRAJECTORY, "classifier outputs"));
+    public static final Key<Integer> IN_CHANNELS =
+            TABLE.add(Key.positiveInt("inChannels", "3", TRAJECTORY, "input channels"));
+    public static final Key<Integer> IMAGE_SIZE =
+            TABLE.add(Key.positiveInt("imageSize", "224", TRAJECTORY, "training crop"));
+    public static final Key<String> DATA =
+            TABLE.add(Key.required("data", TRAJECTORY, "a prepared dataset (train, val)"));
     public static final Key<String> CHECKPOINT_IN =
-            Key.string("checkpointIn", "", TRAJECTORY, "pretrained weights (.safetensors or .pth)");
-    public static final Key<String> OUTPUT = Key.required("output", OPERATIONAL, "the run folder (RunLayout)");
-    public static final Key<Integer> EPOCHS = Key.positiveInt("epochs", "100", TRAJECTORY, "epochs");
-    public static final Key<Integer> WARMUP_EPOCHS =
-            Key.intIn("warmupEpochs", "5", 0, Integer.MAX_VALUE, TRAJECTORY, "linear warmup before the cosine");
-    public static final Key<Integer> BATCH = Key.positiveInt("batch", "256", TRAJECTORY, "global batch");
-    public static final Key<Double> LR = Key.doubleIn("lr", "0.1", Double.MIN_VALUE, 100, TRAJECTORY, "peak lr");
+            TABLE.add(Key.string("checkpointIn", "", TRAJECTORY, "pretrained weights (.safetensors or .pth)"));
+    public static final Key<String> OUTPUT =
+            TABLE.add(Key.required("output", OPERATIONAL, "the run folder (RunLayout)"));
+    public static final Key<Integer> EPOCHS = TABLE.add(Key.positiveInt("epochs", "100", TRAJECTORY, "epochs"));
+    public static final Key<Integer> WARMUP_EPOCHS = TABLE.add(
+            Key.intIn("warmupEpochs", "5", 0, Integer.MAX_VALUE, TRAJECTORY, "linear warmup before the cosine"));
+    public static final Key<Integer> BATCH = TABLE.add(Key.positiveInt("batch", "256", TRAJECTORY, "global batch"));
+    public static final Key<Double> LR =
+            TABLE.add(Key.doubleIn("lr", "0.1", Double.MIN_VALUE, 100, TRAJECTORY, "peak lr"));
     public static final Key<Double> FINETUNE_LR =
-            Key.doubleIn("finetuneLr", "1e-4", Double.MIN_VALUE, 100, TRAJECTORY, "lr of mode finetune");
-    public static final Key<Double> MOMENTUM = Key.doubleIn("momentum", "0.9", 0, 1, TRAJECTORY, "SGD momentum");
+            TABLE.add(Key.doubleIn("finetuneLr", "1e-4", Double.MIN_VALUE, 100, TRAJECTORY, "lr of mode finetune"));
+    public static final Key<Double> MOMENTUM =
+            TABLE.add(Key.doubleIn("momentum", "0.9", 0, 1, TRAJECTORY, "SGD momentum"));
     public static final Key<Double> WEIGHT_DECAY =
-            Key.doubleIn("weightDecay", "4e-5", 0, 1, TRAJECTORY, "SGD weight decay");
-    public static final Key<String> WR_INIT =
-            Key.oneOf("wrInit", "xavier", List.of("xavier", "zero", "kaiming"), TRAJECTORY, "Wr initialisation");
-    public static final Key<String> REFOCUS_RULE =
-            Key.oneOf("refocusRule", "all", List.of("all", "official"), TRAJECTORY, "which convs are refocused");
-    public static final Key<Boolean> IDENTITY = Key.bool("identity", "true", TRAJECTORY, "Wt = Wb * Wr + Wb");
-    public static final Key<Boolean> TRAIN_BASIS = Key.bool("trainBasis", "false", TRAJECTORY, "train Wb too");
-    public static final Key<Boolean> RANDOM_BASIS = Key.bool("randomBasis", "false", TRAJECTORY, "a random Wb");
-    public static final Key<Double> ADAPTER_SCALE =
-            Key.doubleIn("adapterScale", "0.5", Double.MIN_VALUE, 100, TRAJECTORY, "Rep-Adapter branch scale");
-    public static final Key<Integer> RANKS = Key.positiveInt("ranks", "2", RESUMABLE, "data-parallel ranks");
-    public static final Key<String> DEVICE = Key.oneOf("device", "cpu", List.of("cpu", "gpu"), RESUMABLE, "device");
+            TABLE.add(Key.doubleIn("weightDecay", "4e-5", 0, 1, TRAJECTORY, "SGD weight decay"));
+    public static final Key<String> WR_INIT = TABLE.add(
+            Key.oneOf("wrInit", "xavier", List.of("xavier", "zero", "kaiming"), TRAJECTORY, "Wr initialisation"));
+    public static final Key<String> REFOCUS_RULE = TABLE.add(
+            Key.oneOf("refocusRule", "all", List.of("all", "official"), TRAJECTORY, "which convs are refocused"));
+    public static final Key<Boolean> IDENTITY =
+            TABLE.add(Key.bool("identity", "true", TRAJECTORY, "Wt = Wb * Wr + Wb"));
+    public static final Key<Boolean> TRAIN_BASIS =
+            TABLE.add(Key.bool("trainBasis", "false", TRAJECTORY, "train Wb too"));
+    public static final Key<Boolean> RANDOM_BASIS =
+            TABLE.add(Key.bool("randomBasis", "false", TRAJECTORY, "a random Wb"));
+    public static final Key<Double> ADAPTER_SCALE = TABLE.add(
+            Key.doubleIn("adapterScale", "0.5", Double.MIN_VALUE, 100, TRAJECTORY, "Rep-Adapter branch scale"));
+    public static final Key<Integer> RANKS = TABLE.add(Key.positiveInt("ranks", "2", RESUMABLE, "data-parallel ranks"));
+    public static final Key<String> DEVICE =
+            TABLE.add(Key.oneOf("device", "cpu", List.of("cpu", "gpu"), RESUMABLE, "device"));
     public static final Key<Integer> THREADS_PER_RANK =
-            Key.positiveInt("threadsPerRank", "1", RESUMABLE, "libtorch threads per rank");
-    public static final Key<GradientSync.Mode> GRADIENT_SYNC = Key.of(
+            TABLE.add(Key.positiveInt("threadsPerRank", "1", RESUMABLE, "libtorch threads per rank"));
+    public static final Key<GradientSync.Mode> GRADIENT_SYNC = TABLE.add(Key.oneOf(
             "gradientSync",
             "overlapped",
+            List.of("overlapped", "blocking"),
+            GradientSync.Mode::parse,
             RESUMABLE,
-            "overlapped (DDP's Reducer) or blocking",
-            (v, k) -> GradientSync.Mode.parse(v.oneOf(k, List.of("overlapped", "blocking"))));
-    public static final Key<GradientSync.Compression> GRADIENT_COMPRESSION = Key.of(
+            "overlapped (DDP's Reducer) or blocking"));
+    public static final Key<GradientSync.Compression> GRADIENT_COMPRESSION = TABLE.add(Key.oneOf(
             "gradientCompression",
             "none",
+            List.of("none", "fp16"),
+            GradientSync.Compression::parse,
             RESUMABLE,
-            "none or fp16 all-reduce",
-            (v, k) -> GradientSync.Compression.parse(v.oneOf(k, List.of("none", "fp16"))));
-    public static final Key<MemoryFormat> MEMORY_FORMAT = Key.of(
+            "none or fp16 all-reduce"));
+    public static final Key<MemoryFormat> MEMORY_FORMAT = TABLE.add(Key.oneOf(
             "memoryFormat",
             MemoryFormat.CHANNELS_LAST.configName(),
+            MemoryFormat.CONFIG_NAMES,
+            MemoryFormat::parse,
             RESUMABLE,
-            "layout of image batches",
-            (v, k) -> MemoryFormat.parse(v.oneOf(k, MemoryFormat.CONFIG_NAMES)));
-    public static final Key<Long> SEED = Key.longValue("seed", "0", TRAJECTORY, "seed of init and sample order");
+            "layout of image batches"));
+    public static final Key<Long> SEED =
+            TABLE.add(Key.longValue("seed", "0", TRAJECTORY, "seed of init and sample order"));
     public static final Key<Integer> CHECKPOINT_EVERY =
-            Key.positiveInt("checkpointEvery", "500", OPERATIONAL, "steps between snapshots");
+            TABLE.add(Key.positiveInt("checkpointEvery", "500", OPERATIONAL, "steps between snapshots"));
     public static final Key<Integer> KEEP_CHECKPOINTS =
-            Key.positiveInt("keepCheckpoints", "3", OPERATIONAL, "snapshots kept");
-    public static final Key<Integer> MAX_STEPS_PER_EPOCH =
-            Key.intIn("maxStepsPerEpoch", "0", 0, Integer.MAX_VALUE, TRAJECTORY, "step cap per epoch (0: none)");
+            TABLE.add(Key.positiveInt("keepCheckpoints", "3", OPERATIONAL, "snapshots kept"));
+    public static final Key<Integer> MAX_STEPS_PER_EPOCH = TABLE.add(
+            Key.intIn("maxStepsPerEpoch", "0", 0, Integer.MAX_VALUE, TRAJECTORY, "step cap per epoch (0: none)"));
     public static final Key<Boolean> FORCE =
-            Key.bool("force", "false", OPERATIONAL, "resume from a checkpoint of another configuration");
-    public static final Key<String> MASTER = Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit");
+            TABLE.add(Key.bool("force", "false", OPERATIONAL, "resume from a checkpoint of another configuration"));
+    public static final Key<String> MASTER =
+            TABLE.add(Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit"));
 
-    public static final KeyTable KEYS = KeyTable.of(
-            "train",
-            MODE,
-            MODEL,
-            NUM_CLASSES,
-            IN_CHANNELS,
-            IMAGE_SIZE,
-            DATA,
-            CHECKPOINT_IN,
-            OUTPUT,
-            EPOCHS,
-            WARMUP_EPOCHS,
-            BATCH,
-            LR,
-            FINETUNE_LR,
-            MOMENTUM,
-            WEIGHT_DECAY,
-            WR_INIT,
-            REFOCUS_RULE,
-            IDENTITY,
-            TRAIN_BASIS,
-            RANDOM_BASIS,
-            ADAPTER_SCALE,
-            RANKS,
-            DEVICE,
-            THREADS_PER_RANK,
-            GRADIENT_SYNC,
-            GRADIENT_COMPRESSION,
-            MEMORY_FORMAT,
-            SEED,
-            CHECKPOINT_EVERY,
-            KEEP_CHECKPOINTS,
-            MAX_STEPS_PER_EPOCH,
-            FORCE,
-            MASTER);
+    public static final KeyTable KEYS = TABLE.build();
 }

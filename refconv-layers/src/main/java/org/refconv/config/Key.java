@@ -78,6 +78,17 @@ public final class Key<T> {
         return of(name, defaultValue, kind, doc, (v, k) -> v.oneOf(k, allowed));
     }
 
+    /** One of {@code allowed} (case-insensitive), turned into its typed value by {@code convert}. */
+    public static <T> Key<T> oneOf(
+            String name,
+            String defaultValue,
+            List<String> allowed,
+            java.util.function.Function<String, T> convert,
+            Kind kind,
+            String doc) {
+        return of(name, defaultValue, kind, doc, (v, k) -> convert.apply(v.oneOf(k, allowed)));
+    }
+
     public String name() {
         return name;
     }

@@ -34,6 +34,33 @@ public final class KeyTable {
         return new KeyTable(job, List.of(keys));
     }
 
+    /**
+     * Collects a job's keys as they are declared, so that the table is not a second list of them: {@code static final
+     * Key<Integer> EPOCHS = TABLE.add(Key.positiveInt(...))} in declaration order, then {@code KEYS = TABLE.build()}.
+     */
+    public static Builder builder(String job) {
+        return new Builder(job);
+    }
+
+    /** See {@link #builder}. */
+    public static final class Builder {
+        private final String job;
+        private final List<Key<?>> keys = new ArrayList<>();
+
+        private Builder(String job) {
+            this.job = job;
+        }
+
+        public <T> Key<T> add(Key<T> key) {
+            keys.add(key);
+            return key;
+        }
+
+        public KeyTable build() {
+            return new KeyTable(job, keys);
+        }
+    }
+
     /** This table with {@code more} keys after its own (a job that extends another's settings). */
     public KeyTable plus(String job, Key<?>... more) {
         List<Key<?>> all = new ArrayList<>(keys.values());

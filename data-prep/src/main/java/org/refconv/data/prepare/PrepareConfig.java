@@ -28,38 +28,32 @@ public final class PrepareConfig implements Serializable {
     private static final long serialVersionUID = 2L;
 
     // The kinds: what shapes the dataset (and so every run trained on it), or where it goes and how.
-    public static final Key<String> INPUT = Key.required("input", TRAJECTORY, "the image tree");
-    public static final Key<String> OUTPUT = Key.required("output", OPERATIONAL, "the prepared dataset");
-    public static final Key<String> LAYOUT =
-            Key.oneOf("layout", "auto", List.of("auto", "kaggle", "devkit", "folder"), TRAJECTORY, "the tree's layout");
-    public static final Key<List<String>> SPLITS =
-            Key.of("splits", "train,val", TRAJECTORY, "splits to prepare", PrepareConfig::splits);
-    public static final Key<Integer> SHARD_SIZE_MB = Key.positiveInt("shardSizeMb", "256", TRAJECTORY, "shard size");
-    public static final Key<Integer> ROW_GROUP_ROWS =
-            Key.positiveInt("rowGroupRows", "256", TRAJECTORY, "rows per row group");
-    public static final Key<Integer> ROW_GROUP_MB = Key.positiveInt("rowGroupMb", "64", TRAJECTORY, "row group cap");
-    public static final Key<Long> SEED = Key.longValue("seed", "42", TRAJECTORY, "seed of the global shuffle");
-    public static final Key<ResizeRule> RESIZE =
-            Key.of("resize", "none", TRAJECTORY, "none, shorter:N or max:N", PrepareConfig::resize);
-    public static final Key<Integer> JPEG_QUALITY =
-            Key.intIn("jpegQuality", "90", 1, 100, TRAJECTORY, "quality of re-encoded images");
-    public static final Key<Boolean> OVERWRITE = Key.bool("overwrite", "false", OPERATIONAL, "replace the output");
-    public static final Key<String> MASTER = Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit");
+    private static final KeyTable.Builder TABLE = KeyTable.builder("prepare");
 
-    public static final KeyTable KEYS = KeyTable.of(
-            "prepare",
-            INPUT,
-            OUTPUT,
-            LAYOUT,
-            SPLITS,
-            SHARD_SIZE_MB,
-            ROW_GROUP_ROWS,
-            ROW_GROUP_MB,
-            SEED,
-            RESIZE,
-            JPEG_QUALITY,
-            OVERWRITE,
-            MASTER);
+    public static final Key<String> INPUT = TABLE.add(Key.required("input", TRAJECTORY, "the image tree"));
+    public static final Key<String> OUTPUT = TABLE.add(Key.required("output", OPERATIONAL, "the prepared dataset"));
+    public static final Key<String> LAYOUT = TABLE.add(Key.oneOf(
+            "layout", "auto", List.of("auto", "kaggle", "devkit", "folder"), TRAJECTORY, "the tree's layout"));
+    public static final Key<List<String>> SPLITS =
+            TABLE.add(Key.of("splits", "train,val", TRAJECTORY, "splits to prepare", PrepareConfig::splits));
+    public static final Key<Integer> SHARD_SIZE_MB =
+            TABLE.add(Key.positiveInt("shardSizeMb", "256", TRAJECTORY, "shard size"));
+    public static final Key<Integer> ROW_GROUP_ROWS =
+            TABLE.add(Key.positiveInt("rowGroupRows", "256", TRAJECTORY, "rows per row group"));
+    public static final Key<Integer> ROW_GROUP_MB =
+            TABLE.add(Key.positiveInt("rowGroupMb", "64", TRAJECTORY, "row group cap"));
+    public static final Key<Long> SEED =
+            TABLE.add(Key.longValue("seed", "42", TRAJECTORY, "seed of the global shuffle"));
+    public static final Key<ResizeRule> RESIZE =
+            TABLE.add(Key.of("resize", "none", TRAJECTORY, "none, shorter:N or max:N", PrepareConfig::resize));
+    public static final Key<Integer> JPEG_QUALITY =
+            TABLE.add(Key.intIn("jpegQuality", "90", 1, 100, TRAJECTORY, "quality of re-encoded images"));
+    public static final Key<Boolean> OVERWRITE =
+            TABLE.add(Key.bool("overwrite", "false", OPERATIONAL, "replace the output"));
+    public static final Key<String> MASTER =
+            TABLE.add(Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit"));
+
+    public static final KeyTable KEYS = TABLE.build();
 
     private final Values values;
 
