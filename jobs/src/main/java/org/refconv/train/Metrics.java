@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Per-epoch metrics of a run (train loss, validation top-1/top-5, learning rate) as JSON lines, rewritten whole
@@ -57,7 +58,8 @@ public final class Metrics {
         lines.removeIf(l -> l.startsWith("{\"epoch\":" + epoch + ","));
         lines.add(r.json());
         files.writeText(RunFiles.METRICS, String.join("\n", lines) + "\n");
-        files.writeBytes(RunFiles.CURVES, CurvePlot.render(Metrics.parse(lines)));
+        String runId = new Path(files.uri(RunFiles.METRICS)).getParent().getName();
+        files.writeBytes(RunFiles.CURVES, CurvePlot.render(runId, Metrics.parse(lines)));
     }
 
     /** The epochs a run has finished so far ({@code <runOutput>/metrics.jsonl}; empty before the first). */
