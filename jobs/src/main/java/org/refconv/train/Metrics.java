@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.apache.hadoop.conf.Configuration;
+import org.refconv.plot.TrainingCurves;
 
 /**
  * The metrics of a run: per epoch (train loss, validation top-1/top-5, learning rate) as JSON lines, and the training
@@ -33,26 +34,25 @@ public final class Metrics {
         }
     }
 
-    /** A training step's loss point: the mean loss of the steps in its bucket, ending at {@code step}. */
-    public record StepPoint(long step, double loss, double lr) {}
-
     static final int MAX_STEP_POINTS = 2000;
 
     private final RunFiles files;
+    private final String title;
     private final List<String> lines = new ArrayList<>();
-    private final List<StepPoint> steps = new ArrayList<>();
+    private final List<TrainingCurves.StepPoint> steps = new ArrayList<>();
     private final long stepsPerPoint;
     private double bucketLoss;
     private int bucketSteps;
 
-    private Metrics(RunFiles files, long totalSteps) {
+    private Metrics(RunFiles files, long totalSteps, String title) {
         this.files = files;
+        this.title = title;
         this.stepsPerPoint = Math.max(1, (totalSteps + MAX_STEP_POINTS - 1) / MAX_STEP_POINTS);
     }
 
     /** Continues the metrics of an earlier attempt of the same run, if any. */
-    static Metrics open(RunFiles files, long totalSteps) throws IOException {
-        Metrics m = new Metrics(files, totalSteps);
+    static Metrics open(RunFiles files, long totalSteps, String title) throws IOException {
+        Metrics m = new Metrics(files, totalSteps, title);
         for (String line : files.readMetrics().split("\n")) {
             if (!line.isBlank()) {
                 m.lines.add(line);
@@ -68,7 +68,7 @@ public final class Metrics {
         bucketLoss += loss;
         bucketSteps++;
         if (step % stepsPerPoint == 0) {
-            steps.add(new StepPoint(step, bucketLoss / bucketSteps, lr));
+            steps.add(new TrainingCurves.StepPoint(step, bucketLoss / bucketSteps, lr));
             bucketLoss = 0;
             bucketSteps = 0;
         }
@@ -77,18 +77,19 @@ public final class Metrics {
     /** Writes the step losses kept so far (with each checkpoint, so a resumed run keeps its curve). */
     void writeSteps() throws IOException {
         StringBuilder csv = new StringBuilder("step,loss,lr\n");
-        for (StepPoint p : steps) {
+        for (TrainingCurves.StepPoint p : steps) {
             csv.append(String.format(Locale.ROOT, "%d,%.6g,%.6g%n", p.step(), p.loss(), p.lr()));
         }
         files.writeStepLosses(csv.toString());
     }
 
-    static List<StepPoint> parseSteps(String csv) {
-        List<StepPoint> out = new ArrayList<>();
+    static List<TrainingCurves.StepPoint> parseSteps(String csv) {
+        List<TrainingCurves.StepPoint> out = new ArrayList<>();
         for (String line : csv.split("\n")) {
             String[] f = line.strip().split(",");
             if (f.length == 3 && !f[0].equals("step")) {
-                out.add(new StepPoint(Long.parseLong(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])));
+                out.add(new TrainingCurves.StepPoint(
+                        Long.parseLong(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])));
             }
         }
         return out;
@@ -99,7 +100,7 @@ public final class Metrics {
         lines.removeIf(l -> l.startsWith("{\"epoch\":" + epoch + ","));
         lines.add(r.json());
         writeSteps();
-        files.writeMetrics(String.join("\n", lines) + "\n", CurvePlot.render(Metrics.parse(lines), steps));
+        files.writeMetrics(String.join("\n", lines) + "\n", CurvePlot.render(title, Metrics.parse(lines), steps));
     }
 
     /** The epochs a run has finished so far ({@code <runOutput>/metrics.jsonl}; empty before the first). */

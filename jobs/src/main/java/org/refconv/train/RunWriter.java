@@ -30,7 +30,8 @@ class RunWriter {
         this.worldSize = worldSize;
         this.files = new RunFiles(config.output(), conf);
         this.checkpoints = new TrainCheckpoints(config.output(), conf);
-        this.metrics = Metrics.open(files, totalSteps);
+        String run = new org.apache.hadoop.fs.Path(config.output()).getName();
+        this.metrics = Metrics.open(files, totalSteps, config.mode() + " " + config.model() + ", run " + run);
     }
 
     /** A writer that writes nothing (ranks other than 0). */
