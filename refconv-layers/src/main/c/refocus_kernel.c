@@ -82,9 +82,8 @@ static void init_tables(void) {
 
 /*
  * The sum above for whole tiles. `init` may alias `out`: each vector is read before it is written.
- * The basis is read only by masked, shifted loads, which the hardware prefetcher follows poorly: without the
- * explicit prefetch below the pass without `init` (backward, and forward without the identity) took ~1.3x as long as
- * the one with it, which also reads the basis by plain loads (measured on the CI machine type, 1 and 2 threads).
+ * The basis is read only by masked, shifted loads, which the hardware prefetcher follows poorly, hence the explicit
+ * prefetch of both input streams a few tiles ahead (its effect: docs/engine.md).
  */
 __attribute__((target("avx512f")))
 static void pass_avx512(const float *permuted, const float *basis, const float *init, float *out, int64_t fromTile,

@@ -153,6 +153,8 @@ class PublishTest {
             double rel = Ops.maxAbsDiff(expected, plain.forward(x)) / Ops.maxAbs(expected);
             assertTrue(rel <= 1e-4, "relative difference " + rel);
         }
+        // The README's PyTorch snippet, run for real on this registry (LATEST = v2): same logits as the Java model.
+        ReadmeSnippet.assertLoadsAndMatches(root, plain);
     }
 
     @Test

@@ -9,17 +9,15 @@ import org.bytedeco.openblas.global.openblas_full;
  * {@link PointwiseConvolution}) in OpenBLAS, built with pthreads: a second pool of threads, sized to all the host's
  * cores whatever {@link Engine#setThreads} says, whose workers spin for 2<sup>28</sup> cycles (~0.1 s) after every
  * product before they sleep. The oneDNN convolutions that follow then share their cores with a spinning thread and
- * take up to twice as long. Measured on a 2-core AMD EPYC (2 threads, one child JVM per row, step medians): ResNet-18
- * 224 px b16 0.94 s a step as shipped before, 0.65-0.74 s with {@code OPENBLAS_THREAD_TIMEOUT=4} (workers sleep at
- * once) or with one OpenBLAS thread; MobileNetV2 (mostly 1×1 convolutions) 0.61-0.64 s, 0.54-0.63 s with the short
- * timeout, but 0.77-0.81 s with one OpenBLAS thread. So: the pool gets the engine's thread count when the environment
- * makes its workers sleep at once (launch scripts and Spark confs export {@code OPENBLAS_THREAD_TIMEOUT}, which
- * OpenBLAS reads only when it loads); otherwise products run on the calling thread alone.
+ * take up to twice as long (measurements: docs/engine.md). So: the pool gets the engine's thread count when the
+ * environment makes its workers sleep at once (launch scripts and Spark confs export {@code OPENBLAS_THREAD_TIMEOUT},
+ * which OpenBLAS reads only when it loads); otherwise products run on the calling thread alone, which costs models
+ * made mostly of 1×1 convolutions (MobileNet) more.
  *
  * <p>JavaCPP maps two copies of OpenBLAS (the presets' {@code libopenblas.so.0} and {@code libopenblas_nolapack.so.0}),
  * both with the soname {@code libopenblas.so.0}; libtorch and the {@code openblas_full} bindings used here both name
- * that soname, which the dynamic linker binds to the first copy loaded, so the setting reaches the copy libtorch uses.
- * Checked by effect: with the variable unset and one thread set here, the ResNet-18 step above took 0.66 s, not 0.94 s.
+ * that soname, which the dynamic linker binds to the first copy loaded, so the setting reaches the copy libtorch uses
+ * (checked by its effect on a step's time, see docs/engine.md).
  */
 final class BlasThreads {
 

@@ -9,13 +9,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Why: the oneDNN inside libtorch 2.10 (v3.7.1) picks convolution kernels in a way that is not safe when two threads
  * do it at once. A lone thread gets {@code jit:avx512_core} for the backward-data pass of a 5×5 channels-last
  * convolution; two threads creating theirs at the same moment sometimes get {@code brg_conv_bwd:avx512_core}, which
- * crashes the JVM (SIGSEGV in {@code brgemm_convolution_fwd_t::init_batch}).
- * Measured on this project's CI machine (AMD EPYC, AVX-512, no AMX), fresh JVMs whose two threads train cifar_quick on
- * channels-last batches of 4: 6 crashes in 60 runs; in the 30 of them with oneDNN's verbose log on, the 5 that crashed
- * were exactly those that had created that kernel. Capped at AVX512_CORE: 2 crashes in 40. Warming up with other convolutions first did not
- * help (3 in 40): the race is in the choice itself, made again for every new shape. Capping oneDNN at AVX2 avoids the
- * kernel but made ResNet-18 steps 1.4-1.7× slower, too high a price for every job. Ranks in separate JVMs, one rank per
- * executor as a cluster should run, are not affected and do not take turns.
+ * crashes the JVM (SIGSEGV in {@code brgemm_convolution_fwd_t::init_batch}). Taking turns was the one remedy that
+ * stopped the crashes at no cost to other jobs (the measurements and the alternatives tried: docs/engine.md). Ranks
+ * in separate JVMs, one rank per executor as a cluster should run, are not affected and do not take turns.
  *
  * <p>The turns are process-wide and fair, so ranks sharing a JVM alternate. Only native compute (forward and backward)
  * is taken in turns, never a collective: a rank waiting in an all-reduce for a rank that waits for its turn would

@@ -10,7 +10,7 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * How a batch of images is laid out in memory. The values and shapes are the same either way (N, C, H, W); only the
  * strides differ. With channels last (NHWC), oneDNN's convolutions run without reordering their input, and libtorch
- * keeps the layout through the network, so a CPU training step is faster (measured by ZooBench, see README).
+ * keeps the layout through the network, so a CPU training step is faster (see docs/engine.md).
  */
 public enum MemoryFormat {
     /** Row-major NCHW: PyTorch's default. */

@@ -8,16 +8,10 @@ import org.bytedeco.pytorch.global.torch;
  * A CPU 1×1 convolution written as a matrix product over channels, instead of libtorch's convolution.
  *
  * <p>Why: on AVX-512 CPUs without AMX (this project's CI machine: AMD EPYC, family 26) the brgemm 1×1 convolution
- * kernels of the oneDNN inside libtorch 2.10 (v3.7.1) are broken in two ways, both measured against libtorch's float64
- * reference convolution:
- * <ul>
- *   <li>wrong forward results with channels-last input: 35 of 660 shapes tried (16-512 channels, 2-28 px, batch 2
- *       and 16, stride 1 and 2), all with 512 output channels, off by 40-70 % (relative to the largest value);</li>
- *   <li>SIGFPE while the primitive is created, for five special-cased (in, out) channel pairs and their reverses
- *       ({@code est_eff_1x1}'s "maskrcnn workaround" divides by a block count that is zero without AMX): the forward
- *       and backward-data passes with channels-last input, and the backward-data pass with NCHW input at stride 2.
- *       ResNet-50's bottlenecks hit it at every step.</li>
- * </ul>
+ * kernels of the oneDNN inside libtorch 2.10 (v3.7.1) give wrong forward results for some channels-last shapes (512
+ * output channels among them) and raise SIGFPE while the primitive is created for a few special-cased channel pairs
+ * ({@code est_eff_1x1}'s "maskrcnn workaround" divides by a block count that is zero without AMX), which ResNet-50's
+ * bottlenecks hit at every step; the shapes and measurements are in docs/engine.md.
  * {@code ONEDNN_MAX_CPU_ISA=AVX2} fixes the first but not the second (the AVX2 kernel shares the heuristic) and would
  * slow every other convolution down. The product is what those kernels compute anyway (a GEMM of pixels by channels,
  * here libtorch's BLAS), and autograd differentiates it like any other op. CUDA tensors are left to libtorch (cuDNN).

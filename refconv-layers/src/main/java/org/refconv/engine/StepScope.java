@@ -17,8 +17,8 @@ public final class StepScope implements AutoCloseable {
 
     /**
      * Steps between two {@code malloc_trim} calls (system property {@code refconv.trimEvery}, 0 = never). Trimming
-     * after every step returned memory to the OS but cost more time than the step's own allocations (measured on
-     * MobileNetV2: 4.0-6.9 s per step with a trim each step vs 2.3-4.7 s without); glibc reuses freed memory anyway.
+     * after every step cost more time than the step's own allocations, and glibc reuses freed memory anyway (see
+     * docs/engine.md).
      */
     private static final int TRIM_EVERY = Integer.getInteger("refconv.trimEvery", 64);
 

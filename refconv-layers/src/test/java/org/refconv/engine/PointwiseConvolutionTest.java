@@ -47,7 +47,7 @@ class PointwiseConvolutionTest {
     }
 
     /**
-     * The sweep the README's figure comes from (-Pslow): 16-2048 channels (out/in between 1/4 and 4), 2-28 px, batch 2
+     * The sweep docs/engine.md's figure comes from (-Pslow): 16-2048 channels (out/in between 1/4 and 4), 2-28 px, batch 2
      * and 16, stride 1 and 2, both layouts.
      */
     @Test
