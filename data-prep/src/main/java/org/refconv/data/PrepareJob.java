@@ -31,8 +31,8 @@ public final class PrepareJob {
             return;
         }
         SparkSession.Builder builder = SparkSession.builder().appName("refconv-prepare");
-        if (!config.master().isEmpty()) {
-            builder.master(config.master());
+        if (!config.get(PrepareConfig.MASTER).isEmpty()) {
+            builder.master(config.get(PrepareConfig.MASTER));
         }
         ExitCode exit = ExitCode.OK;
         SparkSession spark = builder.getOrCreate();

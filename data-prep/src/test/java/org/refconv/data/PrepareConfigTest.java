@@ -38,14 +38,14 @@ class PrepareConfigTest {
                 "splits = [train, val]");
         PrepareConfig c = PrepareConfig.fromArgs(
                 new String[] {"--config", conf.toString(), "--seed", "9", "--row-group-rows=64", "--overwrite"});
-        assertEquals("/data/in", c.input());
-        assertEquals("/data/out", c.output());
-        assertEquals(9, c.seed());
-        assertEquals(64, c.rowGroupRows());
-        assertEquals(new ResizeRule(ResizeRule.Mode.SHORTER_SIDE, 256), c.resize());
-        assertEquals(List.of("train", "val"), c.splits());
-        assertTrue(c.overwrite());
-        assertEquals(256, c.shardSizeMb()); // default
+        assertEquals("/data/in", c.get(PrepareConfig.INPUT));
+        assertEquals("/data/out", c.get(PrepareConfig.OUTPUT));
+        assertEquals(9, c.get(PrepareConfig.SEED));
+        assertEquals(64, c.get(PrepareConfig.ROW_GROUP_ROWS));
+        assertEquals(new ResizeRule(ResizeRule.Mode.SHORTER_SIDE, 256), c.get(PrepareConfig.RESIZE));
+        assertEquals(List.of("train", "val"), c.get(PrepareConfig.SPLITS));
+        assertTrue(c.get(PrepareConfig.OVERWRITE));
+        assertEquals(256, c.get(PrepareConfig.SHARD_SIZE_MB)); // default
     }
 
     @Test
@@ -59,8 +59,8 @@ class PrepareConfigTest {
                 "  \"jpegQuality\": 85",
                 "}");
         PrepareConfig c = PrepareConfig.fromArgs(new String[] {"--config", conf.toString()});
-        assertEquals(List.of("val"), c.splits());
-        assertEquals(85, c.jpegQuality());
+        assertEquals(List.of("val"), c.get(PrepareConfig.SPLITS));
+        assertEquals(85, c.get(PrepareConfig.JPEG_QUALITY));
     }
 
     @Test

@@ -11,6 +11,7 @@ import org.apache.spark.sql.SparkSession;
 import org.refconv.cli.ExitCode;
 import org.refconv.config.ConfigException;
 import org.refconv.data.demo.FashionMnistDemoDataset;
+import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.io.HadoopFiles;
 import org.refconv.retrain.DatasetStage;
 import org.refconv.train.DistributedTraining;
@@ -65,7 +66,7 @@ public final class AblationExperiment {
         long start = System.nanoTime();
         FashionMnistDemoDataset.Options tree = new FashionMnistDemoDataset.Options(
                 Path.of(c.fashionMnist()),
-                Path.of(new org.apache.hadoop.fs.Path(c.prepare().input())
+                Path.of(new org.apache.hadoop.fs.Path(c.prepare().get(PrepareConfig.INPUT))
                         .toUri()
                         .getPath()),
                 c.imageSize(),

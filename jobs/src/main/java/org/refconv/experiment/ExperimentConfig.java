@@ -16,6 +16,7 @@ import org.refconv.models.ModelZoo;
 import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
 
+import static org.refconv.config.Key.*;
 import static org.refconv.config.Key.Kind.OPERATIONAL;
 import static org.refconv.config.Key.Kind.TRAJECTORY;
 
@@ -42,30 +43,29 @@ public record ExperimentConfig(
 
     private static final KeyTable.Builder TABLE = KeyTable.builder("experiment");
 
-    public static final Key<String> WORK = TABLE.add(Key.of(
+    public static final Key<String> WORK = TABLE.add(of(
             "work",
             "",
             OPERATIONAL,
             "where the runs and results go",
             (v, k) -> v.required(k).replaceAll("/+$", "")));
     public static final Key<String> FASHION_MNIST = TABLE.add(
-            Key.string("fashionMnist", "/usr/share/datasets/fashion-mnist", TRAJECTORY, "Debian's Fashion-MNIST"));
+            string("fashionMnist", "/usr/share/datasets/fashion-mnist", TRAJECTORY, "Debian's Fashion-MNIST"));
     public static final Key<Integer> PER_CLASS =
-            TABLE.add(Key.intIn("perClass", "1000", 0, 6000, TRAJECTORY, "train images per class (0: all)"));
+            TABLE.add(intIn("perClass", 1000, 0, 6000, TRAJECTORY, "train images per class (0: all)"));
     public static final Key<Integer> VAL_PER_CLASS =
-            TABLE.add(Key.intIn("valPerClass", "300", 0, 1000, TRAJECTORY, "validation images per class (0: all)"));
-    public static final Key<Integer> IMAGE_SIZE =
-            TABLE.add(Key.intIn("imageSize", "32", 8, 4096, TRAJECTORY, "image size"));
+            TABLE.add(intIn("valPerClass", 300, 0, 1000, TRAJECTORY, "validation images per class (0: all)"));
+    public static final Key<Integer> IMAGE_SIZE = TABLE.add(intIn("imageSize", 32, 8, 4096, TRAJECTORY, "image size"));
     public static final Key<List<String>> MODELS =
-            TABLE.add(Key.of("models", "cifar_quick,resnet18_small", TRAJECTORY, "models", ExperimentConfig::models));
-    public static final Key<List<Method>> METHODS = TABLE.add(Key.of(
+            TABLE.add(of("models", "cifar_quick,resnet18_small", TRAJECTORY, "models", ExperimentConfig::models));
+    public static final Key<List<Method>> METHODS = TABLE.add(of(
             "methods",
             "refconv,retrain,finetune,rep-adapter",
             TRAJECTORY,
             "methods",
             (v, k) -> list(v.required(k)).stream().map(Method::parse).toList()));
-    public static final Key<Integer> SEEDS = TABLE.add(Key.intIn("seeds", "3", 1, 100, TRAJECTORY, "seeds per method"));
-    public static final Key<String> MASTER = TABLE.add(Key.string("master", "local[2]", OPERATIONAL, "Spark master"));
+    public static final Key<Integer> SEEDS = TABLE.add(intIn("seeds", 3, 1, 100, TRAJECTORY, "seeds per method"));
+    public static final Key<String> MASTER = TABLE.add(string("master", "local[2]", OPERATIONAL, "Spark master"));
 
     public static final KeyTable KEYS = TABLE.build();
 

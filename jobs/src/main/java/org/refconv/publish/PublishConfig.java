@@ -1,15 +1,16 @@
 package org.refconv.publish;
 
-import java.io.Serializable;
 import java.util.List;
 import java.util.regex.Pattern;
 
 import org.refconv.config.ConfigException;
+import org.refconv.config.JobConfig;
 import org.refconv.config.Key;
 import org.refconv.config.KeyTable;
 import org.refconv.config.Settings;
 import org.refconv.config.Values;
 
+import static org.refconv.config.Key.*;
 import static org.refconv.config.Key.Kind.OPERATIONAL;
 
 /**
@@ -17,7 +18,7 @@ import static org.refconv.config.Key.Kind.OPERATIONAL;
  * registry is, the version name, and the verification and promotion rules. See conf/publish.conf for each key's
  * meaning. Publishing trains nothing, so every key is operational.
  */
-public final class PublishConfig implements Serializable {
+public final class PublishConfig extends JobConfig {
 
     private static final long serialVersionUID = 2L;
 
@@ -29,33 +30,27 @@ public final class PublishConfig implements Serializable {
     private static final KeyTable.Builder TABLE = KeyTable.builder("publish");
 
     public static final Key<String> RUN =
-            TABLE.add(Key.of("run", "", OPERATIONAL, "the train run to publish", (v, k) -> stripSlash(v.required(k))));
+            TABLE.add(of("run", "", OPERATIONAL, "the train run to publish", (v, k) -> stripSlash(v.required(k))));
     public static final Key<String> ROOT =
-            TABLE.add(Key.of("root", "", OPERATIONAL, "the model registry", (v, k) -> stripSlash(v.required(k))));
+            TABLE.add(of("root", "", OPERATIONAL, "the model registry", (v, k) -> stripSlash(v.required(k))));
     public static final Key<String> VERSION_NAME =
-            TABLE.add(Key.of("version", "", OPERATIONAL, "version name (empty: UTC time)", PublishConfig::version));
-    public static final Key<String> DATA = TABLE.add(Key.of(
-            "data", "", OPERATIONAL, "dataset to evaluate (empty: the run's)", (v, k) -> stripSlash(v.string(k))));
+            TABLE.add(of("version", "", OPERATIONAL, "version name (empty: UTC time)", PublishConfig::version));
+    public static final Key<String> DATA = TABLE.add(
+            of("data", "", OPERATIONAL, "dataset to evaluate (empty: the run's)", (v, k) -> stripSlash(v.string(k))));
     public static final Key<String> PROMOTE =
-            TABLE.add(Key.oneOf("promote", "gate", PROMOTE_POLICIES, OPERATIONAL, "when LATEST moves"));
+            TABLE.add(oneOf("promote", "gate", PROMOTE_POLICIES, OPERATIONAL, "when LATEST moves"));
     public static final Key<Double> GATE_TOLERANCE =
-            TABLE.add(Key.doubleIn("gateTolerance", "0.005", 0, 1, OPERATIONAL, "top-1 the gate forgives"));
+            TABLE.add(doubleIn("gateTolerance", 0.005, 0, 1, OPERATIONAL, "top-1 the gate forgives"));
     public static final Key<Integer> SAMPLE_IMAGES =
-            TABLE.add(Key.positiveInt("sampleImages", "64", OPERATIONAL, "images of the fold check"));
+            TABLE.add(positiveInt("sampleImages", 64, OPERATIONAL, "images of the fold check"));
     public static final Key<Double> MAX_RELATIVE_DIFFERENCE =
-            TABLE.add(Key.doubleIn("maxRelativeDifference", "1e-4", 0, 1, OPERATIONAL, "fold check limit"));
+            TABLE.add(doubleIn("maxRelativeDifference", 1e-4, 0, 1, OPERATIONAL, "fold check limit"));
     public static final Key<Integer> EVAL_BATCH =
-            TABLE.add(Key.positiveInt("evalBatch", "100", OPERATIONAL, "eval batch cap"));
+            TABLE.add(positiveInt("evalBatch", 100, OPERATIONAL, "eval batch cap"));
     public static final Key<Integer> THREADS =
-            TABLE.add(Key.positiveInt("threads", "2", OPERATIONAL, "threads of the driver"));
+            TABLE.add(positiveInt("threads", 2, OPERATIONAL, "threads of the driver"));
 
     public static final KeyTable KEYS = TABLE.build();
-
-    private final Values values;
-
-    private PublishConfig(Values values) {
-        this.values = values;
-    }
 
     public static PublishConfig fromArgs(String[] args) {
         return from(Settings.fromArgs(args));
@@ -76,47 +71,11 @@ public final class PublishConfig implements Serializable {
         return version;
     }
 
-    public String run() {
-        return values.get(RUN);
-    }
-
-    public String root() {
-        return values.get(ROOT);
-    }
-
-    public String version() {
-        return values.get(VERSION_NAME);
-    }
-
-    public String data() {
-        return values.get(DATA);
-    }
-
-    public String promote() {
-        return values.get(PROMOTE);
-    }
-
-    public double gateTolerance() {
-        return values.get(GATE_TOLERANCE);
-    }
-
-    public int sampleImages() {
-        return values.get(SAMPLE_IMAGES);
-    }
-
-    public double maxRelativeDifference() {
-        return values.get(MAX_RELATIVE_DIFFERENCE);
-    }
-
-    public int evalBatch() {
-        return values.get(EVAL_BATCH);
-    }
-
-    public int threads() {
-        return values.get(THREADS);
-    }
-
     static String stripSlash(String s) {
         return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private PublishConfig(Values values) {
+        super(values);
     }
 }

@@ -43,17 +43,17 @@ public final class Publisher {
     }
 
     public PublishResult publish(PublishConfig pc) throws IOException {
-        TrainedRun run = TrainedRun.open(pc.run(), conf);
+        TrainedRun run = TrainedRun.open(pc.get(PublishConfig.RUN), conf);
         TrainConfig tc = run.config();
-        ModelRegistry registry = new ModelRegistry(pc.root(), tc.model(), conf);
-        if (registry.exists(pc.version())) {
+        ModelRegistry registry = new ModelRegistry(pc.get(PublishConfig.ROOT), tc.model(), conf);
+        if (registry.exists(pc.get(PublishConfig.VERSION_NAME))) {
             return finishExisting(registry, pc);
         }
-        for (String stale : registry.discardStale(pc.version())) {
+        for (String stale : registry.discardStale(pc.get(PublishConfig.VERSION_NAME))) {
             System.out.println("publish: removed the temporary folder of an interrupted publish: " + stale);
         }
-        Engine.setThreads(pc.threads());
-        String data = pc.data().isEmpty() ? tc.data() : pc.data();
+        Engine.setThreads(pc.get(PublishConfig.THREADS));
+        String data = pc.get(PublishConfig.DATA).isEmpty() ? tc.data() : pc.get(PublishConfig.DATA);
 
         System.out.println("publish: rebuilding " + tc.model() + " from " + run.modelUri()
                 + (run.reparameterized()
@@ -83,24 +83,36 @@ public final class Publisher {
         }
         System.out.println("publish: evaluating on " + data + "/val");
         ValidationPass.Result r = new ValidationPass(
-                        data + "/val", tc.imageSize(), tc.numClasses(), pc.evalBatch(), pc.threads(), conf)
-                .run(models.plain(), run.reparameterized() ? models.trained() : null, baseline, pc.sampleImages());
-        if (run.reparameterized() && !(r.maxRelativeDifference() <= pc.maxRelativeDifference())) {
+                        data + "/val",
+                        tc.imageSize(),
+                        tc.numClasses(),
+                        pc.get(PublishConfig.EVAL_BATCH),
+                        pc.get(PublishConfig.THREADS),
+                        conf)
+                .run(
+                        models.plain(),
+                        run.reparameterized() ? models.trained() : null,
+                        baseline,
+                        pc.get(PublishConfig.SAMPLE_IMAGES));
+        if (run.reparameterized() && !(r.maxRelativeDifference() <= pc.get(PublishConfig.MAX_RELATIVE_DIFFERENCE))) {
             throw new VerificationException(String.format(
                     Locale.ROOT,
                     "the folded model's logits differ from the"
                             + " trained model's by %.3g (relative, on %d images), above the limit %.3g",
                     r.maxRelativeDifference(),
                     r.sampledImages(),
-                    pc.maxRelativeDifference()));
+                    pc.get(PublishConfig.MAX_RELATIVE_DIFFERENCE)));
         }
 
         Optional<Gate.Current> current = current(registry);
-        Gate.Decision decision =
-                Gate.decide(pc.promote(), pc.gateTolerance(), r.published().top1(), current);
+        Gate.Decision decision = Gate.decide(
+                pc.get(PublishConfig.PROMOTE),
+                pc.get(PublishConfig.GATE_TOLERANCE),
+                r.published().top1(),
+                current);
 
         ModelCard card = new ModelCard(
-                        pc.version(),
+                        pc.get(PublishConfig.VERSION_NAME),
                         tc,
                         Modules.count(Modules.stateDict(models.plain()).values()),
                         published.size(),
@@ -109,7 +121,7 @@ public final class Publisher {
                 .preprocessing(Preprocessing.describe(tc.imageSize()))
                 .verification(verification(referenceName, published.size(), r, pc))
                 .metrics(metrics(data, r))
-                .training(RunConfigFile.toJson(tc), epochMetrics(pc.run()))
+                .training(RunConfigFile.toJson(tc), epochMetrics(pc.get(PublishConfig.RUN)))
                 .source("trained run model", run.modelUri(), run.modelSha256())
                 .promotion(promotion(pc, current, decision));
         if (hasBasis) {
@@ -122,25 +134,25 @@ public final class Publisher {
 
         published.metadata().put("format", "pt");
         published.metadata().put("model", tc.model());
-        published.metadata().put("version", pc.version());
-        String staged = registry.stage(pc.version());
+        published.metadata().put("version", pc.get(PublishConfig.VERSION_NAME));
+        String staged = registry.stage(pc.get(PublishConfig.VERSION_NAME));
         try {
             SafeTensors.write(published, staged + "/" + ModelRegistry.MODEL, conf);
             card.write(staged + "/" + ModelRegistry.CARD, conf); // last: a folder with a card is complete
             FaultInjection.pauseAt("staged");
-            registry.commit(staged, pc.version());
+            registry.commit(staged, pc.get(PublishConfig.VERSION_NAME));
         } catch (IOException | RuntimeException e) {
             registry.discard(staged);
             throw e;
         }
         if (decision.promote()) {
             FaultInjection.pauseAt("committed");
-            registry.promote(pc.version());
+            registry.promote(pc.get(PublishConfig.VERSION_NAME));
         }
         Evaluator.Scores base = r.baseline();
         return new PublishResult(
-                pc.version(),
-                registry.versionUri(pc.version()),
+                pc.get(PublishConfig.VERSION_NAME),
+                registry.versionUri(pc.get(PublishConfig.VERSION_NAME)),
                 decision.promote(),
                 decision.reason(),
                 r.published().images(),
@@ -158,25 +170,27 @@ public final class Publisher {
      * promotion is finished, unless LATEST has moved on to another version since.
      */
     private PublishResult finishExisting(ModelRegistry registry, PublishConfig pc) throws IOException {
-        JsonNode card = registry.card(pc.version());
+        JsonNode card = registry.card(pc.get(PublishConfig.VERSION_NAME));
         boolean promoted = card.path("promotion").path("promoted").asBoolean(false);
         String reason = card.path("promotion").path("reason").asText();
         Optional<String> latest = registry.latest();
         String previous =
                 card.path("promotion").path("previous").path("version").asText("");
-        boolean isLatestNow = latest.equals(Optional.of(pc.version()));
-        if (!isLatestNow && pc.promote().equals("always")) {
-            registry.promote(pc.version());
+        boolean isLatestNow = latest.equals(Optional.of(pc.get(PublishConfig.VERSION_NAME)));
+        if (!isLatestNow && pc.get(PublishConfig.PROMOTE).equals("always")) {
+            registry.promote(pc.get(PublishConfig.VERSION_NAME));
             reason = "promoted by hand (promote = always) after publishing";
-            System.out.println("publish: " + pc.version() + " promoted to LATEST (promote = always)");
+            System.out.println(
+                    "publish: " + pc.get(PublishConfig.VERSION_NAME) + " promoted to LATEST (promote = always)");
         } else if (!isLatestNow && promoted && latest.orElse("").equals(previous)) {
-            registry.promote(pc.version());
-            System.out.println("publish: " + pc.version() + " was published but LATEST had not moved: promoted now");
+            registry.promote(pc.get(PublishConfig.VERSION_NAME));
+            System.out.println("publish: " + pc.get(PublishConfig.VERSION_NAME)
+                    + " was published but LATEST had not moved: promoted now");
         }
-        boolean isLatest = registry.latest().equals(Optional.of(pc.version()));
-        System.out.println("publish: version " + pc.version() + " is already published at "
-                + registry.versionUri(pc.version()) + (isLatest ? " (LATEST)" : " (not LATEST)"));
-        return PublishResult.fromCard(registry.versionUri(pc.version()), card, isLatest, reason);
+        boolean isLatest = registry.latest().equals(Optional.of(pc.get(PublishConfig.VERSION_NAME)));
+        System.out.println("publish: version " + pc.get(PublishConfig.VERSION_NAME) + " is already published at "
+                + registry.versionUri(pc.get(PublishConfig.VERSION_NAME)) + (isLatest ? " (LATEST)" : " (not LATEST)"));
+        return PublishResult.fromCard(registry.versionUri(pc.get(PublishConfig.VERSION_NAME)), card, isLatest, reason);
     }
 
     private Optional<Gate.Current> current(ModelRegistry registry) throws IOException {
@@ -205,7 +219,7 @@ public final class Publisher {
         } else {
             fold.put("sampleImages", r.sampledImages());
             fold.put("maxRelativeDifference", r.maxRelativeDifference());
-            fold.put("limit", pc.maxRelativeDifference());
+            fold.put("limit", pc.get(PublishConfig.MAX_RELATIVE_DIFFERENCE));
             fold.put("definition", "max |logits_refconv - logits_folded| / max |logits_refconv|");
             fold.put("result", "passed");
         }
@@ -231,8 +245,8 @@ public final class Publisher {
 
     private static Map<String, Object> promotion(PublishConfig pc, Optional<Gate.Current> current, Gate.Decision d) {
         Map<String, Object> p = new LinkedHashMap<>();
-        p.put("policy", pc.promote());
-        p.put("tolerance", pc.gateTolerance());
+        p.put("policy", pc.get(PublishConfig.PROMOTE));
+        p.put("tolerance", pc.get(PublishConfig.GATE_TOLERANCE));
         current.ifPresent(c -> {
             Map<String, Object> prev = new LinkedHashMap<>();
             prev.put("version", c.version());

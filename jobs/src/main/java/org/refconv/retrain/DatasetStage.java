@@ -32,7 +32,7 @@ public final class DatasetStage {
     }
 
     /**
-     * @param demoTree the demo tree to write to {@code prepare.input()} (a local path), or null for a real tree
+     * @param demoTree the demo tree to write to {@code prepare.get(PrepareConfig.INPUT)} (a local path), or null for a real tree
      * @return what was done, for the run summary
      */
     public static String ensure(
@@ -41,9 +41,9 @@ public final class DatasetStage {
         if (demoTree != null) {
             writeDemoTree(demoTree);
         }
-        Path out = new Path(prepare.output());
+        Path out = new Path(prepare.get(PrepareConfig.OUTPUT));
         if (new DatasetOutput(out.getFileSystem(conf), out).state() == DatasetOutput.State.COMPLETE) {
-            return "skipped: complete dataset at " + prepare.output();
+            return "skipped: complete dataset at " + prepare.get(PrepareConfig.OUTPUT);
         }
         System.out.print(new Preparer(spark).run(prepare));
         return "done";

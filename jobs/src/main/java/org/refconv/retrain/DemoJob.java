@@ -12,6 +12,7 @@ import org.refconv.config.Settings;
 import org.refconv.config.Values;
 import org.refconv.data.demo.FashionMnistDemoDataset;
 
+import static org.refconv.config.Key.*;
 import static org.refconv.config.Key.Kind.TRAJECTORY;
 
 /**
@@ -23,12 +24,11 @@ public final class DemoJob {
 
     private static final KeyTable.Builder TABLE = KeyTable.builder("demo");
 
-    public static final Key<String> FASHION_MNIST = TABLE.add(Key.string(
+    public static final Key<String> FASHION_MNIST = TABLE.add(string(
             "fashionMnist", FashionMnistDemoDataset.DEFAULT_SOURCE, TRAJECTORY, "Debian's Fashion-MNIST folder"));
-    public static final Key<Integer> PER_CLASS = TABLE.add(Key.intIn(
-            "fashionMnistPerClass", "0", 0, Integer.MAX_VALUE, TRAJECTORY, "train images per class (0: all)"));
-    public static final Key<Integer> SIZE =
-            TABLE.add(Key.intIn("fashionMnistSize", "32", 8, 4096, TRAJECTORY, "image size"));
+    public static final Key<Integer> PER_CLASS = TABLE.add(
+            intIn("fashionMnistPerClass", 0, 0, Integer.MAX_VALUE, TRAJECTORY, "train images per class (0: all)"));
+    public static final Key<Integer> SIZE = TABLE.add(intIn("fashionMnistSize", 32, 8, 4096, TRAJECTORY, "image size"));
     public static final KeyTable KEYS = TABLE.build();
 
     private DemoJob() {}

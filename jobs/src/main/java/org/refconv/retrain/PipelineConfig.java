@@ -17,6 +17,7 @@ import org.refconv.publish.RunIds;
 import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
 
+import static org.refconv.config.Key.*;
 import static org.refconv.config.Key.Kind.OPERATIONAL;
 import static org.refconv.config.Key.Kind.TRAJECTORY;
 
@@ -47,19 +48,19 @@ public record PipelineConfig(
     private static final KeyTable.Builder TABLE = KeyTable.builder("pipeline");
 
     public static final Key<String> RUN_ID =
-            TABLE.add(Key.string("runId", "", OPERATIONAL, "names the run folder and the version (empty: UTC time)"));
+            TABLE.add(string("runId", "", OPERATIONAL, "names the run folder and the version (empty: UTC time)"));
     public static final Key<String> WORK =
-            TABLE.add(Key.of("work", "", OPERATIONAL, "where run folders go", PipelineConfig::path));
+            TABLE.add(of("work", "", OPERATIONAL, "where run folders go", PipelineConfig::path));
     public static final Key<String> INPUT =
-            TABLE.add(Key.of("input", "", TRAJECTORY, "an image tree to prepare", (v, k) -> strip(v.string(k))));
+            TABLE.add(of("input", "", TRAJECTORY, "an image tree to prepare", (v, k) -> strip(v.string(k))));
     public static final Key<String> DATA =
-            TABLE.add(Key.of("data", "", TRAJECTORY, "or a prepared dataset", (v, k) -> strip(v.string(k))));
+            TABLE.add(of("data", "", TRAJECTORY, "or a prepared dataset", (v, k) -> strip(v.string(k))));
     public static final Key<String> BASIS =
-            TABLE.add(Key.string("basis", "", TRAJECTORY, "a pretrained checkpoint (empty: pretrain one)"));
+            TABLE.add(string("basis", "", TRAJECTORY, "a pretrained checkpoint (empty: pretrain one)"));
     public static final Key<String> PUBLISH_ROOT =
-            TABLE.add(Key.of("publishRoot", "", OPERATIONAL, "the model registry", PipelineConfig::path));
+            TABLE.add(of("publishRoot", "", OPERATIONAL, "the model registry", PipelineConfig::path));
     public static final Key<String> MASTER =
-            TABLE.add(Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit"));
+            TABLE.add(string("master", "", OPERATIONAL, "Spark master outside spark-submit"));
 
     public static final KeyTable KEYS = TABLE.build();
 
@@ -147,7 +148,17 @@ public record PipelineConfig(
         PublishConfig publish = PublishConfig.from(with(
                 stages.get("publish"), Map.of("run", run + "/refocus", "root", v.get(PUBLISH_ROOT), "version", runId)));
         return new PipelineConfig(
-                runId, work, input, dataset, basis, publish.root(), master, prepare, pretrain, refocus, publish);
+                runId,
+                work,
+                input,
+                dataset,
+                basis,
+                publish.get(PublishConfig.ROOT),
+                master,
+                prepare,
+                pretrain,
+                refocus,
+                publish);
     }
 
     /** The folder of this run: {@code <work>/<runId>}. */

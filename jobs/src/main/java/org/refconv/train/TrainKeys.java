@@ -7,6 +7,7 @@ import org.refconv.config.KeyTable;
 import org.refconv.dist.GradientSync;
 import org.refconv.engine.MemoryFormat;
 
+import static org.refconv.config.Key.*;
 import static org.refconv.config.Key.Kind.OPERATIONAL;
 import static org.refconv.config.Key.Kind.RESUMABLE;
 import static org.refconv.config.Key.Kind.TRAJECTORY;
@@ -29,83 +30,58 @@ public final class TrainKeys {
      */
     public static final List<String> MODES = List.of("pretrain", "refocus", "rep-adapter", "retrain", "finetune");
 
-    public static final Key<String> MODE = TABLE.add(Key.oneOf("mode", "refocus", MODES, TRAJECTORY, "what to train"));
-    public static final Key<String> MODEL =
-            TABLE.add(Key.required("model", TRAJECTORY, "architecture (models.ModelZoo)"));
+    public static final Key<String> MODE = TABLE.add(oneOf("mode", "refocus", MODES, TRAJECTORY, "what to train"));
+    public static final Key<String> MODEL = TABLE.add(required("model", TRAJECTORY, "architecture (models.ModelZoo)"));
     public static final Key<Integer> NUM_CLASSES =
-            TABLE.add(Key.positiveInt("numClasses", "1000", TRAJECTORY, "classifier outputs"));
+            TABLE.add(positiveInt("numClasses", 1000, TRAJECTORY, "classifier outputs"));
     public static final Key<Integer> IN_CHANNELS =
-            TABLE.add(Key.positiveInt("inChannels", "3", TRAJECTORY, "input channels"));
-    public static final Key<Integer> IMAGE_SIZE =
-            TABLE.add(Key.positiveInt("imageSize", "224", TRAJECTORY, "training crop"));
-    public static final Key<String> DATA =
-            TABLE.add(Key.required("data", TRAJECTORY, "a prepared dataset (train, val)"));
+            TABLE.add(positiveInt("inChannels", 3, TRAJECTORY, "input channels"));
+    public static final Key<Integer> IMAGE_SIZE = TABLE.add(positiveInt("imageSize", 224, TRAJECTORY, "training crop"));
+    public static final Key<String> DATA = TABLE.add(required("data", TRAJECTORY, "a prepared dataset (train, val)"));
     public static final Key<String> CHECKPOINT_IN =
-            TABLE.add(Key.string("checkpointIn", "", TRAJECTORY, "pretrained weights (.safetensors or .pth)"));
-    public static final Key<String> OUTPUT =
-            TABLE.add(Key.required("output", OPERATIONAL, "the run folder (RunLayout)"));
-    public static final Key<Integer> EPOCHS = TABLE.add(Key.positiveInt("epochs", "100", TRAJECTORY, "epochs"));
-    public static final Key<Integer> WARMUP_EPOCHS = TABLE.add(
-            Key.intIn("warmupEpochs", "5", 0, Integer.MAX_VALUE, TRAJECTORY, "linear warmup before the cosine"));
-    public static final Key<Integer> BATCH = TABLE.add(Key.positiveInt("batch", "256", TRAJECTORY, "global batch"));
-    public static final Key<Double> LR =
-            TABLE.add(Key.doubleIn("lr", "0.1", Double.MIN_VALUE, 100, TRAJECTORY, "peak lr"));
+            TABLE.add(string("checkpointIn", "", TRAJECTORY, "pretrained weights (.safetensors or .pth)"));
+    public static final Key<String> OUTPUT = TABLE.add(required("output", OPERATIONAL, "the run folder (RunLayout)"));
+    public static final Key<Integer> EPOCHS = TABLE.add(positiveInt("epochs", 100, TRAJECTORY, "epochs"));
+    public static final Key<Integer> WARMUP_EPOCHS =
+            TABLE.add(intIn("warmupEpochs", 5, 0, Integer.MAX_VALUE, TRAJECTORY, "linear warmup before the cosine"));
+    public static final Key<Integer> BATCH = TABLE.add(positiveInt("batch", 256, TRAJECTORY, "global batch"));
+    public static final Key<Double> LR = TABLE.add(doubleIn("lr", 0.1, Double.MIN_VALUE, 100, TRAJECTORY, "peak lr"));
     public static final Key<Double> FINETUNE_LR =
-            TABLE.add(Key.doubleIn("finetuneLr", "1e-4", Double.MIN_VALUE, 100, TRAJECTORY, "lr of mode finetune"));
-    public static final Key<Double> MOMENTUM =
-            TABLE.add(Key.doubleIn("momentum", "0.9", 0, 1, TRAJECTORY, "SGD momentum"));
+            TABLE.add(doubleIn("finetuneLr", 1e-4, Double.MIN_VALUE, 100, TRAJECTORY, "lr of mode finetune"));
+    public static final Key<Double> MOMENTUM = TABLE.add(doubleIn("momentum", 0.9, 0, 1, TRAJECTORY, "SGD momentum"));
     public static final Key<Double> WEIGHT_DECAY =
-            TABLE.add(Key.doubleIn("weightDecay", "4e-5", 0, 1, TRAJECTORY, "SGD weight decay"));
-    public static final Key<String> WR_INIT = TABLE.add(
-            Key.oneOf("wrInit", "xavier", List.of("xavier", "zero", "kaiming"), TRAJECTORY, "Wr initialisation"));
-    public static final Key<String> REFOCUS_RULE = TABLE.add(
-            Key.oneOf("refocusRule", "all", List.of("all", "official"), TRAJECTORY, "which convs are refocused"));
-    public static final Key<Boolean> IDENTITY =
-            TABLE.add(Key.bool("identity", "true", TRAJECTORY, "Wt = Wb * Wr + Wb"));
-    public static final Key<Boolean> TRAIN_BASIS =
-            TABLE.add(Key.bool("trainBasis", "false", TRAJECTORY, "train Wb too"));
-    public static final Key<Boolean> RANDOM_BASIS =
-            TABLE.add(Key.bool("randomBasis", "false", TRAJECTORY, "a random Wb"));
-    public static final Key<Double> ADAPTER_SCALE = TABLE.add(
-            Key.doubleIn("adapterScale", "0.5", Double.MIN_VALUE, 100, TRAJECTORY, "Rep-Adapter branch scale"));
-    public static final Key<Integer> RANKS = TABLE.add(Key.positiveInt("ranks", "2", RESUMABLE, "data-parallel ranks"));
+            TABLE.add(doubleIn("weightDecay", 4e-5, 0, 1, TRAJECTORY, "SGD weight decay"));
+    public static final Key<String> WR_INIT =
+            TABLE.add(oneOf("wrInit", "xavier", List.of("xavier", "zero", "kaiming"), TRAJECTORY, "Wr initialisation"));
+    public static final Key<String> REFOCUS_RULE =
+            TABLE.add(oneOf("refocusRule", "all", List.of("all", "official"), TRAJECTORY, "which convs are refocused"));
+    public static final Key<Boolean> IDENTITY = TABLE.add(bool("identity", true, TRAJECTORY, "Wt = Wb * Wr + Wb"));
+    public static final Key<Boolean> TRAIN_BASIS = TABLE.add(bool("trainBasis", false, TRAJECTORY, "train Wb too"));
+    public static final Key<Boolean> RANDOM_BASIS = TABLE.add(bool("randomBasis", false, TRAJECTORY, "a random Wb"));
+    public static final Key<Double> ADAPTER_SCALE =
+            TABLE.add(doubleIn("adapterScale", 0.5, Double.MIN_VALUE, 100, TRAJECTORY, "Rep-Adapter branch scale"));
+    public static final Key<Integer> RANKS = TABLE.add(positiveInt("ranks", 2, RESUMABLE, "data-parallel ranks"));
     public static final Key<String> DEVICE =
-            TABLE.add(Key.oneOf("device", "cpu", List.of("cpu", "gpu"), RESUMABLE, "device"));
+            TABLE.add(oneOf("device", "cpu", List.of("cpu", "gpu"), RESUMABLE, "device"));
     public static final Key<Integer> THREADS_PER_RANK =
-            TABLE.add(Key.positiveInt("threadsPerRank", "1", RESUMABLE, "libtorch threads per rank"));
-    public static final Key<GradientSync.Mode> GRADIENT_SYNC = TABLE.add(Key.oneOf(
-            "gradientSync",
-            "overlapped",
-            List.of("overlapped", "blocking"),
-            GradientSync.Mode::parse,
-            RESUMABLE,
-            "overlapped (DDP's Reducer) or blocking"));
-    public static final Key<GradientSync.Compression> GRADIENT_COMPRESSION = TABLE.add(Key.oneOf(
-            "gradientCompression",
-            "none",
-            List.of("none", "fp16"),
-            GradientSync.Compression::parse,
-            RESUMABLE,
-            "none or fp16 all-reduce"));
-    public static final Key<MemoryFormat> MEMORY_FORMAT = TABLE.add(Key.oneOf(
-            "memoryFormat",
-            MemoryFormat.CHANNELS_LAST.configName(),
-            MemoryFormat.CONFIG_NAMES,
-            MemoryFormat::parse,
-            RESUMABLE,
-            "layout of image batches"));
-    public static final Key<Long> SEED =
-            TABLE.add(Key.longValue("seed", "0", TRAJECTORY, "seed of init and sample order"));
+            TABLE.add(positiveInt("threadsPerRank", 1, RESUMABLE, "libtorch threads per rank"));
+    public static final Key<GradientSync.Mode> GRADIENT_SYNC = TABLE.add(
+            enumOf("gradientSync", GradientSync.Mode.OVERLAPPED, RESUMABLE, "overlapped (DDP's Reducer) or blocking"));
+    public static final Key<GradientSync.Compression> GRADIENT_COMPRESSION = TABLE.add(
+            enumOf("gradientCompression", GradientSync.Compression.NONE, RESUMABLE, "none or fp16 all-reduce"));
+    public static final Key<MemoryFormat> MEMORY_FORMAT =
+            TABLE.add(enumOf("memoryFormat", MemoryFormat.CHANNELS_LAST, RESUMABLE, "layout of image batches"));
+    public static final Key<Long> SEED = TABLE.add(longValue("seed", 0, TRAJECTORY, "seed of init and sample order"));
     public static final Key<Integer> CHECKPOINT_EVERY =
-            TABLE.add(Key.positiveInt("checkpointEvery", "500", OPERATIONAL, "steps between snapshots"));
+            TABLE.add(positiveInt("checkpointEvery", 500, OPERATIONAL, "steps between snapshots"));
     public static final Key<Integer> KEEP_CHECKPOINTS =
-            TABLE.add(Key.positiveInt("keepCheckpoints", "3", OPERATIONAL, "snapshots kept"));
-    public static final Key<Integer> MAX_STEPS_PER_EPOCH = TABLE.add(
-            Key.intIn("maxStepsPerEpoch", "0", 0, Integer.MAX_VALUE, TRAJECTORY, "step cap per epoch (0: none)"));
+            TABLE.add(positiveInt("keepCheckpoints", 3, OPERATIONAL, "snapshots kept"));
+    public static final Key<Integer> MAX_STEPS_PER_EPOCH =
+            TABLE.add(intIn("maxStepsPerEpoch", 0, 0, Integer.MAX_VALUE, TRAJECTORY, "step cap per epoch (0: none)"));
     public static final Key<Boolean> FORCE =
-            TABLE.add(Key.bool("force", "false", OPERATIONAL, "resume from a checkpoint of another configuration"));
+            TABLE.add(bool("force", false, OPERATIONAL, "resume from a checkpoint of another configuration"));
     public static final Key<String> MASTER =
-            TABLE.add(Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit"));
+            TABLE.add(string("master", "", OPERATIONAL, "Spark master outside spark-submit"));
 
     public static final KeyTable KEYS = TABLE.build();
 }

@@ -56,14 +56,15 @@ class ConfFilesTest {
                     table.defaults().keySet(),
                     file.asMap().keySet(),
                     name + " must list exactly the keys of " + table.job());
-            table.defaults().forEach((k, d) -> {
-                if (!d.isEmpty()) {
+            for (Key<?> k : table.keys()) {
+                if (!k.defaultValue().isEmpty()) {
+                    Settings.Setting line = file.get(k.name());
                     assertEquals(
-                            d.replace(" ", ""),
-                            file.get(k).value().replace(" ", ""),
-                            file.get(k).origin() + ": the default of " + table.job() + "." + k);
+                            k.parse(k.defaultValue(), "default"),
+                            k.parse(line.value(), line.origin()),
+                            line.origin() + ": the default of " + table.job() + "." + k.name());
                 }
-            });
+            }
         });
     }
 

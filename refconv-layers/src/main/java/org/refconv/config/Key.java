@@ -8,7 +8,7 @@ import java.util.Objects;
  * value), a one-line doc, and its {@link Kind}. A job's {@link KeyTable} derives its defaults, parsing, the check of
  * its {@code conf/*.conf} file and its config hash from these.
  */
-public final class Key<T> {
+public record Key<T>(String name, String defaultValue, Key.Kind kind, String doc, Key.Parser<T> parser) {
 
     /** What a setting means for resuming a run. */
     public enum Kind {
@@ -26,18 +26,12 @@ public final class Key<T> {
         T parse(ConfigValues values, String key);
     }
 
-    private final String name;
-    private final String defaultValue;
-    private final Parser<T> parser;
-    private final Kind kind;
-    private final String doc;
-
-    private Key(String name, String defaultValue, Kind kind, String doc, Parser<T> parser) {
-        this.name = Objects.requireNonNull(name, "name");
-        this.defaultValue = Objects.requireNonNull(defaultValue, name + ": default");
-        this.kind = Objects.requireNonNull(kind, name + ": kind");
-        this.doc = Objects.requireNonNull(doc, name + ": doc");
-        this.parser = Objects.requireNonNull(parser, name + ": parser");
+    public Key {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(defaultValue, name + ": default");
+        Objects.requireNonNull(kind, name + ": kind");
+        Objects.requireNonNull(doc, name + ": doc");
+        Objects.requireNonNull(parser, name + ": parser");
     }
 
     public static <T> Key<T> of(String name, String defaultValue, Kind kind, String doc, Parser<T> parser) {
@@ -53,29 +47,44 @@ public final class Key<T> {
         return of(name, "", kind, doc, ConfigValues::required);
     }
 
-    public static Key<Integer> positiveInt(String name, String defaultValue, Kind kind, String doc) {
-        return of(name, defaultValue, kind, doc, ConfigValues::positiveInt);
+    public static Key<Integer> positiveInt(String name, int defaultValue, Kind kind, String doc) {
+        return of(name, String.valueOf(defaultValue), kind, doc, ConfigValues::positiveInt);
     }
 
-    public static Key<Integer> intIn(String name, String defaultValue, long min, long max, Kind kind, String doc) {
-        return of(name, defaultValue, kind, doc, (v, k) -> (int) v.rangedLong(k, min, max));
+    public static Key<Integer> intIn(String name, int defaultValue, long min, long max, Kind kind, String doc) {
+        return of(name, String.valueOf(defaultValue), kind, doc, (v, k) -> (int) v.rangedLong(k, min, max));
     }
 
-    public static Key<Long> longValue(String name, String defaultValue, Kind kind, String doc) {
-        return of(name, defaultValue, kind, doc, ConfigValues::longValue);
+    public static Key<Long> longValue(String name, long defaultValue, Kind kind, String doc) {
+        return of(name, String.valueOf(defaultValue), kind, doc, ConfigValues::longValue);
     }
 
     public static Key<Double> doubleIn(
-            String name, String defaultValue, double min, double max, Kind kind, String doc) {
-        return of(name, defaultValue, kind, doc, (v, k) -> v.doubleValue(k, min, max));
+            String name, double defaultValue, double min, double max, Kind kind, String doc) {
+        return of(name, String.valueOf(defaultValue), kind, doc, (v, k) -> v.doubleValue(k, min, max));
     }
 
-    public static Key<Boolean> bool(String name, String defaultValue, Kind kind, String doc) {
-        return of(name, defaultValue, kind, doc, ConfigValues::bool);
+    public static Key<Boolean> bool(String name, boolean defaultValue, Kind kind, String doc) {
+        return of(name, String.valueOf(defaultValue), kind, doc, ConfigValues::bool);
     }
 
     public static Key<String> oneOf(String name, String defaultValue, List<String> allowed, Kind kind, String doc) {
         return of(name, defaultValue, kind, doc, (v, k) -> v.oneOf(k, allowed));
+    }
+
+    /** One of an enum's constants, written in lower case with '-' for '_' (CHANNELS_LAST: channels-last). */
+    public static <E extends Enum<E>> Key<E> enumOf(String name, E defaultValue, Kind kind, String doc) {
+        Class<E> type = defaultValue.getDeclaringClass();
+        List<String> allowed = java.util.Arrays.stream(type.getEnumConstants())
+                .map(e -> e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+                .toList();
+        return oneOf(
+                name,
+                allowed.get(defaultValue.ordinal()),
+                allowed,
+                v -> Enum.valueOf(type, v.toUpperCase(java.util.Locale.ROOT).replace('-', '_')),
+                kind,
+                doc);
     }
 
     /** One of {@code allowed} (case-insensitive), turned into its typed value by {@code convert}. */
@@ -89,24 +98,15 @@ public final class Key<T> {
         return of(name, defaultValue, kind, doc, (v, k) -> convert.apply(v.oneOf(k, allowed)));
     }
 
-    public String name() {
-        return name;
-    }
-
-    public String defaultValue() {
-        return defaultValue;
-    }
-
-    public Kind kind() {
-        return kind;
-    }
-
-    public String doc() {
-        return doc;
-    }
-
     T parse(ConfigValues values) {
         return parser.parse(values, name);
+    }
+
+    /** {@code text} as this key's value, e.g. a conf file's line compared with the default; {@code origin} names it. */
+    public T parse(String text, String origin) {
+        Settings one = new Settings();
+        one.put(name, text, origin);
+        return parser.parse(new ConfigValues(one, java.util.Map.of(name, defaultValue)), name);
     }
 
     @Override

@@ -12,8 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Defaults, parsing, origins and the config hash, all derived from one table of keys. */
 class KeyTableTest {
 
-    private static final Key<Double> LR = Key.doubleIn("lr", "0.1", 0, 10, Key.Kind.TRAJECTORY, "learning rate");
-    private static final Key<Integer> RANKS = Key.positiveInt("ranks", "2", Key.Kind.RESUMABLE, "ranks");
+    private static final Key<Double> LR = Key.doubleIn("lr", 0.1, 0, 10, Key.Kind.TRAJECTORY, "learning rate");
+    private static final Key<Integer> RANKS = Key.positiveInt("ranks", 2, Key.Kind.RESUMABLE, "ranks");
     private static final Key<String> OUT = Key.string("output", "", Key.Kind.OPERATIONAL, "where");
     private static final Key<String> MODE = Key.oneOf("mode", "a", List.of("a", "b"), Key.Kind.TRAJECTORY, "mode");
     private static final KeyTable TABLE = KeyTable.of("job", LR, RANKS, OUT, MODE);

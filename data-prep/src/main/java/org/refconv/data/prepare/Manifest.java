@@ -36,7 +36,7 @@ public final class Manifest {
         root.put("format", FORMAT);
         root.put("version", 1);
         root.put("createdAt", Instant.now().toString());
-        root.put("source", Map.of("uri", config.input(), "layout", dataset.layout()));
+        root.put("source", Map.of("uri", config.get(PrepareConfig.INPUT), "layout", dataset.layout()));
         root.put("config", config.describe());
         root.put("classes", classes.wnids());
         root.put("splits", splits);

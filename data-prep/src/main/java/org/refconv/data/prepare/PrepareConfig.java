@@ -1,6 +1,5 @@
 package org.refconv.data.prepare;
 
-import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,12 +9,14 @@ import java.util.Set;
 
 import org.refconv.config.ConfigException;
 import org.refconv.config.ConfigValues;
+import org.refconv.config.JobConfig;
 import org.refconv.config.Key;
 import org.refconv.config.KeyTable;
 import org.refconv.config.Settings;
 import org.refconv.config.Values;
 import org.refconv.data.image.ResizeRule;
 
+import static org.refconv.config.Key.*;
 import static org.refconv.config.Key.Kind.OPERATIONAL;
 import static org.refconv.config.Key.Kind.TRAJECTORY;
 
@@ -23,43 +24,35 @@ import static org.refconv.config.Key.Kind.TRAJECTORY;
  * Settings of the {@code prepare} job, each one {@link Key} of {@link #KEYS}, validated before any Spark work starts.
  * See conf/prepare.conf for the meaning and defaults of each key.
  */
-public final class PrepareConfig implements Serializable {
+public final class PrepareConfig extends JobConfig {
 
     private static final long serialVersionUID = 2L;
 
     // The kinds: what shapes the dataset (and so every run trained on it), or where it goes and how.
     private static final KeyTable.Builder TABLE = KeyTable.builder("prepare");
 
-    public static final Key<String> INPUT = TABLE.add(Key.required("input", TRAJECTORY, "the image tree"));
-    public static final Key<String> OUTPUT = TABLE.add(Key.required("output", OPERATIONAL, "the prepared dataset"));
-    public static final Key<String> LAYOUT = TABLE.add(Key.oneOf(
-            "layout", "auto", List.of("auto", "kaggle", "devkit", "folder"), TRAJECTORY, "the tree's layout"));
+    public static final Key<String> INPUT = TABLE.add(required("input", TRAJECTORY, "the image tree"));
+    public static final Key<String> OUTPUT = TABLE.add(required("output", OPERATIONAL, "the prepared dataset"));
+    public static final Key<String> LAYOUT = TABLE.add(
+            oneOf("layout", "auto", List.of("auto", "kaggle", "devkit", "folder"), TRAJECTORY, "the tree's layout"));
     public static final Key<List<String>> SPLITS =
-            TABLE.add(Key.of("splits", "train,val", TRAJECTORY, "splits to prepare", PrepareConfig::splits));
+            TABLE.add(of("splits", "train,val", TRAJECTORY, "splits to prepare", PrepareConfig::splits));
     public static final Key<Integer> SHARD_SIZE_MB =
-            TABLE.add(Key.positiveInt("shardSizeMb", "256", TRAJECTORY, "shard size"));
+            TABLE.add(positiveInt("shardSizeMb", 256, TRAJECTORY, "shard size"));
     public static final Key<Integer> ROW_GROUP_ROWS =
-            TABLE.add(Key.positiveInt("rowGroupRows", "256", TRAJECTORY, "rows per row group"));
+            TABLE.add(positiveInt("rowGroupRows", 256, TRAJECTORY, "rows per row group"));
     public static final Key<Integer> ROW_GROUP_MB =
-            TABLE.add(Key.positiveInt("rowGroupMb", "64", TRAJECTORY, "row group cap"));
-    public static final Key<Long> SEED =
-            TABLE.add(Key.longValue("seed", "42", TRAJECTORY, "seed of the global shuffle"));
+            TABLE.add(positiveInt("rowGroupMb", 64, TRAJECTORY, "row group cap"));
+    public static final Key<Long> SEED = TABLE.add(longValue("seed", 42L, TRAJECTORY, "seed of the global shuffle"));
     public static final Key<ResizeRule> RESIZE =
-            TABLE.add(Key.of("resize", "none", TRAJECTORY, "none, shorter:N or max:N", PrepareConfig::resize));
+            TABLE.add(of("resize", "none", TRAJECTORY, "none, shorter:N or max:N", PrepareConfig::resize));
     public static final Key<Integer> JPEG_QUALITY =
-            TABLE.add(Key.intIn("jpegQuality", "90", 1, 100, TRAJECTORY, "quality of re-encoded images"));
-    public static final Key<Boolean> OVERWRITE =
-            TABLE.add(Key.bool("overwrite", "false", OPERATIONAL, "replace the output"));
+            TABLE.add(intIn("jpegQuality", 90, 1, 100, TRAJECTORY, "quality of re-encoded images"));
+    public static final Key<Boolean> OVERWRITE = TABLE.add(bool("overwrite", false, OPERATIONAL, "replace the output"));
     public static final Key<String> MASTER =
-            TABLE.add(Key.string("master", "", OPERATIONAL, "Spark master outside spark-submit"));
+            TABLE.add(string("master", "", OPERATIONAL, "Spark master outside spark-submit"));
 
     public static final KeyTable KEYS = TABLE.build();
-
-    private final Values values;
-
-    private PrepareConfig(Values values) {
-        this.values = values;
-    }
 
     /** Parses {@code --config FILE} and {@code --key value} arguments; throws {@link ConfigException}. */
     public static PrepareConfig fromArgs(String[] args) {
@@ -68,68 +61,20 @@ public final class PrepareConfig implements Serializable {
 
     public static PrepareConfig from(Settings settings) {
         PrepareConfig c = new PrepareConfig(KEYS.parse(settings));
-        String in = stripSlash(c.input());
-        String out = stripSlash(c.output());
+        String in = stripSlash(c.get(INPUT));
+        String out = stripSlash(c.get(OUTPUT));
         if (in.equals(out) || out.startsWith(in + "/")) {
-            throw new ConfigException(c.values.origin(OUTPUT) + ": output must not be the input folder or inside it");
+            throw new ConfigException(c.origin(OUTPUT) + ": output must not be the input folder or inside it");
         }
         return c;
     }
 
-    public String input() {
-        return values.get(INPUT);
-    }
-
-    public String output() {
-        return values.get(OUTPUT);
-    }
-
-    public String layout() {
-        return values.get(LAYOUT);
-    }
-
-    public List<String> splits() {
-        return values.get(SPLITS);
-    }
-
-    public long shardSizeMb() {
-        return values.get(SHARD_SIZE_MB);
-    }
-
-    public int rowGroupRows() {
-        return values.get(ROW_GROUP_ROWS);
-    }
-
-    public long rowGroupMb() {
-        return values.get(ROW_GROUP_MB);
-    }
-
-    public long seed() {
-        return values.get(SEED);
-    }
-
-    public ResizeRule resize() {
-        return values.get(RESIZE);
-    }
-
-    public int jpegQuality() {
-        return values.get(JPEG_QUALITY);
-    }
-
-    public boolean overwrite() {
-        return values.get(OVERWRITE);
-    }
-
-    public String master() {
-        return values.get(MASTER);
-    }
-
     public long shardSizeBytes() {
-        return shardSizeMb() << 20;
+        return (long) get(SHARD_SIZE_MB) << 20;
     }
 
     public long rowGroupBytes() {
-        return rowGroupMb() << 20;
+        return (long) get(ROW_GROUP_MB) << 20;
     }
 
     /** The settings that shape the dataset, as written into the manifest. */
@@ -137,7 +82,7 @@ public final class PrepareConfig implements Serializable {
         Map<String, Object> m = new LinkedHashMap<>();
         for (Key<?> k : KEYS.keys()) {
             if (k != OVERWRITE && k != MASTER) {
-                m.put(k.name(), k == RESIZE ? values.raw().get(k.name()).toLowerCase(Locale.ROOT) : values.get(k));
+                m.put(k.name(), k == RESIZE ? asStrings().get(k.name()).toLowerCase(Locale.ROOT) : get(k));
             }
         }
         return m;
@@ -181,5 +126,9 @@ public final class PrepareConfig implements Serializable {
             // falls through to the message below
         }
         throw new ConfigException(v.origin(key) + ": expected none, shorter:N or max:N, got '" + value + "'");
+    }
+
+    private PrepareConfig(Values values) {
+        super(values);
     }
 }

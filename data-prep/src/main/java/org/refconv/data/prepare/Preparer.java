@@ -40,19 +40,20 @@ public final class Preparer {
     public PrepareSummary run(PrepareConfig config) throws IOException {
         long start = System.nanoTime();
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        Path outPath = new Path(config.output());
+        Path outPath = new Path(config.get(PrepareConfig.OUTPUT));
         FileSystem outFs = outPath.getFileSystem(hadoop);
         DatasetOutput output = new DatasetOutput(outFs, outPath);
-        output.checkWritable(config.overwrite());
+        output.checkWritable(config.get(PrepareConfig.OVERWRITE));
 
-        Path inPath = new Path(config.input());
+        Path inPath = new Path(config.get(PrepareConfig.INPUT));
         DatasetTree tree = new DatasetTree(inPath.getFileSystem(hadoop), inPath);
-        LabelledDataset dataset = DatasetLayout.named(config.layout(), tree).read(tree, config.splits());
+        LabelledDataset dataset = DatasetLayout.named(config.get(PrepareConfig.LAYOUT), tree)
+                .read(tree, config.get(PrepareConfig.SPLITS));
 
         for (Path stale : output.staleTemporaries()) {
-            System.err.println("prepare: " + (config.overwrite() ? "deleting" : "ignoring")
+            System.err.println("prepare: " + (config.get(PrepareConfig.OVERWRITE) ? "deleting" : "ignoring")
                     + " the temporary folder of an earlier, unfinished run: " + stale);
-            if (config.overwrite()) {
+            if (config.get(PrepareConfig.OVERWRITE)) {
                 output.discard(stale);
             }
         }
@@ -66,15 +67,15 @@ public final class Preparer {
             Map<String, Integer> shards = new LinkedHashMap<>();
             long reencoded = 0;
             for (Map.Entry<String, List<ImageEntry>> split : dataset.splits().entrySet()) {
-                List<ImageEntry> entries = shuffled(split.getValue(), config.seed(), split.getKey());
+                List<ImageEntry> entries = shuffled(split.getValue(), config.get(PrepareConfig.SEED), split.getKey());
                 Path splitDir = new Path(temp, split.getKey());
                 ShardWriter writer = new ShardWriter(
                         hadoop,
                         splitDir.toString(),
                         split.getKey(),
-                        config.resize(),
-                        config.jpegQuality(),
-                        config.rowGroupRows(),
+                        config.get(PrepareConfig.RESIZE),
+                        config.get(PrepareConfig.JPEG_QUALITY),
+                        config.get(PrepareConfig.ROW_GROUP_ROWS),
                         config.rowGroupBytes(),
                         dataset.classes().size());
                 List<ShardResult> results = writeShards(entries, shardCount(entries, config), writer);
@@ -121,7 +122,7 @@ public final class Preparer {
     int shardCount(List<ImageEntry> entries, PrepareConfig config) {
         long bytes = entries.stream().mapToLong(ImageEntry::bytes).sum();
         long bySize = (bytes + config.shardSizeBytes() - 1) / config.shardSizeBytes();
-        long byRowGroups = Math.max(1, entries.size() / config.rowGroupRows());
+        long byRowGroups = Math.max(1, entries.size() / config.get(PrepareConfig.ROW_GROUP_ROWS));
         long byCores = Math.min(spark.sparkContext().defaultParallelism(), byRowGroups);
         return (int) Math.max(1, Math.min(Math.max(bySize, byCores), Math.max(1, entries.size())));
     }
