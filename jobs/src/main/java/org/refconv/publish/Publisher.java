@@ -2,10 +2,8 @@ package org.refconv.publish;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -119,11 +117,11 @@ public final class Publisher {
                         models.foldedLayers())
                 .classes(datasetManifest(data).path("classes"))
                 .preprocessing(Preprocessing.describe(tc.imageSize()))
-                .verification(verification(referenceName, published.size(), r, pc))
-                .metrics(metrics(data, r))
+                .verification(CardSections.verification(referenceName, published.size(), r, pc))
+                .metrics(CardSections.metrics(data, r))
                 .training(RunConfigFile.toJson(tc), epochMetrics(pc.get(PublishConfig.RUN)))
                 .source("trained run model", run.modelUri(), run.modelSha256())
-                .promotion(promotion(pc, current, decision));
+                .promotion(CardSections.promotion(pc, current, decision));
         if (hasBasis) {
             card.source("basis checkpoint", tc.checkpointIn(), Sha256.of(tc.checkpointIn(), conf));
         }
@@ -207,57 +205,6 @@ public final class Publisher {
         return org.refconv.data.prepare.Manifest.read(root.getFileSystem(conf), root);
     }
 
-    private static Map<String, Object> verification(
-            String reference, int tensors, ValidationPass.Result r, PublishConfig pc) {
-        Map<String, Object> keys = new LinkedHashMap<>();
-        keys.put("reference", reference);
-        keys.put("tensors", tensors);
-        keys.put("result", "same keys and shapes");
-        Map<String, Object> fold = new LinkedHashMap<>();
-        if (Double.isNaN(r.maxRelativeDifference())) {
-            fold.put("result", "nothing folded (pretrain run)");
-        } else {
-            fold.put("sampleImages", r.sampledImages());
-            fold.put("maxRelativeDifference", r.maxRelativeDifference());
-            fold.put("limit", pc.get(PublishConfig.MAX_RELATIVE_DIFFERENCE));
-            fold.put("definition", "max |logits_refconv - logits_folded| / max |logits_refconv|");
-            fold.put("result", "passed");
-        }
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("keys", keys);
-        v.put("fold", fold);
-        return v;
-    }
-
-    private static Map<String, Object> metrics(String data, ValidationPass.Result r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("split", data + "/val");
-        m.put("images", r.published().images());
-        m.put("top1", finite(r.published().top1()));
-        m.put("top5", finite(r.published().top5()));
-        if (r.baseline() != null) {
-            m.put("baselineTop1", finite(r.baseline().top1()));
-            m.put("baselineTop5", finite(r.baseline().top5()));
-            m.put("baseline", "the basis checkpoint, same images and preprocessing");
-        }
-        return m;
-    }
-
-    private static Map<String, Object> promotion(PublishConfig pc, Optional<Gate.Current> current, Gate.Decision d) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("policy", pc.get(PublishConfig.PROMOTE));
-        p.put("tolerance", pc.get(PublishConfig.GATE_TOLERANCE));
-        current.ifPresent(c -> {
-            Map<String, Object> prev = new LinkedHashMap<>();
-            prev.put("version", c.version());
-            prev.put("top1", finite(c.top1()));
-            p.put("previous", prev);
-        });
-        p.put("promoted", d.promote());
-        p.put("reason", d.reason());
-        return p;
-    }
-
     /** The run's per-epoch metrics lines (metrics.jsonl), if any. */
     private List<JsonNode> epochMetrics(String run) throws IOException {
         List<JsonNode> out = new ArrayList<>();
@@ -269,9 +216,5 @@ public final class Publisher {
             }
         }
         return out;
-    }
-
-    private static Double finite(double v) {
-        return Double.isFinite(v) ? v : null;
     }
 }

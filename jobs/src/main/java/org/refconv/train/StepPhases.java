@@ -18,7 +18,7 @@ final class StepPhases {
     enum Phase {
         /** Waiting for the input pipeline's next batch and copying it into a tensor. */
         INPUT("input"),
-        /** Forward and the loss, with the wait for a compute turn when ranks share a JVM (Engine notes). */
+        /** Forward and the loss, with the wait for a compute turn when ranks share a JVM (docs/engine.md). */
         FORWARD("forward"),
         /** Backward, including waiting for the gradient all-reduce that overlaps it (or follows it, when blocking). */
         BACKWARD_AND_SYNC("backward+sync"),

@@ -22,7 +22,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.warpAffine;
  * torchvision's antialiased bilinear (the Java resampler's filter): a triangle spanning +-S source pixels for a
  * reduction by S, variance S^2/6 per axis. Bilinear sampling contributes about 1/6 (one output pixel), libjpeg's
  * 1/r decode about r^2/12 (an r-pixel block mean), and a Gaussian blur the rest. OpenCV's INTER_AREA (a box of
- * width S) was visibly sharper than torchvision's filter and 2-4x slower; INTER_LINEAR alone aliases when
+ * width S) was visibly sharper than torchvision's filter and slower (docs/benchmarks.md); INTER_LINEAR alone aliases when
  * shrinking. Sampling positions are exact (an affine map, not a rounded ROI): a half-pixel shift alone moved
  * textured crops by 15 levels. The Mats made here belong to the caller's PointerScope.
  */

@@ -6,7 +6,7 @@ import java.awt.image.BufferedImage;
  * Turns any input file into a baseline RGB JPEG. Every file is decoded, so truncated or corrupt files are
  * caught here; a file that already is a baseline 3-channel JPEG within the resize rule is kept byte for byte
  * (no generation loss), everything else (CMYK, grey, progressive, PNG named .JPEG, ...) is re-encoded.
- * Plain JPEGs go through OpenCV (libjpeg-turbo, about 3x faster) unless the ImageIO engine is asked for; the
+ * Plain JPEGs go through OpenCV (libjpeg-turbo, faster: docs/benchmarks.md) unless the ImageIO engine is asked for; the
  * rest, and whatever OpenCV cannot decode, through ImageIO with TwelveMonkeys.
  */
 public final class ImageNormalizer {

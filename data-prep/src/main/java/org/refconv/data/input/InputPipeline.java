@@ -84,9 +84,8 @@ public final class InputPipeline {
         private int threads = Runtime.getRuntime().availableProcessors();
         private int prefetch = 2;
         private int shuffleWindow = 4;
-        // Shards hold only baseline RGB JPEGs (prepare converted CMYK & co). OpenCV decoded and augmented them
-        // 2.6-2.8x faster than ImageIO + the Java resampler in DecoderBenchmark, within 0.9 levels of that path on
-        // average (OpenCvDecodeTest).
+        // Shards hold only baseline RGB JPEGs (prepare converted CMYK & co), which OpenCV decodes and augments
+        // faster than ImageIO, to the same pixels within a level (docs/benchmarks.md, OpenCvDecodeTest).
         private SampleDecoder.Kind decoder = SampleDecoder.Kind.OPENCV;
         private Configuration conf = new Configuration();
 
