@@ -12,6 +12,7 @@ import org.refconv.models.ModelZoo;
 import org.refconv.publish.PublishResult;
 import org.refconv.publish.Publisher;
 import org.refconv.train.DistributedTraining;
+import org.refconv.train.ModelBuilder;
 import org.refconv.train.RankTrainer;
 import org.refconv.train.RunConfigFile;
 import org.refconv.train.RunLayout;
@@ -50,6 +51,7 @@ public final class Pipeline {
         }
         if (!c.basis().isEmpty()) {
             requireExists(c.basis(), "basis", conf);
+            ModelBuilder.checkCheckpointIn(c.refocus(), conf);
         }
     }
 

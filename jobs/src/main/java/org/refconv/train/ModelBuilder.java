@@ -4,6 +4,7 @@ import java.io.IOException;
 
 import org.apache.hadoop.conf.Configuration;
 import org.refconv.checkpoint.Checkpoints;
+import org.refconv.config.ConfigException;
 import org.refconv.engine.Init;
 import org.refconv.engine.Modules;
 import org.refconv.engine.NoGrad;
@@ -47,6 +48,26 @@ public final class ModelBuilder {
     /** The run's architecture built with {@code convs}, freshly initialised. */
     public static Classifier model(TrainConfig c, ConvFactory convs) {
         return ModelZoo.create(c.model(), convs, c.inChannels(), c.numClasses(), c.imageSize());
+    }
+
+    /**
+     * Builds the run's model on this JVM (the driver) and loads {@code checkpointIn} into it as every rank will, so that
+     * a file that cannot be read (missing, a directory, truncated, a refused pickle global) or whose keys and shapes do
+     * not fit the model fails here, before any cluster resources are taken, instead of in every attempt of the stage.
+     *
+     * @throws ConfigException naming the file and what is wrong with it
+     */
+    public static void checkCheckpointIn(TrainConfig c, Configuration conf) {
+        if (c.checkpointIn().isEmpty()) {
+            return;
+        }
+        try {
+            build(c, conf); // the model is dropped: only whether it builds matters here
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new ConfigException("checkpointIn " + c.checkpointIn() + " cannot start a " + c.mode() + " run of "
+                    + c.model() + ": " + message);
+        }
     }
 
     static Built build(TrainConfig c, Configuration conf) throws IOException {

@@ -66,6 +66,7 @@ public final class TrainJob {
         }
         if (!config.checkpointIn().isEmpty()) {
             requireExists(config.checkpointIn(), "checkpointIn", conf);
+            ModelBuilder.checkCheckpointIn(config, conf);
         }
     }
 

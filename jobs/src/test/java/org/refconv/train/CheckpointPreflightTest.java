@@ -1,0 +1,107 @@
+package org.refconv.train;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.refconv.checkpoint.SafeTensors;
+import org.refconv.config.ConfigException;
+import org.refconv.engine.Modules;
+import org.refconv.layers.ConvFactory;
+import org.refconv.models.ModelZoo;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A bad {@code checkpointIn} is refused on the driver, before Spark: each case fails the train job's preflight with a
+ * message naming the file, within seconds, and no SparkContext is ever made.
+ */
+class CheckpointPreflightTest {
+
+    private static final Path FIXTURES = Path.of(
+            System.getProperty("refconv.repo.root", ".."), "refconv-layers/src/test/resources/fixtures/checkpoint");
+    private static final Configuration CONF = new Configuration();
+
+    @TempDir
+    static Path dir;
+
+    private static Path data;
+    private static Path resnet18;
+
+    @BeforeAll
+    static void files() throws Exception {
+        data = dir.resolve("data");
+        Files.createDirectories(data.resolve("train"));
+        Files.createDirectories(data.resolve("val"));
+        resnet18 = dir.resolve("resnet18.safetensors");
+        SafeTensors.write(
+                Modules.toStateDict(ModelZoo.create("resnet18", ConvFactory.plain(), 3, 10, 32)),
+                resnet18.toString(),
+                CONF);
+    }
+
+    private static TrainConfig config(String model, Path checkpoint) {
+        return TrainConfig.fromArgs(new String[] {
+            "--config",
+            Path.of(System.getProperty("refconv.repo.root", ".."), "conf", "train.conf")
+                    .toString(),
+            "--model",
+            model,
+            "--numClasses",
+            "10",
+            "--imageSize",
+            "32",
+            "--data",
+            data.toString(),
+            "--output",
+            dir.resolve("out").toString(),
+            "--checkpointIn",
+            checkpoint.toString()
+        });
+    }
+
+    /** Runs the preflight, which must refuse within 30 s naming the file; returns the message. */
+    private static String refused(String model, Path checkpoint) {
+        long start = System.nanoTime();
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> TrainJob.preflight(config(model, checkpoint), CONF));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds < 30, "refused after " + seconds + " s");
+        assertTrue(e.getMessage().contains(checkpoint.toString()), e.getMessage());
+        assertTrue(SparkSession.getDefaultSession().isEmpty(), "no Spark session, so no job, may be made");
+        return e.getMessage();
+    }
+
+    @Test
+    void aCheckpointOfAnotherArchitectureIsAMismatchNamingTheKeys() {
+        String m = refused("resnet34", resnet18);
+        assertTrue(m.contains("layer1.2"), m); // resnet34 has three blocks in layer1, resnet18 two
+        // The same file for its own architecture passes.
+        ModelBuilder.checkCheckpointIn(config("resnet18", resnet18), CONF);
+    }
+
+    @Test
+    void unreadableFilesAreRefused() throws Exception {
+        Path truncated = dir.resolve("truncated.safetensors");
+        byte[] whole = Files.readAllBytes(resnet18);
+        Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 2));
+        for (Path bad : List.of(
+                truncated,
+                FIXTURES.resolve("malicious_os_system.pth"),
+                FIXTURES.resolve("malicious_eval.pth"),
+                Files.createDirectories(dir.resolve("a-directory.safetensors")))) {
+            refused("resnet18", bad);
+        }
+        String missing = assertThrows(
+                        ConfigException.class,
+                        () -> TrainJob.preflight(config("resnet18", dir.resolve("missing.pth")), CONF))
+                .getMessage();
+        assertTrue(missing.contains("missing.pth") && missing.contains("does not exist"), missing);
+    }
+}
