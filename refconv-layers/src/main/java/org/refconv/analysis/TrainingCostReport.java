@@ -5,22 +5,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
-import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.StringTensorDict;
-import org.refconv.engine.NoGrad;
-import org.refconv.engine.Tensors;
-import org.refconv.layers.Conv2dSpec;
-import org.refconv.layers.ConvFactory;
-import org.refconv.layers.RefConv2d;
 import org.refconv.layers.RefConvOptions;
-import org.refconv.models.Classifier;
 import org.refconv.models.ModelZoo;
 import org.refconv.reparam.RefocusRule;
-import org.refconv.reparam.Refocuser;
 
 /**
  * What refocusing a model costs at training time, per replaced conv and in total, in the columns of the RefConv
@@ -72,7 +61,7 @@ public final class TrainingCostReport {
     private final long modelInferenceParams;
     private final long modelConvFlops;
 
-    private TrainingCostReport(
+    TrainingCostReport(
             String model,
             int imageSize,
             RefocusRule rule,
@@ -87,67 +76,10 @@ public final class TrainingCostReport {
         this.modelConvFlops = modelConvFlops;
     }
 
-    /** Builds the model plain and refocused, and runs one image through the refocused one to get every map size. */
+    /** Counts {@code model}'s training cost, as {@link TrainingCostCounter} says. */
     public static TrainingCostReport of(
             String model, int inChannels, int numClasses, int imageSize, RefocusRule rule, RefConvOptions options) {
-        Classifier plain = ModelZoo.create(model, ConvFactory.plain(), inChannels, numClasses, imageSize);
-        Refocuser refocuser = new Refocuser(rule, options);
-        ConvRecorder recorder = new ConvRecorder(refocuser);
-        Classifier refocused = ModelZoo.create(model, recorder, inChannels, numClasses, imageSize);
-        refocused.train(false);
-        try (NoGrad ignored = NoGrad.enter()) {
-            refocused.forward(Tensors.zeros(1, inChannels, imageSize, imageSize));
-        }
-        List<Row> rows = new ArrayList<>();
-        long convFlops = 0;
-        for (ConvRecorder.Entry e : recorder.entries().values()) {
-            Conv2dSpec s = e.spec;
-            long perImage =
-                    e.outH * e.outW * s.outChannels() * (s.inChannels() / s.groups()) * s.kernelH() * s.kernelW();
-            convFlops += perImage;
-            RefConv2d layer = refocuser.layers().get(s.name());
-            if (layer == null) {
-                continue;
-            }
-            long k = layer.options().mapKernel();
-            long transform = (long) s.kernelH() * s.kernelW() * layer.n2d() * (layer.n2d() / layer.mapGroups()) * k * k;
-            long basis = (long) s.outChannels() * (s.inChannels() / s.groups()) * s.kernelH() * s.kernelW();
-            rows.add(new Row(
-                    s.name(),
-                    kind(s, e.stem),
-                    s.inChannels(),
-                    s.outChannels(),
-                    s.kernelH(),
-                    s.groups(),
-                    e.outH,
-                    e.outW,
-                    layer.mapGroups(),
-                    layer.refocusingWeight().numel(),
-                    basis,
-                    s.bias() ? s.outChannels() : 0,
-                    perImage,
-                    transform));
-        }
-        return new TrainingCostReport(model, imageSize, rule, rows, parameterCount(plain), convFlops);
-    }
-
-    private static String kind(Conv2dSpec s, boolean stem) {
-        if (stem) {
-            return "stem";
-        }
-        if (s.isDepthwise()) {
-            return "depthwise";
-        }
-        return s.groups() > 1 ? "grouped" : "dense";
-    }
-
-    private static long parameterCount(Module m) {
-        StringTensorDict params = m.named_parameters(true);
-        long n = 0;
-        for (long i = 0; i < params.size(); i++) {
-            n += params.get(i).value().numel();
-        }
-        return n;
+        return TrainingCostCounter.count(model, inChannels, numClasses, imageSize, rule, options);
     }
 
     public List<Row> rows() {
@@ -182,138 +114,30 @@ public final class TrainingCostReport {
         return rows.stream().mapToLong(Row::transformFlops).sum();
     }
 
-    private static final String[] COLUMNS = {
-        "layer",
-        "type",
-        "Cin",
-        "Cout",
-        "K",
-        "g",
-        "out",
-        "G",
-        "Wr params",
-        "inference params",
-        "training params",
-        "conv FLOPs/img",
-        "transform FLOPs/step"
-    };
+    String model() {
+        return model;
+    }
 
+    int imageSize() {
+        return imageSize;
+    }
+
+    RefocusRule rule() {
+        return rule;
+    }
+
+    /** A table of the replaced convs with their totals, then the model's totals in millions and billions. */
     public void printTable(PrintStream out) {
-        out.printf(
-                Locale.ROOT,
-                "Training cost of RefConv (rule %s) on %s at %d px: %d replaced convs%n",
-                rule.name().toLowerCase(Locale.ROOT),
-                model,
-                imageSize,
-                rows.size());
-        String fmt = "%-28s %-9s %5s %5s %2s %4s %7s %6s %11s %16s %15s %15s %20s%n";
-        out.printf(Locale.ROOT, fmt, (Object[]) COLUMNS);
-        for (Row r : rows) {
-            out.printf(
-                    Locale.ROOT,
-                    fmt,
-                    r.layer(),
-                    r.kind(),
-                    r.cin(),
-                    r.cout(),
-                    r.kernel(),
-                    r.groups(),
-                    r.outH() + "x" + r.outW(),
-                    r.mapGroups(),
-                    r.wrParams(),
-                    r.inferenceParams(),
-                    r.trainingParams(),
-                    r.convFlops(),
-                    r.transformFlops());
-        }
-        long inference = rows.stream().mapToLong(Row::inferenceParams).sum();
-        long conv = rows.stream().mapToLong(Row::convFlops).sum();
-        out.printf(
-                Locale.ROOT,
-                fmt,
-                "total (replaced convs)",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                wrParams(),
-                inference,
-                inference + wrParams(),
-                conv,
-                transformFlops());
-        out.printf(
-                Locale.ROOT,
-                "Model parameters: inference %s (%d), training-time %s (= inference + Wr %s)%n",
-                millions(modelInferenceParams),
-                modelInferenceParams,
-                millions(modelTrainingParams()),
-                millions(wrParams()));
-        out.printf(
-                Locale.ROOT,
-                "Trainable: %s with only the basis frozen (default), %s with everything but Wr frozen%n",
-                millions(trainableBasisOnlyFrozen()),
-                millions(wrParams()));
-        out.printf(
-                Locale.ROOT,
-                "Forward FLOPs (multiply-adds): all convs %s per image; refocusing transforms %s per "
-                        + "step, independent of the batch size (%.2f%% of one image's conv FLOPs)%n",
-                giga(modelConvFlops),
-                giga(transformFlops()),
-                100.0 * transformFlops() / modelConvFlops);
+        TrainingCostTable.print(this, out);
     }
 
+    /** The same columns as CSV: a header, one line per replaced conv, and one with the model's totals. */
     public String csv() {
-        StringBuilder sb = new StringBuilder(String.join(",", COLUMNS).replace(' ', '_')).append('\n');
-        for (Row r : rows) {
-            sb.append(String.join(
-                            ",",
-                            r.layer(),
-                            r.kind(),
-                            str(r.cin()),
-                            str(r.cout()),
-                            str(r.kernel()),
-                            str(r.groups()),
-                            r.outH() + "x" + r.outW(),
-                            str(r.mapGroups()),
-                            str(r.wrParams()),
-                            str(r.inferenceParams()),
-                            str(r.trainingParams()),
-                            str(r.convFlops()),
-                            str(r.transformFlops())))
-                    .append('\n');
-        }
-        sb.append(String.join(
-                        ",",
-                        "model",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        str(wrParams()),
-                        str(modelInferenceParams),
-                        str(modelTrainingParams()),
-                        str(modelConvFlops),
-                        str(transformFlops())))
-                .append('\n');
-        return sb.toString();
-    }
-
-    private static String str(long v) {
-        return Long.toString(v);
+        return TrainingCostTable.csv(this);
     }
 
     static String millions(long n) {
-        return String.format(Locale.ROOT, "%.2fM", n / 1e6);
-    }
-
-    private static String giga(long n) {
-        return String.format(Locale.ROOT, "%.3fG", n / 1e9);
+        return TrainingCostTable.millions(n);
     }
 
     public static void main(String[] args) throws IOException {
