@@ -58,7 +58,8 @@ final class PointwiseConvolution {
         // NCHW: [out, in] × [N, in, H·W] per image, already in NCHW order.
         Tensor product = kernel.matmul(sampled.reshape(n, in, h * w));
         if (bias != null) {
-            product = product.add(bias.view(out, 1));
+            // In the product's dtype: under autocast an fp32 bias would promote the bf16 output back to fp32.
+            product = product.add(bias.view(out, 1).to(product.scalar_type()));
         }
         return product.view(n, out, h, w);
     }

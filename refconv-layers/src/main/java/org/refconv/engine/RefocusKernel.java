@@ -31,6 +31,8 @@ public final class RefocusKernel {
     private static final boolean USABLE;
     /** A scoped choice for layers built on this thread ({@link #withFusedTransform}); null: the system property. */
     private static final ThreadLocal<Boolean> CHOICE = new ThreadLocal<>();
+    /** Set while {@link #withFusedTransformForced} builds on this thread. */
+    private static final ThreadLocal<Boolean> FORCED = new ThreadLocal<>();
 
     static {
         String status;
@@ -56,6 +58,9 @@ public final class RefocusKernel {
      * {@link #withFusedTransform} on this thread, else by {@code -Drefconv.fusedTransform=false}).
      */
     public static boolean available() {
+        if (FORCED.get() != null) {
+            return LOADED;
+        }
         Boolean choice = CHOICE.get();
         boolean on =
                 choice != null ? choice : Boolean.parseBoolean(System.getProperty("refconv.fusedTransform", "true"));
@@ -73,6 +78,20 @@ public final class RefocusKernel {
             return build.get();
         } finally {
             CHOICE.set(before);
+        }
+    }
+
+    /**
+     * Builds something whose RefConv layers use the fused transform wherever the library loaded, AVX-512 or not (the
+     * kernel then runs its scalar code: same results, slower): for tests of the fused path on any machine.
+     */
+    public static <T> T withFusedTransformForced(Supplier<T> build) {
+        Boolean before = FORCED.get();
+        FORCED.set(Boolean.TRUE);
+        try {
+            return build.get();
+        } finally {
+            FORCED.set(before);
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.List;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.refconv.engine.Autocast;
 import org.refconv.engine.Init;
 import org.refconv.engine.Modules;
 import org.refconv.engine.NoGrad;
@@ -93,6 +94,13 @@ public class RefConv2d extends Module implements ReparamConv {
      * shape. The one definition of the transform: the layer and the checkpoint analysis both use it.
      */
     public static Tensor transform(Tensor basis, Tensor refocusing, long mapGroups, boolean identity) {
+        // In fp32 under autocast too (the fused kernel's precision): Wt is cast once, at the convolution with x.
+        try (Autocast ignored = Autocast.suspend()) {
+            return transformInInputType(basis, refocusing, mapGroups, identity);
+        }
+    }
+
+    private static Tensor transformInInputType(Tensor basis, Tensor refocusing, long mapGroups, boolean identity) {
         long[] shape = Tensors.shape(basis);
         long n2d = shape[0] * shape[1];
         long pad = Tensors.shape(refocusing)[2] / 2;

@@ -12,10 +12,13 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 
 import org.bytedeco.pytorch.Tensor;
+import org.refconv.engine.Autocast;
+import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
 import org.refconv.engine.MemoryFormat;
 import org.refconv.engine.Modules;
 import org.refconv.engine.Ops;
+import org.refconv.engine.Precision;
 import org.refconv.engine.StepScope;
 import org.refconv.engine.Tensors;
 import org.refconv.layers.Conv2dSpec;
@@ -89,12 +92,19 @@ public final class StepBench {
         final Tensor x;
         final Tensor y;
         final DeferredGradients deferred;
+        final Precision precision;
 
         Runner(Workload w, boolean refocused) {
             this(w::build, refocused, w.input);
         }
 
         Runner(Function<ConvFactory, Classifier> build, boolean refocused, long... input) {
+            this(build, refocused, Precision.FP32, input);
+        }
+
+        /** {@code precision}: fp32, or bf16 autocast around the forward (the loss from fp32 logits, as the trainer). */
+        Runner(Function<ConvFactory, Classifier> build, boolean refocused, Precision precision, long... input) {
+            this.precision = precision;
             Refocuser refocuser = refocused ? new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT) : null;
             model = build.apply(refocused ? refocuser : ConvFactory.plain());
             deferred = DeferredGradients.of(refocuser);
@@ -108,7 +118,11 @@ public final class StepBench {
             long t0 = System.nanoTime();
             try (StepScope ignored = StepScope.open()) {
                 sgd.zeroGrad();
-                Tensor loss = Ops.crossEntropy(model.forward(x), y);
+                Tensor logits;
+                try (Autocast autocast = Autocast.enter(precision, Device.CPU)) {
+                    logits = model.forward(x);
+                }
+                Tensor loss = Ops.crossEntropy(Autocast.toFloat(logits), y);
                 loss.backward();
                 deferred.apply();
                 sgd.step();

@@ -18,6 +18,7 @@ import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.refconv.engine.Engine;
+import org.refconv.engine.Precision;
 import org.refconv.engine.StepScope;
 import org.refconv.engine.Tensors;
 import org.refconv.layers.RefConv2d;
@@ -26,6 +27,8 @@ import org.refconv.models.ModelZoo;
 import org.refconv.reparam.DeferredGradients;
 import org.refconv.reparam.RefocusRule;
 import org.refconv.reparam.Refocuser;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Training throughput of zoo models, plain vs refocused (rule all, basis-only freezing): images/s of forward +
@@ -188,6 +191,140 @@ class ZooBench {
         }
     }
 
+    /**
+     * bf16 autocast vs fp32, Java and PyTorch, same workloads, threads and allocator: in each child the two precisions
+     * alternate round by round on the same shapes (bf16/fp32 is the median of per-round ratios), and the Java and
+     * PyTorch children take turns (Java/PyTorch in bf16 is the median of per-turn ratios). PyTorch 1.13 cannot train
+     * MobileNetV2 in bf16 on the CPU (hardtanh's backward has no bf16 kernel there): its columns show "-". Then the
+     * bf16 step broken down by oneDNN primitive ({@code -Dbench.breakdown=false} skips it). Run with
+     * {@code mvn -Pbench -pl refconv-layers test -Dtest=ZooBench#printBf16Throughput}; the same properties apply.
+     */
+    @Test
+    void printBf16Throughput() throws Exception {
+        // Without AVX512_BF16 or AMX, bf16 is emulated (several times slower than fp32, measured in
+        // docs/benchmarks.md):
+        // hours of bench for a known answer, so it runs there only when asked for.
+        Precision.Resolved auto = Precision.AUTO.resolve(org.refconv.engine.Device.CPU);
+        assumeTrue(
+                auto.effective() == Precision.BF16 || Boolean.getBoolean("bench.bf16.force"),
+                auto.describe() + ": bf16 bench skipped (-Dbench.bf16.force=true runs it)");
+        int threads = Integer.getInteger("bench.threads", 2);
+        int rounds = Integer.getInteger("bench.rounds", 8);
+        int repeats = Integer.getInteger("bench.repeats", 3);
+        String only = System.getProperty("bench.workloads", "");
+        boolean torch = torchAvailable();
+        Allocator allocator = allocators().get(allocators().size() - 1);
+        System.out.printf(
+                Locale.ROOT,
+                "Mixed-precision benchmark: %s; %d threads; per child %d alternated fp32/bf16 rounds after 1 warm-up, "
+                        + "median; %d turns, median; Java batches %s, PyTorch NCHW; allocator %s; PyTorch %s%n",
+                auto.describe(),
+                threads,
+                rounds,
+                repeats,
+                StepBench.FORMAT.configName(),
+                allocator.name(),
+                torch ? "eager (/usr/bin/python3), torch.autocast('cpu', dtype=torch.bfloat16)" : "not available");
+        String[] names = {
+            "median_fp32_plain",
+            "median_bf16_plain",
+            "paired_plain",
+            "median_fp32_refconv",
+            "median_bf16_refconv",
+            "paired_refconv"
+        };
+        System.out.printf(
+                Locale.ROOT,
+                "%-26s %9s %9s %8s %9s %9s %8s | %9s %9s %8s %9s %8s | %8s %8s%n",
+                "workload (ms per step)",
+                "J32 pl",
+                "J16 pl",
+                "J16/J32",
+                "J32 ref",
+                "J16 ref",
+                "J16/J32",
+                "T32 pl",
+                "T16 pl",
+                "T16/T32",
+                "T16 ref",
+                "T16/T32",
+                "J16/T16",
+                "J16/T16");
+        List<Workload> timed = new ArrayList<>();
+        for (Workload w : WORKLOADS) {
+            if (!only.isEmpty() && !List.of(only.split(",")).contains(w.model())) {
+                continue;
+            }
+            timed.add(w);
+            List<double[]> javaRuns = new ArrayList<>();
+            List<double[]> pyRuns = new ArrayList<>();
+            String pyMissing = null;
+            for (int r = 0; r < repeats; r++) {
+                javaRuns.add(values(runJava(w, rounds, threads, allocator, false, "amp"), w, allocator, names));
+                if (torch && pyMissing == null) {
+                    List<String> out = runTorchIn(w, rounds, threads, allocator, false, false, "amp");
+                    pyMissing = out.stream()
+                            .filter(l -> l.startsWith("bf16_unsupported"))
+                            .findFirst()
+                            .orElse(null);
+                    if (pyMissing == null) {
+                        pyRuns.add(values(out, w, allocator, names));
+                    }
+                }
+            }
+            double[] j = medianOf(javaRuns);
+            double[] t = pyRuns.isEmpty() ? null : medianOf(pyRuns);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-26s %9.1f %9.1f %8.3f %9.1f %9.1f %8.3f | %9s %9s %8s %9s %8s | %8s %8s%n",
+                    w.label(),
+                    j[0] * 1e3,
+                    j[1] * 1e3,
+                    j[2],
+                    j[3] * 1e3,
+                    j[4] * 1e3,
+                    j[5],
+                    t == null ? "-" : fmt(t[0] * 1e3),
+                    t == null ? "-" : fmt(t[1] * 1e3),
+                    t == null ? "-" : String.format(Locale.ROOT, "%.3f", t[2]),
+                    t == null ? "-" : fmt(t[4] * 1e3),
+                    t == null ? "-" : String.format(Locale.ROOT, "%.3f", t[5]),
+                    t == null ? "-" : pairedRatio(javaRuns, pyRuns, 1),
+                    t == null ? "-" : pairedRatio(javaRuns, pyRuns, 4));
+            for (int r = 0; r < javaRuns.size(); r++) {
+                double[] jr = javaRuns.get(r);
+                System.out.printf(
+                        Locale.ROOT,
+                        "  turn %d: Java plain %.1f/%.1f ms, refocused %.1f/%.1f ms (fp32/bf16)%s%n",
+                        r,
+                        jr[0] * 1e3,
+                        jr[1] * 1e3,
+                        jr[3] * 1e3,
+                        jr[4] * 1e3,
+                        r < pyRuns.size()
+                                ? String.format(
+                                        Locale.ROOT,
+                                        "; PyTorch plain %.1f/%.1f ms, refocused %.1f/%.1f ms",
+                                        pyRuns.get(r)[0] * 1e3,
+                                        pyRuns.get(r)[1] * 1e3,
+                                        pyRuns.get(r)[3] * 1e3,
+                                        pyRuns.get(r)[4] * 1e3)
+                                : "");
+            }
+            if (pyMissing != null) {
+                System.out.println("  PyTorch: " + pyMissing.replace('_', ' '));
+            }
+        }
+        System.out.println(
+                "J16/J32, T16/T32: bf16 step time / fp32 step time, median of per-round ratios in one child; "
+                        + "J16/T16: Java bf16 / PyTorch bf16, median of per-turn ratios of back-to-back children");
+        if (!"false".equals(System.getProperty("bench.breakdown"))) {
+            for (Workload w : timed) {
+                printBreakdown(w, threads, allocator, torch, Precision.BF16);
+            }
+        }
+    }
+
     /** Component-wise median of the children's {plain, refocused, paired ratio}. */
     private static double[] medianOf(List<double[]> runs) {
         double[] out = new double[runs.get(0).length];
@@ -241,8 +378,13 @@ class ZooBench {
             printTransformCost(w, rounds);
             return;
         }
-        if (args.length == 2) {
-            StepBench.Runner r = runner(w, args[1].equals("refconv"));
+        if (args.length == 2 && args[1].equals("amp")) {
+            printMixedPrecisionTimes(w, rounds);
+            return;
+        }
+        if (args.length >= 2) {
+            Precision precision = args.length == 3 ? Precision.parse(args[2]) : Precision.FP32;
+            StepBench.Runner r = runner(w, args[1].equals("refconv"), precision);
             double last = 0;
             for (int i = 0; i < rounds; i++) {
                 last = r.stepSeconds();
@@ -254,6 +396,22 @@ class ZooBench {
         System.out.println("median_plain " + m[0]);
         System.out.println("median_refconv " + m[1]);
         System.out.println("paired_ratio " + m[2]);
+    }
+
+    /**
+     * fp32 and bf16 autocast steps of the same model alternated, plain and then refocused: median seconds of each and
+     * the median of per-round bf16/fp32 ratios.
+     */
+    private static void printMixedPrecisionTimes(Workload w, int rounds) {
+        for (boolean refocused : new boolean[] {false, true}) {
+            String variant = refocused ? "refconv" : "plain";
+            StepBench.Runner fp32 = runner(w, refocused, Precision.FP32);
+            StepBench.Runner bf16 = runner(w, refocused, Precision.BF16);
+            double[] m = StepBench.alternatedMedians(fp32::stepSeconds, bf16::stepSeconds, rounds);
+            System.out.println("median_fp32_" + variant + " " + m[0]);
+            System.out.println("median_bf16_" + variant + " " + m[1]);
+            System.out.println("paired_" + variant + " " + m[2]);
+        }
     }
 
     /**
@@ -334,9 +492,14 @@ class ZooBench {
     }
 
     private static StepBench.Runner runner(Workload w, boolean refocused) {
+        return runner(w, refocused, Precision.FP32);
+    }
+
+    private static StepBench.Runner runner(Workload w, boolean refocused, Precision precision) {
         return new StepBench.Runner(
                 f -> ModelZoo.create(w.model(), f, 3, w.classes(), w.imageSize()),
                 refocused,
+                precision,
                 w.batch(),
                 3,
                 w.imageSize(),
@@ -377,6 +540,23 @@ class ZooBench {
             boolean onednnVerbose,
             String... variant)
             throws IOException, InterruptedException {
+        return runTorchIn(w, rounds, threads, allocator, channelsLast, onednnVerbose, "fp32", variant);
+    }
+
+    /**
+     * {@code precision}: fp32 or bf16 (torch.autocast on the CPU around the forward), or amp: both alternated per
+     * variant, as the Java child's amp mode.
+     */
+    private static List<String> runTorchIn(
+            Workload w,
+            int rounds,
+            int threads,
+            Allocator allocator,
+            boolean channelsLast,
+            boolean onednnVerbose,
+            String precision,
+            String... variant)
+            throws IOException, InterruptedException {
         Path script = Files.createTempFile("zoo_bench", ".py");
         try {
             Files.writeString(script, TORCH_SCRIPT, StandardCharsets.UTF_8);
@@ -389,7 +569,8 @@ class ZooBench {
                     Integer.toString(w.classes()),
                     Integer.toString(rounds),
                     Integer.toString(threads),
-                    channelsLast ? "1" : "0"));
+                    channelsLast ? "1" : "0",
+                    precision));
             cmd.addAll(List.of(variant));
             return runChild(cmd, allocator, threads, onednnVerbose, w);
         } finally {
@@ -467,22 +648,33 @@ class ZooBench {
      */
     static void printBreakdown(Workload w, int threads, Allocator allocator, boolean torch)
             throws IOException, InterruptedException {
+        printBreakdown(w, threads, allocator, torch, Precision.FP32);
+    }
+
+    /** As above, the steps in {@code precision} (fp32, or bf16 autocast on both sides). */
+    static void printBreakdown(Workload w, int threads, Allocator allocator, boolean torch, Precision precision)
+            throws IOException, InterruptedException {
         int steps = 3;
+        String p = precision.configName();
         List<String> headers = new ArrayList<>();
         List<Map<String, Double>> columns = new ArrayList<>();
         for (String variant : List.of("plain", "refconv")) {
             headers.add("Java " + variant);
-            columns.add(profile(runJava(w, steps, threads, allocator, true, variant), steps, w, allocator));
+            columns.add(profile(runJava(w, steps, threads, allocator, true, variant, p), steps, w, allocator));
             if (torch) {
-                headers.add("PyT " + variant);
-                columns.add(profile(runTorch(w, steps, threads, allocator, false, true, variant), steps, w, allocator));
+                List<String> out = runTorchIn(w, steps, threads, allocator, false, true, p, variant);
+                if (out.stream().anyMatch(l -> l.startsWith("step_seconds"))) {
+                    headers.add("PyT " + variant);
+                    columns.add(profile(out, steps, w, allocator));
+                }
             }
         }
         System.out.printf(
                 Locale.ROOT,
-                "%nWhere the time goes: %s, %s, last of %d steps, ms (ONEDNN_VERBOSE; Java "
+                "%nWhere the time goes: %s, %s, %s, last of %d steps, ms (ONEDNN_VERBOSE; Java "
                         + "with %s batches, PyTorch NCHW)%n",
                 w.label(),
+                p,
                 allocator.name(),
                 steps,
                 StepBench.FORMAT.configName());
@@ -501,7 +693,12 @@ class ZooBench {
 
     /** oneDNN's categories, then the rest of the step and the step itself, in ms. */
     private static Map<String, Double> profile(List<String> output, int steps, Workload w, Allocator allocator) {
-        Map<String, Double> ms = new LinkedHashMap<>(OneDnnProfile.lastStep(output, steps));
+        Map<String, Double> ms = new LinkedHashMap<>();
+        if (output.stream().anyMatch(l -> l.startsWith("onednn_verbose") && l.contains(",exec,"))) {
+            ms.putAll(OneDnnProfile.lastStep(output, steps));
+        } else { // nothing ran in oneDNN (bf16 on a CPU without AVX-512: libtorch's own kernels)
+            OneDnnProfile.CATEGORIES.forEach(c -> ms.put(c, 0.0));
+        }
         double step = values(output, w, allocator, "step_seconds")[0] * 1e3;
         ms.put(
                 OUTSIDE,
@@ -516,7 +713,8 @@ class ZooBench {
             import torch, torch.nn as nn, torch.nn.functional as F, torchvision
 
             model_name, size, batch, classes, rounds, threads, channels_last = sys.argv[1], *map(int, sys.argv[2:8])
-            only = sys.argv[8] if len(sys.argv) > 8 else None  # plain | refconv: that variant alone (breakdown)
+            precision = sys.argv[8]  # fp32 | bf16 (autocast around the forward) | amp (both, alternated)
+            only = sys.argv[9] if len(sys.argv) > 9 else None  # plain | refconv: that variant alone (breakdown)
             torch.set_num_threads(threads)
 
             class RefConv(nn.Module):
@@ -558,10 +756,13 @@ class ZooBench {
             if channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
             y = torch.zeros(batch, dtype=torch.long)
-            def step(m, opt):
+            def step(m, opt, bf16=precision == "bf16"):
                 t0 = time.perf_counter()
                 opt.zero_grad()
-                loss = F.cross_entropy(m(x), y)
+                # The loss from fp32 logits, as the Java trainer computes it.
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                    out = m(x)
+                loss = F.cross_entropy(out.float(), y)
                 loss.backward()
                 opt.step()
                 loss.item()
@@ -569,9 +770,30 @@ class ZooBench {
 
             if only:
                 m, opt = build(only == "refconv")
-                for i in range(rounds):
-                    last = step(m, opt)
+                try:
+                    for i in range(rounds):
+                        last = step(m, opt)
+                except RuntimeError as e:  # PyTorch 1.13 lacks some bf16 backward kernels on the CPU
+                    print("bf16_unsupported", str(e).splitlines()[0].replace(" ", "_"))
+                    sys.exit(0)
                 print("step_seconds", last)
+                sys.exit(0)
+            if precision == "amp":
+                for name in ["plain", "refconv"]:
+                    m, opt = build(name == "refconv")
+                    try:
+                        step(m, opt, True)
+                    except RuntimeError as e:  # PyTorch 1.13 lacks some bf16 backward kernels on the CPU
+                        print("bf16_unsupported", str(e).splitlines()[0].replace(" ", "_"))
+                        sys.exit(0)
+                    step(m, opt, False)
+                    t32, t16 = [], []
+                    for i in range(rounds):
+                        for bf16 in ([False, True] if i % 2 == 0 else [True, False]):
+                            (t16 if bf16 else t32).append(step(m, opt, bf16))
+                    print("median_fp32_" + name, statistics.median(t32))
+                    print("median_bf16_" + name, statistics.median(t16))
+                    print("paired_" + name, statistics.median(b / a for a, b in zip(t32, t16)))
                 sys.exit(0)
             runners = {"plain": build(False), "refconv": build(True)}
             for m, opt in runners.values():
