@@ -58,7 +58,7 @@ class MixedPrecisionRanksTest {
         float[] before = floatState(model);
         Map<String, Tensor> params = Modules.trainableParameters(model);
         DeferredGradients deferred = DeferredGradients.of(refocuser);
-        GradientAverager averager = new GradientAverager(
+        BlockingGradientSync averager = new BlockingGradientSync(
                 c, deferred.syncTargets(new ArrayList<>(params.values())), 1 << 16, ComputeTurns.EXCLUSIVE);
         Sgd sgd = new Sgd(params, 0.01, 0.9, 1e-4);
         LossScaler scaler = LossScaler.forPrecision(precision);
