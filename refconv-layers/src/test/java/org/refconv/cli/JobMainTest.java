@@ -42,46 +42,35 @@ class JobMainTest {
         }
     }
 
+    /** Work (or settings parsing) that fails with {@code e}. */
+    private static <T> T fail(Exception e) throws Exception {
+        throw e;
+    }
+
     @Test
     void settingsThatParseAreReturnedAndRefusedOnesPrintOneLine() throws Exception {
         assertEquals(Optional.of(7), JobMain.parse("train", () -> 7));
         assertEquals("", stderr());
-        assertEquals(Optional.empty(), JobMain.parse("train", () -> {
-            throw new ConfigException("--batch: 10 is not divisible by ranks = 4");
-        }));
+        ConfigException refused = new ConfigException("--batch: 10 is not divisible by ranks = 4");
+        assertEquals(Optional.empty(), JobMain.parse("train", () -> fail(refused)));
         assertEquals(Optional.empty(), JobMain.parse("publish", () -> Integer.parseInt("ten")));
         assertEquals(
                 "train: --batch: 10 is not divisible by ranks = 4\npublish: For input string: \"ten\"\n",
                 stderr().replace(System.lineSeparator(), "\n"));
         IOException io = new IOException("disk gone");
-        assertSame(
-                io,
-                assertThrows(
-                        IOException.class,
-                        () -> JobMain.parse("train", () -> {
-                            throw io;
-                        })));
+        assertSame(io, assertThrows(IOException.class, () -> JobMain.parse("train", () -> fail(io))));
     }
 
     @Test
     void knownFailuresBecomeTheirExitCodeAndOthersAreRethrown() throws Exception {
         assertEquals(ExitCode.NOT_PROMOTED, JobMain.run("publish", () -> ExitCode.NOT_PROMOTED));
-        assertEquals(ExitCode.BAD_CONFIG, JobMain.run("publish", () -> {
-            throw new ConfigException("run: not a train run");
-        }));
-        assertEquals(ExitCode.OUTPUT_EXISTS, JobMain.run("prepare", () -> {
-            throw new Stale("/out holds a dataset");
-        }));
+        ConfigException notARun = new ConfigException("run: not a train run");
+        assertEquals(ExitCode.BAD_CONFIG, JobMain.run("publish", () -> fail(notARun)));
+        assertEquals(ExitCode.OUTPUT_EXISTS, JobMain.run("prepare", () -> fail(new Stale("/out holds a dataset"))));
         assertEquals(
                 "publish: run: not a train run\nprepare: output taken: /out holds a dataset\n",
                 stderr().replace(System.lineSeparator(), "\n"));
         IllegalStateException lost = new IllegalStateException("executor lost");
-        assertSame(
-                lost,
-                assertThrows(
-                        IllegalStateException.class,
-                        () -> JobMain.run("pipeline", () -> {
-                            throw lost;
-                        })));
+        assertSame(lost, assertThrows(IllegalStateException.class, () -> JobMain.run("pipeline", () -> fail(lost))));
     }
 }
