@@ -6,8 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.StringTensorDict;
@@ -209,41 +212,11 @@ public final class TrainingCostReport {
         String fmt = "%-28s %-9s %5s %5s %2s %4s %7s %6s %11s %16s %15s %15s %20s%n";
         out.printf(Locale.ROOT, fmt, (Object[]) COLUMNS);
         for (Row r : rows) {
-            out.printf(
-                    Locale.ROOT,
-                    fmt,
-                    r.layer(),
-                    r.kind(),
-                    r.cin(),
-                    r.cout(),
-                    r.kernel(),
-                    r.groups(),
-                    r.outH() + "x" + r.outW(),
-                    r.mapGroups(),
-                    r.wrParams(),
-                    r.inferenceParams(),
-                    r.trainingParams(),
-                    r.convFlops(),
-                    r.transformFlops());
+            out.printf(Locale.ROOT, fmt, cells(r));
         }
         long inference = rows.stream().mapToLong(Row::inferenceParams).sum();
         long conv = rows.stream().mapToLong(Row::convFlops).sum();
-        out.printf(
-                Locale.ROOT,
-                fmt,
-                "total (replaced convs)",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                wrParams(),
-                inference,
-                inference + wrParams(),
-                conv,
-                transformFlops());
+        out.printf(Locale.ROOT, fmt, sumCells("total (replaced convs)", inference, inference + wrParams(), conv));
         out.printf(
                 Locale.ROOT,
                 "Model parameters: inference %s (%d), training-time %s (= inference + Wr %s)%n",
@@ -268,44 +241,41 @@ public final class TrainingCostReport {
     public String csv() {
         StringBuilder sb = new StringBuilder(String.join(",", COLUMNS).replace(' ', '_')).append('\n');
         for (Row r : rows) {
-            sb.append(String.join(
-                            ",",
-                            r.layer(),
-                            r.kind(),
-                            str(r.cin()),
-                            str(r.cout()),
-                            str(r.kernel()),
-                            str(r.groups()),
-                            r.outH() + "x" + r.outW(),
-                            str(r.mapGroups()),
-                            str(r.wrParams()),
-                            str(r.inferenceParams()),
-                            str(r.trainingParams()),
-                            str(r.convFlops()),
-                            str(r.transformFlops())))
-                    .append('\n');
+            sb.append(csvLine(cells(r)));
         }
-        sb.append(String.join(
-                        ",",
-                        "model",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        str(wrParams()),
-                        str(modelInferenceParams),
-                        str(modelTrainingParams()),
-                        str(modelConvFlops),
-                        str(transformFlops())))
-                .append('\n');
+        sb.append(csvLine(sumCells("model", modelInferenceParams, modelTrainingParams(), modelConvFlops)));
         return sb.toString();
     }
 
-    private static String str(long v) {
-        return Long.toString(v);
+    /** A replaced conv's line of the table and the CSV, one cell per column. */
+    private static Object[] cells(Row r) {
+        return new Object[] {
+            r.layer(),
+            r.kind(),
+            r.cin(),
+            r.cout(),
+            r.kernel(),
+            r.groups(),
+            r.outH() + "x" + r.outW(),
+            r.mapGroups(),
+            r.wrParams(),
+            r.inferenceParams(),
+            r.trainingParams(),
+            r.convFlops(),
+            r.transformFlops()
+        };
+    }
+
+    /** A sum line: its label, the per-layer columns blank, then Wr, inference, training and the FLOPs. */
+    private Object[] sumCells(String label, long inference, long training, long conv) {
+        List<Object> cells = new ArrayList<>(List.of(label));
+        cells.addAll(Collections.nCopies(7, ""));
+        cells.addAll(List.of(wrParams(), inference, training, conv, transformFlops()));
+        return cells.toArray();
+    }
+
+    private static String csvLine(Object[] cells) {
+        return Arrays.stream(cells).map(String::valueOf).collect(Collectors.joining(",")) + "\n";
     }
 
     static String millions(long n) {
