@@ -227,11 +227,7 @@ class InputPipelineTest {
 
     @Test
     void valTransformNormalisesEveryPixelOfAFlatImage() {
-        BufferedImage flat = new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = flat.createGraphics();
-        g.setColor(new Color(200, 100, 50));
-        g.fillRect(0, 0, 64, 48);
-        g.dispose();
+        BufferedImage flat = TestImages.flat(64, 48, new Color(200, 100, 50));
         float[] out = new float[3 * 32 * 32];
         ImageTransform.val(36, 32).apply(flat, new SplittableRandom(1), Normalization.IMAGENET, out, 0);
         int[] rgb = {200, 100, 50};

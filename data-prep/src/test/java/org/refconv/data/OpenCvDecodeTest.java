@@ -1,7 +1,6 @@
 package org.refconv.data;
 
 import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,11 +148,7 @@ class OpenCvDecodeTest {
 
     @Test
     void flatImageGivesExactlyTheNormalisedColour() {
-        BufferedImage flat = new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = flat.createGraphics();
-        g.setColor(new Color(200, 100, 50));
-        g.fillRect(0, 0, 64, 48);
-        g.dispose();
+        BufferedImage flat = TestImages.flat(64, 48, new Color(200, 100, 50));
         byte[] jpeg = TestImages.jpeg(flat);
         for (ImageTransform t : List.of(ImageTransform.val(36, 32), ImageTransform.train(32))) {
             assertArrayEquals(

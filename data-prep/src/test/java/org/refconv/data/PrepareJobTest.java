@@ -16,6 +16,8 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.refconv.cli.ExitCode;
+import org.refconv.cli.JobMain;
 import org.refconv.data.input.InputPipeline;
 import org.refconv.data.layout.KaggleLayout;
 import org.refconv.data.layout.LayoutException;
@@ -127,6 +129,10 @@ class PrepareJobTest {
         String message = assertThrows(OutputExistsException.class, () -> prepare(kaggle, out))
                 .getMessage();
         assertTrue(message.contains("already holds a complete dataset"), message);
+        assertEquals(ExitCode.OUTPUT_EXISTS, JobMain.run("prepare", () -> {
+            prepare(kaggle, out);
+            return ExitCode.OK;
+        }));
         prepare(kaggle, out, "--overwrite");
         assertEquals(first, PreparedDatasets.shardChecksums(fs, hpath(out)), "same input and seed, other bytes");
         prepare(kaggle, BASE.resolve("out-other-seed"), "--seed", "7");
@@ -179,6 +185,10 @@ class PrepareJobTest {
         String message =
                 assertThrows(LayoutException.class, () -> prepare(bad, out)).getMessage();
         assertTrue(message.contains("LOC_val_solution.csv:2: unknown wnid n08888888"), message);
+        assertEquals(ExitCode.BAD_LAYOUT, JobMain.run("prepare", () -> {
+            prepare(bad, out);
+            return ExitCode.OK;
+        }));
         assertFalse(Files.exists(out));
         try (var siblings = Files.list(BASE)) {
             assertTrue(siblings.noneMatch(p -> p.getFileName().toString().startsWith("out-bad")));

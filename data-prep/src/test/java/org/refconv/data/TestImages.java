@@ -83,12 +83,20 @@ public final class TestImages {
         }
     }
 
-    /** A small synthetic JPEG: a flat colour that encodes {@code seed}, with a square of another. */
-    public static byte[] synthetic(int seed, int width, int height) {
+    /** An image of one colour. */
+    public static BufferedImage flat(int width, int height, Color colour) {
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D g = img.createGraphics();
-        g.setColor(new Color((seed * 53) % 256, (seed * 97) % 256, (seed * 31) % 256));
+        g.setColor(colour);
         g.fillRect(0, 0, width, height);
+        g.dispose();
+        return img;
+    }
+
+    /** A small synthetic JPEG: a flat colour that encodes {@code seed}, with a square of another. */
+    public static byte[] synthetic(int seed, int width, int height) {
+        BufferedImage img = flat(width, height, new Color((seed * 53) % 256, (seed * 97) % 256, (seed * 31) % 256));
+        Graphics2D g = img.createGraphics();
         g.setColor(new Color((seed * 11) % 256, 255 - (seed * 7) % 256, 128));
         g.fillRect(width / 4, height / 4, width / 2, height / 2);
         g.dispose();

@@ -8,8 +8,8 @@ import java.util.Locale;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
-import org.refconv.cli.ExitCode;
-import org.refconv.config.ConfigException;
+import org.refconv.cli.JobMain;
+import org.refconv.data.SparkJobs;
 import org.refconv.data.demo.FashionMnistDemoDataset;
 import org.refconv.data.prepare.PrepareConfig;
 import org.refconv.io.HadoopFiles;
@@ -42,23 +42,9 @@ public final class AblationExperiment {
     }
 
     public static void main(String[] args) throws Exception {
-        ExperimentConfig c;
-        try {
-            c = ExperimentConfig.fromArgs(args);
-        } catch (ConfigException | IllegalArgumentException e) {
-            System.err.println("experiment: " + e.getMessage());
-            ExitCode.BAD_CONFIG.exit();
-            return;
-        }
-        SparkSession.Builder builder = SparkSession.builder().appName("refconv-experiment");
-        if (!c.master().isEmpty()) {
-            builder.master(c.master());
-        }
-        SparkSession spark = builder.getOrCreate();
-        try {
+        ExperimentConfig c = JobMain.parseOrExit("experiment", () -> ExperimentConfig.fromArgs(args));
+        try (SparkSession spark = SparkJobs.session("refconv-experiment", c.master())) {
             new AblationExperiment(spark).run(c);
-        } finally {
-            spark.stop();
         }
     }
 

@@ -2,7 +2,7 @@ package org.refconv.publish;
 
 import org.apache.hadoop.conf.Configuration;
 import org.refconv.cli.ExitCode;
-import org.refconv.config.ConfigException;
+import org.refconv.cli.JobMain;
 
 /**
  * Job {@code publish}: fold, verify and publish a finished train run as a new version of its model.
@@ -18,29 +18,16 @@ public final class PublishJob {
     private PublishJob() {}
 
     public static void main(String[] args) throws Exception {
-        PublishConfig config;
-        try {
-            config = PublishConfig.fromArgs(args);
-        } catch (ConfigException e) {
-            System.err.println("publish: " + e.getMessage());
-            ExitCode.BAD_CONFIG.exit();
-            return;
-        }
+        PublishConfig config = JobMain.parseOrExit("publish", () -> PublishConfig.fromArgs(args));
         run(config, new Configuration()).exit();
     }
 
     /** Publishes and returns the exit code. */
     public static ExitCode run(PublishConfig config, Configuration conf) throws Exception {
-        try {
+        return JobMain.run("publish", () -> {
             PublishResult r = new Publisher(conf).publish(config);
             System.out.println("publish: " + r.summary());
             return r.promoted() ? ExitCode.OK : ExitCode.NOT_PROMOTED;
-        } catch (ConfigException e) {
-            System.err.println("publish: " + e.getMessage());
-            return ExitCode.BAD_CONFIG;
-        } catch (VerificationException e) {
-            System.err.println("publish: verification failed, nothing published: " + e.getMessage());
-            return ExitCode.VERIFICATION_FAILED;
-        }
+        });
     }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.refconv.cli.ExitCode;
+import org.refconv.cli.JobMain;
 import org.refconv.config.ConfigException;
 import org.refconv.config.Key;
 import org.refconv.config.KeyTable;
@@ -49,19 +50,18 @@ public final class DemoJob {
     }
 
     public static ExitCode run(String[] args) {
-        PipelineConfig pipeline;
         try {
-            Config c = parse(Settings.fromArgs(args));
-            pipeline = c.pipeline();
-            writeTree(c.demo(), pipeline);
-        } catch (ConfigException | IllegalArgumentException e) {
-            System.err.println("demo: " + e.getMessage());
-            return ExitCode.BAD_CONFIG;
+            return JobMain.parse("demo", () -> {
+                        Config c = parse(Settings.fromArgs(args));
+                        writeTree(c.demo(), c.pipeline());
+                        return c.pipeline();
+                    })
+                    .map(PipelineJob::run)
+                    .orElse(ExitCode.BAD_CONFIG);
         } catch (IOException e) {
             System.err.println("demo: cannot write the Fashion-MNIST tree: " + e.getMessage());
             return ExitCode.FAILED;
         }
-        return PipelineJob.run(pipeline);
     }
 
     /** Writes the demo tree to the pipeline's input unless it is there already. */

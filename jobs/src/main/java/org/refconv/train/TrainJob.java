@@ -6,8 +6,9 @@ import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
-import org.refconv.cli.ExitCode;
+import org.refconv.cli.JobMain;
 import org.refconv.config.ConfigException;
+import org.refconv.data.SparkJobs;
 import org.refconv.models.ModelZoo;
 
 /**
@@ -20,22 +21,13 @@ public final class TrainJob {
     private TrainJob() {}
 
     public static void main(String[] args) throws Exception {
-        TrainConfig config;
-        try {
-            config = TrainConfig.fromArgs(args);
-            preflight(config, new Configuration());
-        } catch (ConfigException | IllegalArgumentException e) {
-            System.err.println("train: " + e.getMessage());
-            ExitCode.BAD_CONFIG.exit();
-            return;
-        }
-        SparkSession.Builder builder =
-                SparkSession.builder().appName("refconv-train-" + config.mode() + "-" + config.model());
-        if (!config.master().isEmpty()) {
-            builder.master(config.master());
-        }
-        SparkSession spark = builder.getOrCreate();
-        try {
+        TrainConfig config = JobMain.parseOrExit("train", () -> {
+            TrainConfig c = TrainConfig.fromArgs(args);
+            preflight(c, new Configuration());
+            return c;
+        });
+        String appName = "refconv-train-" + config.mode() + "-" + config.model();
+        try (SparkSession spark = SparkJobs.session(appName, config.master())) {
             RankTrainer.Result[] results = DistributedTraining.run(spark, config, 120_000);
             RankTrainer.Result r0 = results[0];
             System.out.printf(
@@ -50,8 +42,6 @@ public final class TrainJob {
                     100 * r0.top1(),
                     100 * r0.top5(),
                     r0.model());
-        } finally {
-            spark.stop();
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.refconv.publish.TinyPipeline;
+import org.refconv.train.TestSpark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,14 +21,7 @@ class AblationExperimentTest {
     @Test
     void runsEveryMethodAndSeedFromOneBasisAndARerunRedoesNothing() throws Exception {
         Path dir = TinyPipeline.fresh(Path.of("target", "it-experiment").toAbsolutePath());
-        SparkSession spark = SparkSession.builder()
-                .appName("AblationExperimentTest")
-                .master("local[2]")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false")
-                .config("spark.local.dir", dir.resolve("spark-local").toString())
-                .getOrCreate();
+        SparkSession spark = TestSpark.local("AblationExperimentTest", dir.resolve("spark-local"));
         try {
             ExperimentConfig c = ExperimentConfig.fromArgs(new String[] {
                 "--work",

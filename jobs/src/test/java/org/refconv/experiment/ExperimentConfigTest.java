@@ -58,20 +58,16 @@ class ExperimentConfigTest {
 
     @Test
     void badSettingsAreRefusedBeforeAnythingRuns() {
-        assertTrue(assertThrows(ConfigException.class, () -> parse("--methods", "refconv,dropout"))
-                .getMessage()
-                .contains("unknown method 'dropout'"));
-        assertTrue(assertThrows(ConfigException.class, () -> parse("--models", "vgg16"))
-                .getMessage()
-                .contains("unknown model 'vgg16'"));
-        assertTrue(assertThrows(ConfigException.class, () -> parse("--resnet50.epochs", "3"))
-                .getMessage()
-                .contains("unknown section 'resnet50'"));
-        assertTrue(assertThrows(ConfigException.class, () -> parse("--train.output", "/elsewhere"))
-                .getMessage()
-                .contains("'output' is set by the experiment"));
-        assertTrue(assertThrows(ConfigException.class, () -> parse("--train.batch", "63", "--train.ranks", "2"))
-                .getMessage()
-                .contains("divisible"));
+        assertRefused("unknown method 'dropout'", "--methods", "refconv,dropout");
+        assertRefused("unknown model 'vgg16'", "--models", "vgg16");
+        assertRefused("unknown section 'resnet50'", "--resnet50.epochs", "3");
+        assertRefused("'output' is set by the experiment", "--train.output", "/elsewhere");
+        assertRefused("divisible", "--train.batch", "63", "--train.ranks", "2");
+    }
+
+    private static void assertRefused(String reason, String... overrides) {
+        String message =
+                assertThrows(ConfigException.class, () -> parse(overrides)).getMessage();
+        assertTrue(message.contains(reason), message);
     }
 }

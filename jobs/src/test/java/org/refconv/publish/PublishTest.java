@@ -38,6 +38,8 @@ import org.refconv.retrain.PipelineConfig;
 import org.refconv.train.DistributedTraining;
 import org.refconv.train.RunConfigFile;
 import org.refconv.train.RunLayout;
+import org.refconv.train.TestSpark;
+import org.refconv.train.TrainArgs;
 import org.refconv.train.TrainConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,14 +64,7 @@ class PublishTest {
     @BeforeAll
     static void makeRuns() throws Exception {
         dir = TinyPipeline.fresh(Path.of("target", "it-publish").toAbsolutePath());
-        spark = SparkSession.builder()
-                .appName("PublishTest")
-                .master("local[2]")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false")
-                .config("spark.local.dir", dir.resolve("spark-local").toString())
-                .getOrCreate();
+        spark = TestSpark.local("PublishTest", dir.resolve("spark-local"));
         String work = dir.resolve("runs").toUri().toString();
         TinyPipeline.writeTree(dir.resolve("tree"));
         PipelineConfig pipeline = PipelineConfig.fromArgs(TinyPipeline.args(
@@ -274,35 +269,15 @@ class PublishTest {
         String basisUri = run + "/pretrain/model.safetensors";
         String name = mode + String.join("", switches).replace("--", "-");
         String out = dir.resolve("methods").resolve(name).toUri().toString();
-        List<String> a = new ArrayList<>(List.of(
-                "--mode",
-                mode,
-                "--model",
-                "cifar_quick",
-                "--numClasses",
-                "10",
-                "--imageSize",
-                "32",
-                "--data",
-                RunConfigFile.read(run + "/refocus", CONF).data(),
-                "--checkpointIn",
-                basisUri,
-                "--output",
-                out,
-                "--epochs",
-                "1",
-                "--warmupEpochs",
-                "0",
-                "--batch",
-                "8",
-                "--ranks",
-                "2",
-                "--maxStepsPerEpoch",
-                "3",
-                "--lr",
-                "0.02"));
-        a.addAll(switches);
-        TrainConfig tc = TrainConfig.fromArgs(a.toArray(String[]::new));
+        TrainConfig tc = TrainArgs.fashion(
+                        mode,
+                        "cifar_quick",
+                        RunConfigFile.read(run + "/refocus", CONF).data(),
+                        out)
+                .with("checkpointIn", basisUri)
+                .shortRun(1, 8, 2, 3)
+                .and(switches.toArray(String[]::new))
+                .config();
         assertEquals(3, DistributedTraining.run(spark, tc, 60_000)[0].steps());
 
         PublishResult r = new Publisher(CONF).publish(config(out, name, "--gateTolerance", "1"));

@@ -8,7 +8,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.apache.spark.sql.SparkSession;
 import org.refconv.data.demo.FashionMnistDemoDataset;
+import org.refconv.data.prepare.PrepareConfig;
+import org.refconv.data.prepare.Preparer;
 
 /**
  * Pipeline arguments for tests: Fashion-MNIST from Debian, 12 images per class at 32 px, cifar_quick, 2 ranks,
@@ -76,5 +79,21 @@ public final class TinyPipeline {
     public static void writeTree(Path tree) throws IOException {
         FashionMnistDemoDataset.write(new FashionMnistDemoDataset.Options(
                 Path.of(FashionMnistDemoDataset.DEFAULT_SOURCE), tree, 32, PER_CLASS, 95, false));
+    }
+
+    /** Prepares the class-per-folder image tree at {@code tree} into {@code output}, replacing what is there. */
+    public static void prepare(SparkSession spark, Path tree, String output, int rowGroupRows) throws IOException {
+        new Preparer(spark).run(PrepareConfig.fromArgs(new String[] {
+            "--input",
+            tree.toUri().toString(),
+            "--output",
+            output,
+            "--layout",
+            "kaggle",
+            "--rowGroupRows",
+            String.valueOf(rowGroupRows),
+            "--overwrite",
+            "true"
+        }));
     }
 }

@@ -3,7 +3,6 @@ package org.refconv.retrain;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,6 +39,7 @@ import org.refconv.publish.Publisher;
 import org.refconv.publish.TinyPipeline;
 import org.refconv.publish.ValidationPass;
 import org.refconv.train.Evaluator;
+import org.refconv.train.TestSpark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -86,26 +86,7 @@ class PipelineClusterTest {
                 String.valueOf(FreePort.find()),
                 "--webui-port",
                 String.valueOf(FreePort.find()));
-        spark = SparkSession.builder()
-                .appName("PipelineClusterTest")
-                .master(master)
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.executor.cores", "1")
-                .config("spark.executor.memory", "1536m")
-                .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
-                .config(
-                        "spark.executor.extraJavaOptions",
-                        "-Dorg.bytedeco.javacpp.cachedir="
-                                + System.getProperty(
-                                        "org.bytedeco.javacpp.cachedir",
-                                        System.getProperty("user.home") + "/.javacpp/cache")
-                                + " " + String.join(" ", sparkJvmFlags()))
-                .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE")
-                .config("spark.executorEnv.OPENBLAS_THREAD_TIMEOUT", "4")
-                .config("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
-                .config("spark.local.dir", dir.resolve("spark-local").toString())
-                .config("spark.ui.enabled", "false")
+        spark = TestSpark.onCluster("PipelineClusterTest", master, dir.resolve("spark-local"))
                 .getOrCreate();
     }
 
@@ -218,7 +199,7 @@ class PipelineClusterTest {
                 "-Drefconv.publish.pauseAt=" + point,
                 "-cp",
                 System.getProperty("java.class.path")));
-        cmd.addAll(sparkJvmFlags());
+        cmd.addAll(TestSpark.jvmFlags());
         cmd.addAll(List.of(
                 "org.refconv.publish.PublishJob",
                 "--run",
@@ -272,15 +253,5 @@ class PipelineClusterTest {
         assertEquals(0, p.exitValue(), out);
         String[] lines = out.strip().split("\n");
         return lines[lines.length - 1].strip();
-    }
-
-    /** The add-opens flags Spark needs on Java 17, as this JVM got them from the build. */
-    private static List<String> sparkJvmFlags() {
-        return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens")
-                        || a.startsWith("--add-modules")
-                        || a.startsWith("-Dio.netty")
-                        || a.startsWith("-Djdk.reflect"))
-                .toList();
     }
 }

@@ -15,8 +15,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
 import org.refconv.data.demo.FashionMnistDemoDataset;
-import org.refconv.data.prepare.PrepareConfig;
-import org.refconv.data.prepare.Preparer;
 import org.refconv.publish.TinyPipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,63 +44,23 @@ class DistributedTrainingClusterTest {
         FashionMnistDemoDataset.write(new FashionMnistDemoDataset.Options(
                 Path.of(FashionMnistDemoDataset.DEFAULT_SOURCE), tree, 32, 12, 90, true));
         data = root.resolve("prepared").toUri().toString();
-        new Preparer(spark).run(PrepareConfig.fromArgs(new String[] {
-            "--input",
-            tree.toUri().toString(),
-            "--output",
-            data,
-            "--layout",
-            "kaggle",
-            "--rowGroupRows",
-            "16",
-            "--overwrite",
-            "true"
-        }));
+        TinyPipeline.prepare(spark, tree, data, 16);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (spark != null) {
-            spark.stop();
-        }
-        if (cluster != null) {
+        if (cluster != null) { // stops the session, too
             cluster.close();
         }
     }
 
     private static TrainConfig config(String mode, String output, int epochs, String checkpointIn) {
-        return TrainConfig.fromArgs(new String[] {
-            "--mode",
-            mode,
-            "--model",
-            "cifar_quick",
-            "--numClasses",
-            "10",
-            "--imageSize",
-            "32",
-            "--data",
-            data,
-            "--output",
-            output,
-            "--epochs",
-            String.valueOf(epochs),
-            "--warmupEpochs",
-            "0",
-            "--batch",
-            "8",
-            "--lr",
-            "0.02",
-            "--ranks",
-            "2",
-            "--maxStepsPerEpoch",
-            "3",
-            "--checkpointEvery",
-            "2",
-            "--keepCheckpoints",
-            "2",
-            "--checkpointIn",
-            checkpointIn
-        });
+        return TrainArgs.fashion(mode, "cifar_quick", data, output)
+                .shortRun(epochs, 8, 2, 3)
+                .with("checkpointEvery", 2)
+                .with("keepCheckpoints", 2)
+                .with("checkpointIn", checkpointIn)
+                .config();
     }
 
     @Test
@@ -141,32 +99,10 @@ class DistributedTrainingClusterTest {
         assertEquals(
                 2, Files.readAllLines(root.resolve("pretrain/metrics.jsonl")).size());
 
-        TrainConfig other = TrainConfig.fromArgs(new String[] {
-            "--mode",
-            "pretrain",
-            "--model",
-            "cifar_quick",
-            "--numClasses",
-            "10",
-            "--imageSize",
-            "32",
-            "--data",
-            data,
-            "--output",
-            out,
-            "--epochs",
-            "3",
-            "--warmupEpochs",
-            "0",
-            "--batch",
-            "8",
-            "--lr",
-            "0.5",
-            "--ranks",
-            "2",
-            "--maxStepsPerEpoch",
-            "3"
-        });
+        TrainConfig other = TrainArgs.fashion("pretrain", "cifar_quick", data, out)
+                .shortRun(3, 8, 2, 3)
+                .with("lr", "0.5")
+                .config();
         Exception e = assertThrows(Exception.class, () -> DistributedTraining.run(spark, other, 60_000));
         assertTrue(rootCause(e).contains("another configuration"), rootCause(e));
     }
@@ -216,24 +152,14 @@ class DistributedTrainingClusterTest {
     @Order(5)
     void moreRanksThanSlotsIsRefusedBeforeAnyStageStarts() {
         int jobsBefore = spark.sparkContext().statusTracker().getJobIdsForGroup(null).length;
-        TrainConfig tooMany = TrainConfig.fromArgs(new String[] {
-            "--mode",
-            "pretrain",
-            "--model",
-            "cifar_quick",
-            "--numClasses",
-            "10",
-            "--imageSize",
-            "32",
-            "--data",
-            data,
-            "--output",
-            root.resolve("refused").toUri().toString(),
-            "--batch",
-            "9",
-            "--ranks",
-            "3"
-        });
+        TrainConfig tooMany = TrainArgs.fashion(
+                        "pretrain",
+                        "cifar_quick",
+                        data,
+                        root.resolve("refused").toUri().toString())
+                .with("batch", 9)
+                .with("ranks", 3)
+                .config();
         IllegalStateException e =
                 assertThrows(IllegalStateException.class, () -> DistributedTraining.run(spark, tooMany, 2_000));
         assertTrue(e.getMessage().contains("ranks = 3") && e.getMessage().contains("task slots"), e.getMessage());

@@ -58,10 +58,7 @@ class GpuSchedulingClusterTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (spark != null) {
-            spark.stop();
-        }
-        if (cluster != null) {
+        if (cluster != null) { // stops the session, too
             cluster.close();
         }
     }
@@ -86,26 +83,18 @@ class GpuSchedulingClusterTest {
 
     @Test
     void trainingOnGpuWithoutCudaFailsClearly() {
-        TrainConfig gpu = TrainConfig.fromArgs(new String[] {
-            "--mode",
-            "pretrain",
-            "--model",
-            "cifar_quick",
-            "--numClasses",
-            "10",
-            "--imageSize",
-            "32",
-            "--data",
-            "/nonexistent",
-            "--output",
-            Path.of("target", "it-gpu", "out").toAbsolutePath().toUri().toString(),
-            "--batch",
-            "8",
-            "--ranks",
-            "2",
-            "--device",
-            "gpu"
-        });
+        TrainConfig gpu = TrainArgs.fashion(
+                        "pretrain",
+                        "cifar_quick",
+                        "/nonexistent",
+                        Path.of("target", "it-gpu", "out")
+                                .toAbsolutePath()
+                                .toUri()
+                                .toString())
+                .with("batch", 8)
+                .with("ranks", 2)
+                .with("device", "gpu")
+                .config();
         Exception e = assertThrows(Exception.class, () -> DistributedTraining.run(spark, gpu, 60_000));
         StringBuilder causes = new StringBuilder();
         for (Throwable c = e; c != null; c = c.getCause()) {

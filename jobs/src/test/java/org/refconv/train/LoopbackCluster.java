@@ -22,6 +22,7 @@ final class LoopbackCluster implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final int masterPort;
     private final String classPath = System.getProperty("java.class.path");
+    private final List<SparkSession> sessions = new ArrayList<>();
 
     LoopbackCluster(Path dir, int workers) throws IOException, InterruptedException {
         this(dir, workers, List.of());
@@ -69,33 +70,18 @@ final class LoopbackCluster implements AutoCloseable {
         return "spark://127.0.0.1:" + masterPort;
     }
 
-    /** A driver session on this cluster: one 1-core executor per worker. */
+    /** A driver session on this cluster: one 1-core executor per worker; {@link #close} stops it. */
     SparkSession session(String appName) {
         return session(appName, java.util.Map.of());
     }
 
     SparkSession session(String appName, java.util.Map<String, Object> extraConf) {
-        String javaOpts = "-Dorg.bytedeco.javacpp.cachedir="
-                + System.getProperty(
-                        "org.bytedeco.javacpp.cachedir", System.getProperty("user.home") + "/.javacpp/cache")
-                + " " + jvmFlags();
-        return SparkSession.builder()
-                .appName(appName)
-                .master(masterUrl())
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.executor.cores", "1")
-                .config("spark.executor.memory", "1536m")
-                .config("spark.executor.extraClassPath", classPath)
-                .config("spark.executor.extraJavaOptions", javaOpts)
-                .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE")
-                .config("spark.executorEnv.OPENBLAS_THREAD_TIMEOUT", "4")
-                .config("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
-                .config("spark.local.dir", dir.resolve("local").toString())
-                .config("spark.ui.enabled", "false")
+        SparkSession session = TestSpark.onCluster(appName, masterUrl(), dir.resolve("local"))
                 .config("spark.stage.maxConsecutiveAttempts", "4")
                 .config(extraConf)
                 .getOrCreate();
+        sessions.add(session);
+        return session;
     }
 
     /** Pids of the executor JVMs currently running: the workers' children (workers start nothing else). */
@@ -110,7 +96,7 @@ final class LoopbackCluster implements AutoCloseable {
     private Process start(String name, List<String> jvmOptions, List<String> mainAndArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp", classPath));
-        cmd.addAll(List.of(jvmFlags().split(" ")));
+        cmd.addAll(TestSpark.jvmFlags());
         cmd.addAll(jvmOptions);
         cmd.addAll(mainAndArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd)
@@ -122,21 +108,6 @@ final class LoopbackCluster implements AutoCloseable {
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         pb.environment().put("OPENBLAS_THREAD_TIMEOUT", "4");
         return pb.start();
-    }
-
-    /** The add-opens flags Spark needs on Java 17 (the same list the parent pom gives surefire). */
-    private static String jvmFlags() {
-        List<String> flags = new ArrayList<>();
-        for (String arg :
-                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("--add-opens")
-                    || arg.startsWith("--add-modules")
-                    || arg.startsWith("-Dio.netty")
-                    || arg.startsWith("-Djdk.reflect")) {
-                flags.add(arg);
-            }
-        }
-        return String.join(" ", flags);
     }
 
     private static void awaitPort(int port) throws InterruptedException, IOException {
@@ -153,6 +124,7 @@ final class LoopbackCluster implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        sessions.forEach(SparkSession::stop);
         for (Process p : processes) {
             p.descendants().forEach(ProcessHandle::destroy);
             p.destroy();

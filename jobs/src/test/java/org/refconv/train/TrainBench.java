@@ -15,8 +15,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.refconv.data.demo.FashionMnistDemoDataset;
-import org.refconv.data.prepare.PrepareConfig;
-import org.refconv.data.prepare.Preparer;
 import org.refconv.dist.BlockingGradientSync;
 import org.refconv.dist.GradientSync;
 import org.refconv.dist.LocalRanks;
@@ -55,6 +53,7 @@ class TrainBench {
 
     private static final GradientSync.Mode OVERLAPPED = GradientSync.Mode.OVERLAPPED;
     private static final GradientSync.Mode BLOCKING = GradientSync.Mode.BLOCKING;
+    private static final GradientSync.Compression NONE = GradientSync.Compression.NONE;
     private static final String ONE = "1 rank, batch B";
     private static final String ONE_HALF = "1 rank, batch B/2";
     private static final String TWO = "2 ranks x B/2, all-reduce during backward";
@@ -91,57 +90,42 @@ class TrainBench {
     /** Images/s over all steps and from the median step; rank 0's median time per phase of a step. */
     private record Timing(double imagesPerSecond, double medianStepImagesPerSecond, Map<String, Double> phases) {}
 
+    /** The bench's session, prepared images and run folders: set once by the test, read by every run. */
+    private SparkSession spark;
+
+    private String data;
+    private Path root;
+
     @Test
     void printScalingAndRefocusCost() throws Exception {
         // A fresh start: run directories left by an earlier bench would be resumed from (or refused).
-        Path root = TinyPipeline.fresh(Path.of("target", "bench-train").toAbsolutePath());
+        root = TinyPipeline.fresh(Path.of("target", "bench-train").toAbsolutePath());
         try (LoopbackCluster cluster = new LoopbackCluster(root.resolve("cluster"), 2)) {
-            SparkSession spark = cluster.session("refconv-train-bench");
+            spark = cluster.session("refconv-train-bench");
             Path tree = root.resolve("tree");
             // Enough training images for STEPS steps in one epoch; a small validation split (it is not timed).
             int perClass = (STEPS * BATCH + 9) / 10;
             FashionMnistDemoDataset.write(new FashionMnistDemoDataset.Options(
                     Path.of(FashionMnistDemoDataset.DEFAULT_SOURCE), tree, 32, perClass, 10, 90, true));
-            String data = root.resolve("prepared").toUri().toString();
-            new Preparer(spark).run(PrepareConfig.fromArgs(new String[] {
-                "--input",
-                tree.toUri().toString(),
-                "--output",
-                data,
-                "--layout",
-                "kaggle",
-                "--rowGroupRows",
-                "32",
-                "--overwrite",
-                "true"
-            }));
+            data = root.resolve("prepared").toUri().toString();
+            TinyPipeline.prepare(spark, tree, data, 32);
             // Warm-up runs: executors load libtorch, the JVM and oneDNN JIT-compile the kernels of both modes once,
             // outside the measurements.
-            run(spark, data, root, "warmup", "pretrain", 2, BATCH, "", OVERLAPPED);
+            run("warmup", "pretrain", 2, BATCH, "", OVERLAPPED, NONE);
             String basis = root.resolve("warmup/model.safetensors").toUri().toString();
-            run(spark, data, root, "warmup-refocus", "refocus", 2, BATCH, basis, OVERLAPPED);
+            run("warmup-refocus", "refocus", 2, BATCH, basis, OVERLAPPED, NONE);
             // Each variant: images/s {all steps, median step}. The order rotates from round to round, so
             // that no variant always follows the same one (the machine drifts within a round, too).
             Map<String, Variant> all = new LinkedHashMap<>();
-            all.put(ONE, r -> run(spark, data, root, "one-" + r, "pretrain", 1, BATCH, "", OVERLAPPED));
-            all.put(ONE_HALF, r -> run(spark, data, root, "one-half-" + r, "pretrain", 1, BATCH / 2, "", OVERLAPPED));
-            all.put(TWO, r -> run(spark, data, root, "two-" + r, "pretrain", 2, BATCH, "", OVERLAPPED));
-            all.put(PAIR, r -> runIndependentPair(spark, data, root, "pair-" + r));
-            all.put(REFOCUS, r -> run(spark, data, root, "ref-" + r, "refocus", 2, BATCH, basis, OVERLAPPED));
-            all.put(BLOCKING_ROW, r -> run(spark, data, root, "two-blocking-" + r, "pretrain", 2, BATCH, "", BLOCKING));
+            all.put(ONE, r -> run("one-" + r, "pretrain", 1, BATCH, "", OVERLAPPED, NONE));
+            all.put(ONE_HALF, r -> run("one-half-" + r, "pretrain", 1, BATCH / 2, "", OVERLAPPED, NONE));
+            all.put(TWO, r -> run("two-" + r, "pretrain", 2, BATCH, "", OVERLAPPED, NONE));
+            all.put(PAIR, r -> runIndependentPair("pair-" + r));
+            all.put(REFOCUS, r -> run("ref-" + r, "refocus", 2, BATCH, basis, OVERLAPPED, NONE));
+            all.put(BLOCKING_ROW, r -> run("two-blocking-" + r, "pretrain", 2, BATCH, "", BLOCKING, NONE));
             all.put(
                     FP16,
-                    r -> run(
-                            spark,
-                            data,
-                            root,
-                            "two-fp16-" + r,
-                            "pretrain",
-                            2,
-                            BATCH,
-                            "",
-                            OVERLAPPED,
-                            GradientSync.Compression.FP16));
+                    r -> run("two-fp16-" + r, "pretrain", 2, BATCH, "", OVERLAPPED, GradientSync.Compression.FP16));
             Map<String, Variant> variants = new LinkedHashMap<>();
             for (String id : VARIANTS.split(",")) {
                 String name = VARIANT_IDS.get(id.trim());
@@ -196,7 +180,6 @@ class TrainBench {
                 ratios.print("weak scaling with " + FP16, FP16, 1, ONE_HALF, 2);
             }
             printPhases(phases);
-            spark.stop();
         }
         printAllReduceBandwidth();
     }
@@ -248,32 +231,17 @@ class TrainBench {
         });
     }
 
-    private Timing run(
-            SparkSession spark,
-            String data,
-            Path root,
-            String name,
-            String mode,
-            int ranks,
-            int batch,
-            String basis,
-            GradientSync.Mode sync)
-            throws Exception {
-        return run(spark, data, root, name, mode, ranks, batch, basis, sync, GradientSync.Compression.NONE);
-    }
-
     /**
      * Two 1-rank pretrain jobs at the per-rank batch, submitted at once (one per worker core): their summed images/s
      * is the ceiling for 2 ranks on this machine, where both cores are busy and share caches and memory bandwidth.
      */
-    private Timing runIndependentPair(SparkSession spark, String data, Path root, String name) throws Exception {
+    private Timing runIndependentPair(String name) throws Exception {
         ExecutorService submitters = Executors.newFixedThreadPool(2);
         try {
             List<Future<Timing>> jobs = new ArrayList<>();
             for (int j = 0; j < 2; j++) {
                 String job = name + "-" + j;
-                jobs.add(
-                        submitters.submit(() -> run(spark, data, root, job, "pretrain", 1, BATCH / 2, "", OVERLAPPED)));
+                jobs.add(submitters.submit(() -> run(job, "pretrain", 1, BATCH / 2, "", OVERLAPPED, NONE)));
             }
             Timing a = jobs.get(0).get();
             Timing b = jobs.get(1).get();
@@ -287,9 +255,6 @@ class TrainBench {
     }
 
     private Timing run(
-            SparkSession spark,
-            String data,
-            Path root,
             String name,
             String mode,
             int ranks,
@@ -298,40 +263,14 @@ class TrainBench {
             GradientSync.Mode sync,
             GradientSync.Compression compression)
             throws Exception {
-        TrainConfig c = TrainConfig.fromArgs(new String[] {
-            "--mode",
-            mode,
-            "--model",
-            MODEL,
-            "--numClasses",
-            "10",
-            "--imageSize",
-            "32",
-            "--data",
-            data,
-            "--output",
-            root.resolve(name).toUri().toString(),
-            "--epochs",
-            "1",
-            "--warmupEpochs",
-            "0",
-            "--batch",
-            String.valueOf(batch),
-            "--lr",
-            "0.02",
-            "--ranks",
-            String.valueOf(ranks),
-            "--maxStepsPerEpoch",
-            String.valueOf(STEPS),
-            "--checkpointEvery",
-            "100000",
-            "--checkpointIn",
-            basis,
-            "--gradientSync",
-            sync.name(),
-            "--gradientCompression",
-            compression.name()
-        });
+        TrainConfig c = TrainArgs.fashion(
+                        mode, MODEL, data, root.resolve(name).toUri().toString())
+                .shortRun(1, batch, ranks, STEPS)
+                .with("checkpointEvery", 100000)
+                .with("checkpointIn", basis)
+                .with("gradientSync", sync.name())
+                .with("gradientCompression", compression.name())
+                .config();
         RankTrainer.Result r = DistributedTraining.run(spark, c, 60_000)[0];
         return new Timing(r.imagesPerSecond(), r.medianStepImagesPerSecond(), r.medianPhaseSeconds());
     }

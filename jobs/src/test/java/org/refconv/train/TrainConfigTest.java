@@ -31,21 +31,21 @@ class TrainConfigTest {
         return TrainConfig.fromArgs(args.toArray(new String[0]));
     }
 
+    private static TrainConfig parse(TrainArgs overrides) {
+        return parse(overrides.array());
+    }
+
+    /** A valid run to vary: model m, data /d, output /o, basis /b. */
+    private static TrainArgs valid() {
+        return TrainArgs.run("m", "/d", "/o").with("checkpointIn", "/b");
+    }
+
     @Test
     void theShippedDefaultsAreThePapersRecipeAndOverridesWin() {
-        TrainConfig c = parse(
-                "--model",
-                "resnet18",
-                "--data",
-                "/d",
-                "--output",
-                "/o",
-                "--checkpointIn",
-                "/b.pth",
-                "--ranks",
-                "4",
-                "--epochs",
-                "10");
+        TrainConfig c = parse(TrainArgs.run("resnet18", "/d", "/o")
+                .with("checkpointIn", "/b.pth")
+                .with("ranks", 4)
+                .with("epochs", 10));
         assertEquals("refocus", c.mode());
         assertEquals(0.1, c.lr());
         assertEquals(0.9, c.momentum());
@@ -59,164 +59,52 @@ class TrainConfigTest {
 
     @Test
     void everyMethodStartsFromTheBasisAndFinetuneTakesItsOwnLearningRate() {
-        String[] common = {"--model", "resnet18", "--data", "/d", "--output", "/o", "--checkpointIn", "/b.pth"};
         for (String mode : List.of("refocus", "rep-adapter", "retrain", "finetune")) {
-            List<String> a = new ArrayList<>(List.of(common));
-            a.addAll(List.of("--mode", mode));
-            TrainConfig c = parse(a.toArray(String[]::new));
+            TrainConfig c = parse(resnet18().with("mode", mode));
             assertEquals(mode.equals("refocus") || mode.equals("rep-adapter"), c.reparameterized(), mode);
             assertEquals(mode.equals("finetune") ? 1e-4 : 0.1, c.lr(), mode);
-            ConfigException noBasis = assertThrows(
-                    ConfigException.class,
-                    () -> parse("--mode", mode, "--model", "m", "--data", "/d", "--output", "/o"));
-            assertTrue(noBasis.getMessage().contains("mode " + mode + " needs checkpointIn"), noBasis.getMessage());
+            assertRefused(TrainArgs.run("m", "/d", "/o").with("mode", mode), "mode " + mode + " needs checkpointIn");
         }
         assertEquals(
                 3e-4,
-                parse(
-                                "--mode",
-                                "finetune",
-                                "--finetuneLr",
-                                "3e-4",
-                                "--model",
-                                "m",
-                                "--data",
-                                "/d",
-                                "--output",
-                                "/o",
-                                "--checkpointIn",
-                                "/b")
+                parse(valid().with("mode", "finetune").with("finetuneLr", "3e-4"))
                         .lr());
         // The refocus ablation switches are refused elsewhere rather than silently ignored.
-        ConfigException wrongMode = assertThrows(
-                ConfigException.class,
-                () -> parse(
-                        "--mode",
-                        "retrain",
-                        "--trainBasis",
-                        "true",
-                        "--model",
-                        "m",
-                        "--data",
-                        "/d",
-                        "--output",
-                        "/o",
-                        "--checkpointIn",
-                        "/b"));
-        assertTrue(
-                wrongMode.getMessage().contains("trainBasis")
-                        && wrongMode.getMessage().contains("refocus only"),
-                wrongMode.getMessage());
-        TrainConfig ablation = parse(
-                common[0],
-                common[1],
-                common[2],
-                common[3],
-                common[4],
-                common[5],
-                common[6],
-                common[7],
-                "--identity",
-                "false",
-                "--randomBasis",
-                "true");
+        assertRefused(valid().with("mode", "retrain").with("trainBasis", "true"), "trainBasis", "refocus only");
+        TrainConfig ablation = parse(resnet18().with("identity", "false").with("randomBasis", "true"));
         assertTrue(!ablation.identity() && ablation.randomBasis());
-        assertNotEquals(parse(common).trajectoryHash(), ablation.trajectoryHash(), "the switches shape the run");
+        assertNotEquals(parse(resnet18()).trajectoryHash(), ablation.trajectoryHash(), "the switches shape the run");
+    }
+
+    /** Parsing {@code args} fails with a message naming every one of {@code words}. */
+    private static void assertRefused(TrainArgs args, String... words) {
+        String message = assertThrows(ConfigException.class, () -> parse(args)).getMessage();
+        for (String w : words) {
+            assertTrue(message.contains(w), message);
+        }
+    }
+
+    /** resnet18 from the basis /b.pth. */
+    private static TrainArgs resnet18() {
+        return TrainArgs.run("resnet18", "/d", "/o").with("checkpointIn", "/b.pth");
     }
 
     @Test
     void badSettingsAreRefusedNamingTheSetting() {
-        ConfigException batch = assertThrows(
-                ConfigException.class,
-                () -> parse(
-                        "--model",
-                        "m",
-                        "--data",
-                        "/d",
-                        "--output",
-                        "/o",
-                        "--checkpointIn",
-                        "/b",
-                        "--batch",
-                        "10",
-                        "--ranks",
-                        "4"));
-        assertTrue(
-                batch.getMessage().contains("--batch") && batch.getMessage().contains("divisible"), batch.getMessage());
+        assertRefused(valid().with("batch", 10).with("ranks", 4), "--batch", "divisible");
         ConfigException unknown = assertThrows(ConfigException.class, () -> parse("--learningRate", "0.1"));
         assertTrue(unknown.getMessage().contains("learningRate"), unknown.getMessage());
-        ConfigException noBasis =
-                assertThrows(ConfigException.class, () -> parse("--model", "m", "--data", "/d", "--output", "/o"));
-        assertTrue(noBasis.getMessage().contains("checkpointIn"), noBasis.getMessage());
-        ConfigException device = assertThrows(
-                ConfigException.class,
-                () -> parse(
-                        "--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b", "--device", "tpu"));
-        assertTrue(device.getMessage().contains("device"), device.getMessage());
-        ConfigException sync = assertThrows(
-                ConfigException.class,
-                () -> parse(
-                        "--model",
-                        "m",
-                        "--data",
-                        "/d",
-                        "--output",
-                        "/o",
-                        "--checkpointIn",
-                        "/b",
-                        "--gradientSync",
-                        "async"));
-        assertTrue(sync.getMessage().contains("gradientSync"), sync.getMessage());
-        ConfigException layout = assertThrows(
-                ConfigException.class,
-                () -> parse(
-                        "--model",
-                        "m",
-                        "--data",
-                        "/d",
-                        "--output",
-                        "/o",
-                        "--checkpointIn",
-                        "/b",
-                        "--memoryFormat",
-                        "nhwc"));
-        assertTrue(
-                layout.getMessage().contains("memoryFormat")
-                        && layout.getMessage().contains("channels-last"),
-                layout.getMessage());
-        ConfigException compression = assertThrows(
-                ConfigException.class,
-                () -> parse(
-                        "--model",
-                        "m",
-                        "--data",
-                        "/d",
-                        "--output",
-                        "/o",
-                        "--checkpointIn",
-                        "/b",
-                        "--gradientSync",
-                        "blocking",
-                        "--gradientCompression",
-                        "fp16"));
-        assertTrue(
-                compression.getMessage().contains("gradientCompression")
-                        && compression.getMessage().contains("overlapped"),
-                compression.getMessage());
+        assertRefused(TrainArgs.run("m", "/d", "/o"), "checkpointIn");
+        assertRefused(valid().with("device", "tpu"), "device");
+        assertRefused(valid().with("gradientSync", "async"), "gradientSync");
+        assertRefused(valid().with("memoryFormat", "nhwc"), "memoryFormat", "channels-last");
+        assertRefused(
+                valid().with("gradientSync", "blocking").with("gradientCompression", "fp16"),
+                "gradientCompression",
+                "overlapped");
         assertEquals(
                 GradientSync.Compression.FP16,
-                parse(
-                                "--model",
-                                "m",
-                                "--data",
-                                "/d",
-                                "--output",
-                                "/o",
-                                "--checkpointIn",
-                                "/b",
-                                "--gradientCompression",
-                                "fp16")
-                        .gradientCompression());
+                parse(valid().with("gradientCompression", "fp16")).gradientCompression());
     }
 
     @Test
@@ -228,57 +116,38 @@ class TrainConfigTest {
         ConfigException model = assertThrows(
                 ConfigException.class,
                 () -> TrainJob.preflight(
-                        parse("--model", "resnet19", "--data", data, "--output", "/o", "--checkpointIn", "/b"), conf));
+                        parse(TrainArgs.run("resnet19", data, "/o").with("checkpointIn", "/b")), conf));
         assertTrue(
                 model.getMessage().contains("resnet19") && model.getMessage().contains("resnet18"), model.getMessage());
+        String missing = dir.resolve("missing.safetensors").toString();
         ConfigException basis = assertThrows(
                 ConfigException.class,
                 () -> TrainJob.preflight(
-                        parse(
-                                "--model",
-                                "cifar_quick",
-                                "--data",
-                                data,
-                                "--output",
-                                "/o",
-                                "--checkpointIn",
-                                dir.resolve("missing.safetensors").toString()),
-                        conf));
+                        parse(TrainArgs.run("cifar_quick", data, "/o").with("checkpointIn", missing)), conf));
         assertTrue(basis.getMessage().contains("missing.safetensors"), basis.getMessage());
         ConfigException split = assertThrows(
                 ConfigException.class,
                 () -> TrainJob.preflight(
-                        parse(
-                                "--mode",
-                                "pretrain",
-                                "--model",
-                                "cifar_quick",
-                                "--data",
-                                dir.toString(),
-                                "--output",
-                                "/o"),
-                        conf));
+                        parse(TrainArgs.run("cifar_quick", dir.toString(), "/o").with("mode", "pretrain")), conf));
         assertTrue(split.getMessage().contains("train"), split.getMessage());
-        TrainJob.preflight(
-                parse("--mode", "pretrain", "--model", "cifar_quick", "--data", data, "--output", "/o"), conf);
+        TrainJob.preflight(parse(TrainArgs.run("cifar_quick", data, "/o").with("mode", "pretrain")), conf);
     }
 
     @Test
     void theTrajectoryHashIgnoresRanksThreadsGradientSyncAndLayoutButNotTheRecipe() {
-        String[] base = {"--model", "m", "--data", "/d", "--output", "/o", "--checkpointIn", "/b"};
-        TrainConfig a = parse(base);
+        TrainConfig a = parse(valid());
         assertEquals(
                 a.trajectoryHash(),
-                parse(concat(base, "--ranks", "8", "--threadsPerRank", "4")).trajectoryHash());
-        TrainConfig blocking = parse(concat(base, "--gradientSync", "blocking"));
+                parse(valid().with("ranks", 8).with("threadsPerRank", 4)).trajectoryHash());
+        TrainConfig blocking = parse(valid().with("gradientSync", "blocking"));
         assertEquals(GradientSync.Mode.OVERLAPPED, a.gradientSync());
         assertEquals(GradientSync.Mode.BLOCKING, blocking.gradientSync());
         assertEquals(a.trajectoryHash(), blocking.trajectoryHash());
-        TrainConfig nchw = parse(concat(base, "--memoryFormat", "contiguous"));
+        TrainConfig nchw = parse(valid().with("memoryFormat", "contiguous"));
         assertEquals(MemoryFormat.CHANNELS_LAST, a.memoryFormat());
         assertEquals(MemoryFormat.CONTIGUOUS, nchw.memoryFormat());
         assertEquals(a.trajectoryHash(), nchw.trajectoryHash());
-        assertNotEquals(a.trajectoryHash(), parse(concat(base, "--lr", "0.05")).trajectoryHash());
+        assertNotEquals(a.trajectoryHash(), parse(valid().with("lr", "0.05")).trajectoryHash());
     }
 
     @Test
@@ -293,11 +162,5 @@ class TrainConfigTest {
                 IllegalStateException.class,
                 () -> DeviceChoice.forTask(
                         "gpu", Map.of("gpu", new ResourceInformation("gpu", new String[] {"GPU-5f2a"}))));
-    }
-
-    private static String[] concat(String[] a, String... b) {
-        List<String> out = new ArrayList<>(List.of(a));
-        out.addAll(List.of(b));
-        return out.toArray(new String[0]);
     }
 }

@@ -2,10 +2,10 @@ package org.refconv.checkpoint;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
+import org.refconv.testing.TestTensors;
 
 /** The files written by fixtures/make_checkpoint_fixtures.py (test resources under fixtures/checkpoint). */
 final class Fixtures {
@@ -15,15 +15,7 @@ final class Fixtures {
     private Fixtures() {}
 
     static Path path(String name) {
-        URL url = Fixtures.class.getResource("/fixtures/checkpoint/" + name);
-        if (url == null) {
-            throw new IllegalStateException("missing fixture " + name + ": run fixtures/make_checkpoint_fixtures.py");
-        }
-        try {
-            return Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestTensors.resource("fixtures/checkpoint/" + name);
     }
 
     static String uri(String name) {

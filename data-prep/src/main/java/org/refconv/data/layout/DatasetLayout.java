@@ -1,7 +1,12 @@
 package org.refconv.data.layout;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.apache.hadoop.fs.Path;
 
 /** A way ImageNet-style trees are organised on disk; it labels every image or fails naming the file. */
 public interface DatasetLayout {
@@ -39,5 +44,29 @@ public interface DatasetLayout {
                 throw new IllegalArgumentException("layout " + layout + " has splits " + known + ", not '" + s + "'");
             }
         }
+    }
+
+    /**
+     * The splits of an ILSVRC2012 release: each from its folder under {@code splitsFolder}, {@code train} by its class
+     * folders (the classes listed in {@code classList}), {@code val} by the release's own labels ({@code readVal}).
+     */
+    static LabelledDataset ilsvrcSplits(
+            String layout,
+            DatasetTree tree,
+            List<String> splits,
+            String splitsFolder,
+            ClassIndex classes,
+            Path classList,
+            Function<Path, List<ImageEntry>> readVal) {
+        Map<String, List<ImageEntry>> out = new LinkedHashMap<>();
+        for (String split : splits) {
+            Path dir = tree.requireDirectory(splitsFolder + split, split + " split folder");
+            out.put(
+                    split,
+                    split.equals("train")
+                            ? ClassFolders.list(tree, dir, classes, classList, true)
+                            : readVal.apply(dir));
+        }
+        return new LabelledDataset(layout, classes, out);
     }
 }

@@ -40,16 +40,8 @@ public final class DevkitLayout implements DatasetLayout {
         Path meta = tree.requireFile(META_MAT, "devkit meta.mat");
         Map<Integer, String> wnidById = readSynsets(tree, meta);
         ClassIndex classes = new ClassIndex(wnidById.values());
-        Map<String, List<ImageEntry>> out = new LinkedHashMap<>();
-        for (String split : splits) {
-            Path dir = tree.requireDirectory(split, split + " split folder");
-            out.put(
-                    split,
-                    split.equals("train")
-                            ? ClassFolders.list(tree, dir, classes, meta, true)
-                            : readVal(tree, dir, wnidById, classes));
-        }
-        return new LabelledDataset(name(), classes, out);
+        return DatasetLayout.ilsvrcSplits(
+                name(), tree, splits, "", classes, meta, dir -> readVal(tree, dir, wnidById, classes));
     }
 
     /** ILSVRC2012_ID to WNID for the leaf synsets (num_children == 0), the 1000 classes of ILSVRC2012. */

@@ -2,7 +2,6 @@ package org.refconv.data.layout;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,16 +29,8 @@ public final class KaggleLayout implements DatasetLayout {
         DatasetLayout.requireKnownSplits(name(), splits, List.of("train", "val"));
         Path mapping = tree.requireFile(SYNSET_MAPPING, "synset mapping");
         ClassIndex classes = readSynsetMapping(tree, mapping);
-        Map<String, List<ImageEntry>> out = new LinkedHashMap<>();
-        for (String split : splits) {
-            Path dir = tree.requireDirectory(DATA_DIR + "/" + split, split + " split folder");
-            out.put(
-                    split,
-                    split.equals("train")
-                            ? ClassFolders.list(tree, dir, classes, mapping, true)
-                            : readVal(tree, dir, classes));
-        }
-        return new LabelledDataset(name(), classes, out);
+        return DatasetLayout.ilsvrcSplits(
+                name(), tree, splits, DATA_DIR + "/", classes, mapping, dir -> readVal(tree, dir, classes));
     }
 
     static ClassIndex readSynsetMapping(DatasetTree tree, Path mapping) {
