@@ -10,6 +10,9 @@ import org.apache.hadoop.fs.PositionedReadable;
 
 /** Bytes that can be read at any position: a file opened through Hadoop, or an array already in memory. */
 interface RandomAccessSource {
+    /** Small reads through {@link #channel()} fetch this much at once. */
+    int READ_AHEAD = 8192;
+
     long length();
 
     /** Fills {@code buffer[offset, offset + length)} from {@code position}; the range is within the source. */
@@ -31,10 +34,17 @@ interface RandomAccessSource {
     /**
      * A read-only channel over this source with its own position, for libraries that read through
      * {@link SeekableByteChannel}. Closing it leaves the source open: its owner closes it.
+     *
+     * <p>Reads under {@link #READ_AHEAD} bytes are served from a buffer filled by one positioned read: a zip
+     * library reads the central directory a few dozen bytes at a time, and on HDFS every positioned read is a
+     * request to a DataNode. Larger reads go straight into the caller's array.
      */
     default SeekableByteChannel channel() {
         RandomAccessSource source = this;
         return new SeekableByteChannel() {
+            private final byte[] buffer = new byte[READ_AHEAD];
+            private long bufferStart;
+            private int buffered;
             private long position;
             private boolean open = true;
 
@@ -45,7 +55,14 @@ interface RandomAccessSource {
                     return dst.hasRemaining() ? -1 : 0;
                 }
                 int n = (int) Math.min(dst.remaining(), left);
-                if (dst.hasArray()) { // straight into the caller's array: one positioned read per request
+                if (n < READ_AHEAD) {
+                    if (position < bufferStart || position + n > bufferStart + buffered) {
+                        buffered = (int) Math.min(READ_AHEAD, left);
+                        bufferStart = position;
+                        source.readFully(position, buffer, 0, buffered);
+                    }
+                    dst.put(buffer, (int) (position - bufferStart), n);
+                } else if (dst.hasArray()) { // straight into the caller's array: one positioned read
                     source.readFully(position, dst.array(), dst.arrayOffset() + dst.position(), n);
                     dst.position(dst.position() + n);
                 } else {

@@ -100,4 +100,29 @@ class ZipArchiveTest {
                     "t.pth: corrupt zip: STORED entry 'archive/b' has 6 bytes but claims 1073741824", e.getMessage());
         }
     }
+
+    @Test
+    void readsTheDirectoryInAFewPositionedReads() throws IOException {
+        // On HDFS each positioned read is a request to a DataNode: the library's many small reads of the central
+        // directory must come from the channel's read-ahead buffer (without it: dozens of reads here).
+        byte[] bytes = Fixtures.bytes("small_cnn.pth");
+        RandomAccessSource file = RandomAccessSource.of(bytes);
+        int[] reads = {0};
+        RandomAccessSource counting = new RandomAccessSource() {
+            @Override
+            public long length() {
+                return file.length();
+            }
+
+            @Override
+            public void readFully(long position, byte[] buffer, int offset, int length) throws IOException {
+                reads[0]++;
+                file.readFully(position, buffer, offset, length);
+            }
+        };
+        try (ZipArchive zip = ZipArchive.open(counting, "t.pth")) {
+            assertTrue(zip.names().size() > 10, zip.names().toString());
+            assertTrue(reads[0] <= 4, reads[0] + " positioned reads to open the zip");
+        }
+    }
 }
