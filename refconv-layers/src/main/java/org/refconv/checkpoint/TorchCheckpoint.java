@@ -51,6 +51,11 @@ public final class TorchCheckpoint {
             }
             String pickleName = CheckpointFormatException.describe(source) + "/" + prefix + PICKLE;
             StateDictUnpickler unpickler = new StateDictUnpickler(pickleName, key -> {
+                // torch.save names storages 0, 1, 2...: a key with a path in it could only point outside data/.
+                if (!key.matches("[A-Za-z0-9_]+")) {
+                    throw new CheckpointFormatException(
+                            pickleName + ": storage key '" + key + "' is not a plain name (torch.save uses 0, 1, ...)");
+                }
                 String entry = prefix + "data/" + key;
                 if (!zip.contains(entry)) {
                     throw CheckpointFormatException.in(

@@ -176,4 +176,12 @@ class TorchPickleSafetyTest {
                 "evil.pth/archive/data.pkl: opcode 0x8b claims 1048576 bytes but only 1 follow",
                 refusal("\u0080\u0002\u008b\u0000\u0000\u0010\u0000."));
     }
+
+    @Test
+    void storageKeysArePlainNames() {
+        // A persistent id naming storage '../version' would read archive/data/../version if the zip had one.
+        assertEquals(
+                "evil.pth/archive/data.pkl: storage key '../version' is not a plain name (torch.save uses 0, 1, ...)",
+                refusal("\u0080\u0002(Vstorage\nctorch\nFloatStorage\nV../version\nVcpu\nK\u0001tQ."));
+    }
 }
