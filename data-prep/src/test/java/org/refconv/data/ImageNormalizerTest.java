@@ -214,4 +214,48 @@ class ImageNormalizerTest {
         assertTrue(values.size() >= 65, "no quantisation table found");
         return values;
     }
+
+    /** A PNG whose header claims {@code width x height} pixels (IHDR patched, its CRC recomputed). */
+    static byte[] pngClaiming(byte[] png, int width, int height) {
+        byte[] b = png.clone();
+        java.nio.ByteBuffer.wrap(b, 16, 8).putInt(width).putInt(height);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b, 12, 17); // "IHDR" and its 13 data bytes
+        java.nio.ByteBuffer.wrap(b, 29, 4).putInt((int) crc.getValue());
+        return b;
+    }
+
+    /** A JPEG whose first frame header claims {@code width x height} pixels. */
+    static byte[] jpegClaiming(byte[] jpeg, int width, int height) {
+        byte[] b = jpeg.clone();
+        for (int i = 2; i + 9 < b.length; i++) {
+            if ((b[i] & 0xFF) == 0xFF && (b[i + 1] & 0xFF) == 0xC0) {
+                java.nio.ByteBuffer.wrap(b, i + 5, 4).putShort((short) height).putShort((short) width);
+                return b;
+            }
+        }
+        throw new AssertionError("no SOF0");
+    }
+
+    @Test
+    void imagesClaimingMorePixelsThanTheLimitAreRefusedBeforeDecoding() throws Exception {
+        byte[] png = TestImages.png(dog);
+        byte[] jpeg = TestImages.jpeg(dog);
+        assertEquals(89_478_485L, ImageDecoder.MAX_PIXELS); // PIL's Image.MAX_IMAGE_PIXELS
+        for (ImageNormalizer.Engine engine : ImageNormalizer.Engine.values()) {
+            ImageNormalizer n = engine(engine, ResizeRule.NONE, 90);
+            for (byte[] bomb : new byte[][] {pngClaiming(png, 60_000, 60_000), jpegClaiming(jpeg, 65_000, 65_000)}) {
+                BadImageException e = assertThrows(BadImageException.class, () -> n.normalize(bomb));
+                assertTrue(e.getMessage().contains("pixels: over the limit of 89478485"), e.getMessage());
+            }
+            // The limit is on the product: the photo passes at a limit of exactly its pixels, not one fewer.
+            long pixels = (long) dog.getWidth() * dog.getHeight();
+            ImageNormalizer exact = new ImageNormalizer(ResizeRule.NONE, 90, engine, pixels);
+            assertEquals(dog.getWidth(), exact.normalize(png).width());
+            assertEquals(dog.getWidth(), exact.normalize(jpeg).width());
+            ImageNormalizer below = new ImageNormalizer(ResizeRule.NONE, 90, engine, pixels - 1);
+            assertThrows(BadImageException.class, () -> below.normalize(png));
+            assertThrows(BadImageException.class, () -> below.normalize(jpeg));
+        }
+    }
 }

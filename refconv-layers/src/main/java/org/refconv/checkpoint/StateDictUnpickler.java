@@ -1,6 +1,7 @@
 package org.refconv.checkpoint;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,6 +95,18 @@ final class StateDictUnpickler extends Unpickler {
     private final String pickleName;
     private final StorageReader storageReader;
     private final Map<String, byte[]> storageBytes = new HashMap<>();
+    /** Bytes of the distinct storages read so far, and of the tensors copied out of them. */
+    private long storedBytes;
+
+    private long tensorBytes;
+
+    /**
+     * Tensors may hold at most this many times the bytes of the storages they view. A state dict's tensors cover
+     * each storage once, tied weights (an embedding shared with the classifier) twice; a pickle that views one
+     * storage thousands of times, or expands it with zero strides, would otherwise turn a small file into
+     * gigabytes of copies.
+     */
+    static final long MAX_TENSOR_BYTES_PER_STORAGE_BYTE = 4;
 
     /** {@code pickleName} names the pickle in error messages, e.g. {@code model.pth/archive/data.pkl}. */
     StateDictUnpickler(String pickleName, StorageReader storageReader) {
@@ -146,6 +159,16 @@ final class StateDictUnpickler extends Unpickler {
                 }
             }
             case Opcodes.BINPERSID -> stack.add(loadStorage(stack.pop()));
+            // Pyrolite allocates a counted string's length before reading it: check the claim against the bytes
+            // that remain, so a 20-byte pickle cannot ask for 2 GiB (found by StateDictUnpicklerFuzzTest).
+            case Opcodes.BINSTRING, Opcodes.BINUNICODE, Opcodes.BINBYTES, Opcodes.LONG4 -> {
+                requireCountedBytes(opcode, 4);
+                return super.dispatch(opcode);
+            }
+            case Opcodes.BINUNICODE8, Opcodes.BINBYTES8, Opcodes.BYTEARRAY8 -> {
+                requireCountedBytes(opcode, 8);
+                return super.dispatch(opcode);
+            }
             case Opcodes.EMPTY_DICT -> stack.add(new LinkedHashMap<>());
             case Opcodes.DICT -> {
                 Map<Object, Object> dict = new LinkedHashMap<>();
@@ -161,6 +184,32 @@ final class StateDictUnpickler extends Unpickler {
             }
         }
         return NO_RETURN_VALUE;
+    }
+
+    /**
+     * Peeks at the {@code width}-byte little-endian count after {@code opcode} and refuses it unless that many bytes
+     * follow. {@link #unpickle} reads from a byte array, whose stream knows exactly what remains and can rewind.
+     */
+    private void requireCountedBytes(short opcode, int width) throws IOException {
+        input.mark(width);
+        long count = 0;
+        for (int i = 0; i < width; i++) {
+            int b = input.read();
+            if (b < 0) {
+                throw new CheckpointFormatException(
+                        pickleName + ": pickle ends inside the length of opcode " + String.format("0x%02x", opcode));
+            }
+            count |= (long) b << (8 * i);
+        }
+        int remaining = input.available();
+        input.reset();
+        if (width == 4) {
+            count = (int) count; // Pyrolite reads a signed 32-bit count
+        }
+        if (count < 0 || count > remaining) {
+            throw new CheckpointFormatException(pickleName + ": opcode " + String.format("0x%02x", opcode) + " claims "
+                    + Long.toUnsignedString(count) + " bytes but only " + remaining + " follow");
+        }
     }
 
     private Object resolveGlobal(String module, String name) throws CheckpointFormatException {
@@ -216,7 +265,18 @@ final class StateDictUnpickler extends Unpickler {
                     pickleName + ": unexpected _rebuild_tensor_v2 arguments " + describe(args));
         }
         try {
-            return storage.view(exactLong(offset), longs(size), longs(stride));
+            long[] shape = longs(size);
+            long numel = HostTensor.numel(shape);
+            int itemSize = storage.dtype().byteSize();
+            long bytes = numel > Long.MAX_VALUE / itemSize ? Long.MAX_VALUE : numel * itemSize;
+            if (bytes > MAX_TENSOR_BYTES_PER_STORAGE_BYTE * storedBytes - tensorBytes) {
+                throw new CheckpointFormatException(pickleName + ": a " + storage.dtype() + " tensor of shape "
+                        + Arrays.toString(shape) + " (" + bytes + " bytes) would take the tensors past "
+                        + MAX_TENSOR_BYTES_PER_STORAGE_BYTE + " times the " + storedBytes
+                        + " bytes of their storages (repeated or zero-stride views)");
+            }
+            tensorBytes += bytes;
+            return storage.view(exactLong(offset), shape, longs(stride));
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(pickleName + ": bad " + storage.dtype() + " tensor: " + e.getMessage());
         }
@@ -237,6 +297,7 @@ final class StateDictUnpickler extends Unpickler {
         if (bytes == null) {
             bytes = storageReader.read(key);
             storageBytes.put(key, bytes);
+            storedBytes += bytes.length;
         }
         TorchStorage storage;
         try {

@@ -40,25 +40,32 @@ public final class TorchCheckpoint {
 
     private static StateDict read(RandomAccessSource file, String source) throws IOException {
         requireZip(file, source);
-        ZipArchive zip = ZipArchive.open(file, source);
-        String prefix = archivePrefix(zip, source);
-        if (zip.contains(prefix + "byteorder")) {
-            String byteOrder = new String(zip.read(prefix + "byteorder"), StandardCharsets.US_ASCII).trim();
-            if (!byteOrder.equals("little")) {
-                throw CheckpointFormatException.in(
-                        source, "byteorder is '" + byteOrder + "': only little-endian " + "checkpoints are supported");
+        try (ZipArchive zip = ZipArchive.open(file, source)) {
+            String prefix = archivePrefix(zip, source);
+            if (zip.contains(prefix + "byteorder")) {
+                String byteOrder = new String(zip.read(prefix + "byteorder"), StandardCharsets.US_ASCII).trim();
+                if (!byteOrder.equals("little")) {
+                    throw CheckpointFormatException.in(
+                            source,
+                            "byteorder is '" + byteOrder + "': only little-endian " + "checkpoints are supported");
+                }
             }
+            String pickleName = CheckpointFormatException.describe(source) + "/" + prefix + PICKLE;
+            StateDictUnpickler unpickler = new StateDictUnpickler(pickleName, key -> {
+                // torch.save names storages 0, 1, 2...: a key with a path in it could only point outside data/.
+                if (!key.matches("[A-Za-z0-9_]+")) {
+                    throw new CheckpointFormatException(
+                            pickleName + ": storage key '" + key + "' is not a plain name (torch.save uses 0, 1, ...)");
+                }
+                String entry = prefix + "data/" + key;
+                if (!zip.contains(entry)) {
+                    throw CheckpointFormatException.in(
+                            source, "storage '" + entry + "' referenced by the pickle is " + "missing from the zip");
+                }
+                return zip.read(entry);
+            });
+            return toStateDict(unpickler.unpickle(zip.read(prefix + PICKLE)), pickleName);
         }
-        String pickleName = CheckpointFormatException.describe(source) + "/" + prefix + PICKLE;
-        StateDictUnpickler unpickler = new StateDictUnpickler(pickleName, key -> {
-            String entry = prefix + "data/" + key;
-            if (!zip.contains(entry)) {
-                throw CheckpointFormatException.in(
-                        source, "storage '" + entry + "' referenced by the pickle is " + "missing from the zip");
-            }
-            return zip.read(entry);
-        });
-        return toStateDict(unpickler.unpickle(zip.read(prefix + PICKLE)), pickleName);
     }
 
     /** Fails clearly on the legacy format (a bare pickle stream) and on anything that is not a zip. */

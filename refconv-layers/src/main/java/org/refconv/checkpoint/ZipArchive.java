@@ -1,122 +1,83 @@
 package org.refconv.checkpoint;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
+import java.util.zip.ZipException;
+
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipFile;
+import org.apache.commons.compress.archivers.zip.ZipMethod;
 
 /**
- * A zip file read through its central directory. PyTorch writes its checkpoints as STORED entries whose sizes are
- * only in a trailing data descriptor, which {@code java.util.zip.ZipInputStream} rejects ("only DEFLATED entries
- * can have EXT descriptor") and which cannot be delimited reliably in a forward-only stream; the central directory
- * at the end of the file has every size and offset, and lets the reader fetch only the entries it needs.
- * Supports ZIP64 (PyTorch always writes its records), STORED and DEFLATED entries, and checks CRCs.
+ * A zip file read through its central directory, with Apache Commons Compress. PyTorch writes its checkpoints as
+ * STORED entries whose sizes are only in a trailing data descriptor, which {@code java.util.zip.ZipInputStream}
+ * rejects and which cannot be delimited reliably in a forward-only stream; the central directory at the end of the
+ * file has every size and offset, and lets the reader fetch only the entries it needs (positioned reads on HDFS).
+ *
+ * <p>What the library leaves to us, and this class adds: only STORED and DEFLATED entries (the library would also
+ * run bzip2, xz, zstd, implode... decoders on hostile input); every size checked before anything is allocated
+ * (see {@link #MAX_DEFLATE_RATIO}); CRCs checked (the library's ZipFile does not); duplicate names refused (two
+ * readers could otherwise see two different files); and every failure a {@link CheckpointFormatException}.
  */
-final class ZipArchive {
-    private static final int LOCAL_HEADER = 0x04034b50;
-    private static final int CENTRAL_HEADER = 0x02014b50;
-    private static final int END_OF_DIRECTORY = 0x06054b50;
-    private static final int ZIP64_END_OF_DIRECTORY = 0x06064b50;
-    private static final int ZIP64_LOCATOR = 0x07064b50;
-    private static final int END_OF_DIRECTORY_SIZE = 22;
-    private static final int MAX_COMMENT = 0xffff;
-    private static final long UNSET_32 = 0xffffffffL;
-    /** DEFLATE cannot compress more than about 1032:1; a larger claim would only make us allocate for nothing. */
-    private static final long MAX_DEFLATE_RATIO = 1032;
+final class ZipArchive implements AutoCloseable {
+    /**
+     * DEFLATE cannot compress more than about 1032:1, so an entry claiming more is lying; with this and the file's
+     * own length, an entry can make us allocate at most 1032 times the bytes the file really has.
+     */
+    static final long MAX_DEFLATE_RATIO = 1032;
+    /** A tensor lives in one Java array. */
+    private static final long MAX_ENTRY_BYTES = Integer.MAX_VALUE - 8;
 
-    private record Entry(String name, int method, long crc, long compressedSize, long size, long localHeaderOffset) {}
-
-    private final RandomAccessSource file;
+    private final ZipFile zip;
     private final String source;
-    private final Map<String, Entry> entries;
+    private final Map<String, ZipArchiveEntry> entries;
 
-    private ZipArchive(RandomAccessSource file, String source, Map<String, Entry> entries) {
-        this.file = file;
+    private ZipArchive(ZipFile zip, String source, Map<String, ZipArchiveEntry> entries) {
+        this.zip = zip;
         this.source = source;
         this.entries = entries;
     }
 
     static ZipArchive open(RandomAccessSource file, String source) throws IOException {
-        long length = file.length();
-        int tailLength = (int) Math.min(length, END_OF_DIRECTORY_SIZE + MAX_COMMENT);
-        byte[] tail = file.read(length - tailLength, tailLength);
-        int end = tailLength - END_OF_DIRECTORY_SIZE;
-        while (end >= 0 && int32(tail, end) != END_OF_DIRECTORY) {
-            end--;
+        ZipFile zip;
+        try {
+            // Local headers are read lazily, for the entries we read (one positioned read each).
+            zip = ZipFile.builder()
+                    .setSeekableByteChannel(file.channel())
+                    .setIgnoreLocalFileHeader(true)
+                    .setUseUnicodeExtraFields(false)
+                    .get();
+        } catch (IOException | RuntimeException e) { // the library's unchecked exceptions on malformed input too
+            throw corrupt(source, openFailure(e));
         }
-        if (end < 0) {
-            throw corrupt(source, "no end-of-central-directory record (truncated file?)");
-        }
-        long count = uint16(tail, end + 10);
-        long directorySize = uint32(tail, end + 12);
-        long directoryOffset = uint32(tail, end + 16);
-        if (end >= 20 && int32(tail, end - 20) == ZIP64_LOCATOR) {
-            long zip64Offset = int64(tail, end - 20 + 8);
-            byte[] record = readChecked(file, zip64Offset, 56, source, "ZIP64 end-of-central-directory record");
-            if (int32(record, 0) != ZIP64_END_OF_DIRECTORY) {
-                throw corrupt(source, "bad ZIP64 end-of-central-directory signature at " + zip64Offset);
+        Map<String, ZipArchiveEntry> entries = new LinkedHashMap<>();
+        for (ZipArchiveEntry entry : Collections.list(zip.getEntries())) {
+            if (entries.put(entry.getName(), entry) != null) {
+                closeQuietly(zip);
+                throw corrupt(source, "entry '" + entry.getName() + "' appears twice");
             }
-            count = int64(record, 32);
-            directorySize = int64(record, 40);
-            directoryOffset = int64(record, 48);
         }
-        if (directorySize < 0 || directorySize > Integer.MAX_VALUE || count < 0 || count > directorySize / 46) {
-            throw corrupt(
-                    source, "implausible central directory (" + count + " entries in " + directorySize + " bytes)");
-        }
-        byte[] directory = readChecked(file, directoryOffset, (int) directorySize, source, "central directory");
-        return new ZipArchive(file, source, parseDirectory(directory, (int) count, source));
+        return new ZipArchive(zip, source, entries);
     }
 
-    private static Map<String, Entry> parseDirectory(byte[] directory, int count, String source)
-            throws CheckpointFormatException {
-        Map<String, Entry> entries = new LinkedHashMap<>();
-        int at = 0;
-        try {
-            for (int i = 0; i < count; i++) {
-                if (int32(directory, at) != CENTRAL_HEADER) {
-                    throw corrupt(source, "bad central directory entry signature at entry " + i);
-                }
-                int method = uint16(directory, at + 10);
-                long crc = uint32(directory, at + 16);
-                long compressedSize = uint32(directory, at + 20);
-                long size = uint32(directory, at + 24);
-                int nameLength = uint16(directory, at + 28);
-                int extraLength = uint16(directory, at + 30);
-                int commentLength = uint16(directory, at + 32);
-                long localHeaderOffset = uint32(directory, at + 42);
-                String name = new String(directory, at + 46, nameLength, StandardCharsets.UTF_8);
-                // ZIP64 extra field: the 64-bit values of exactly those fields stored as 0xffffffff, in this order.
-                int extra = at + 46 + nameLength;
-                for (int e = extra; e + 4 <= extra + extraLength; e += 4 + uint16(directory, e + 2)) {
-                    if (uint16(directory, e) == 0x0001) {
-                        int value = e + 4;
-                        if (size == UNSET_32) {
-                            size = int64(directory, value);
-                            value += 8;
-                        }
-                        if (compressedSize == UNSET_32) {
-                            compressedSize = int64(directory, value);
-                            value += 8;
-                        }
-                        if (localHeaderOffset == UNSET_32) {
-                            localHeaderOffset = int64(directory, value);
-                        }
-                    }
-                }
-                entries.put(name, new Entry(name, method, crc, compressedSize, size, localHeaderOffset));
-                at = extra + extraLength + commentLength;
-            }
-        } catch (ArrayIndexOutOfBoundsException overrun) {
-            throw corrupt(source, "central directory ends in the middle of an entry");
+    /** The library's reason, in the words this project's messages used before it (tests pin them). */
+    private static String openFailure(Exception e) {
+        Throwable cause = e;
+        while (cause.getCause() != null
+                && cause.getMessage() != null
+                && cause.getMessage().startsWith("Error reading Zip content")) {
+            cause = cause.getCause();
         }
-        return entries;
+        if (cause instanceof ZipException && "Archive is not a ZIP archive".equals(cause.getMessage())) {
+            return "no end-of-central-directory record (truncated file?)";
+        }
+        return "unreadable central directory (" + cause + ")";
     }
 
     /** Entry names, in central directory order. */
@@ -130,95 +91,66 @@ final class ZipArchive {
 
     /** The uncompressed content of entry {@code name}, CRC-checked. */
     byte[] read(String name) throws IOException {
-        Entry entry = entries.get(name);
+        ZipArchiveEntry entry = entries.get(name);
         if (entry == null) {
             throw CheckpointFormatException.in(source, "zip entry '" + name + "' is missing");
         }
-        if (entry.size() < 0 || entry.compressedSize() < 0) {
+        long size = entry.getSize();
+        long compressedSize = entry.getCompressedSize();
+        int method = entry.getMethod();
+        if (size < 0 || compressedSize < 0) {
             throw corrupt(source, "negative size for '" + name + "'");
         }
-        if (entry.method() != 0 && entry.size() > entry.compressedSize() * MAX_DEFLATE_RATIO + 1024) {
-            throw corrupt(
-                    source, "'" + name + "' claims to inflate " + entry.compressedSize() + " bytes to " + entry.size());
-        }
-        if (entry.size() > Integer.MAX_VALUE - 8 || entry.compressedSize() > Integer.MAX_VALUE - 8) {
+        if (method != ZipMethod.STORED.getCode() && method != ZipMethod.DEFLATED.getCode()) {
             throw CheckpointFormatException.in(
                     source,
-                    "zip entry '" + name + "' has " + entry.size() + " bytes: entries over 2 GiB are not supported");
+                    "zip entry '" + name + "' uses compression method " + method
+                            + " (only STORED and DEFLATED are supported)");
         }
-        byte[] header = readChecked(file, entry.localHeaderOffset(), 30, source, "local header of '" + name + "'");
-        if (int32(header, 0) != LOCAL_HEADER) {
-            throw corrupt(source, "bad local header signature for '" + name + "'");
+        if (method == ZipMethod.STORED.getCode() && size != compressedSize) {
+            throw corrupt(source, "STORED entry '" + name + "' has " + compressedSize + " bytes but claims " + size);
         }
-        long dataOffset = entry.localHeaderOffset() + 30 + uint16(header, 26) + uint16(header, 28);
-        byte[] stored = readChecked(file, dataOffset, (int) entry.compressedSize(), source, "data of '" + name + "'");
-        byte[] content = switch (entry.method()) {
-            case 0 -> stored;
-            case 8 -> inflate(stored, (int) entry.size(), name);
-            default ->
-                throw CheckpointFormatException.in(
-                        source,
-                        "zip entry '" + name + "' uses compression method " + entry.method()
-                                + " (only STORED and DEFLATED are supported)");
-        };
+        if (method == ZipMethod.DEFLATED.getCode() && size > compressedSize * MAX_DEFLATE_RATIO + 1024) {
+            throw corrupt(source, "'" + name + "' claims to inflate " + compressedSize + " bytes to " + size);
+        }
+        if (size > MAX_ENTRY_BYTES || compressedSize > MAX_ENTRY_BYTES) {
+            throw CheckpointFormatException.in(
+                    source, "zip entry '" + name + "' has " + size + " bytes: entries over 2 GiB are not supported");
+        }
+        if (entry.getGeneralPurposeBit().usesEncryption()) {
+            throw CheckpointFormatException.in(source, "zip entry '" + name + "' is encrypted");
+        }
+        byte[] content = new byte[(int) size];
+        int read;
+        boolean longer;
+        try (InputStream in = zip.getInputStream(entry)) {
+            // The library checks that the stored bytes lie before the central directory, so within the file.
+            read = in.readNBytes(content, 0, content.length);
+            longer = in.read() != -1;
+        } catch (IOException | RuntimeException e) { // truncated or invalid DEFLATE data, offsets out of range
+            throw corrupt(source, "'" + name + "' is unreadable (" + e + ")");
+        }
         CRC32 crc = new CRC32();
-        crc.update(content);
-        if (content.length != entry.size() || crc.getValue() != entry.crc()) {
+        crc.update(content, 0, read);
+        if (read != size || longer || crc.getValue() != entry.getCrc()) {
             throw corrupt(source, "CRC or size mismatch in '" + name + "' (damaged file)");
         }
         return content;
     }
 
-    private byte[] inflate(byte[] compressed, int size, String name) throws CheckpointFormatException {
-        Inflater inflater = new Inflater(true);
-        try {
-            inflater.setInput(compressed);
-            byte[] content = new byte[size];
-            int produced = 0;
-            while (produced < size && !inflater.finished()) {
-                int n = inflater.inflate(content, produced, size - produced);
-                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
-                    break;
-                }
-                produced += n;
-            }
-            if (produced != size) {
-                throw corrupt(source, "'" + name + "' inflates to " + produced + " bytes, expected " + size);
-            }
-            return content;
-        } catch (DataFormatException e) {
-            throw corrupt(source, "'" + name + "' is not valid DEFLATE data: " + e.getMessage());
-        } finally {
-            inflater.end();
-        }
+    @Override
+    public void close() {
+        closeQuietly(zip);
     }
 
-    private static byte[] readChecked(RandomAccessSource file, long offset, int length, String source, String what)
-            throws IOException {
+    private static void closeQuietly(ZipFile zip) {
         try {
-            return file.read(offset, length);
-        } catch (EOFException e) {
-            throw corrupt(source, what + " lies beyond the end of the file (truncated file?)");
+            zip.close();
+        } catch (IOException ignored) { // a read-only channel over a source its owner closes
         }
     }
 
     private static CheckpointFormatException corrupt(String source, String message) {
         return CheckpointFormatException.in(source, "corrupt zip: " + message);
-    }
-
-    private static int uint16(byte[] b, int at) {
-        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
-    }
-
-    private static int int32(byte[] b, int at) {
-        return uint16(b, at) | uint16(b, at + 2) << 16;
-    }
-
-    private static long uint32(byte[] b, int at) {
-        return int32(b, at) & UNSET_32;
-    }
-
-    private static long int64(byte[] b, int at) {
-        return uint32(b, at) | uint32(b, at + 4) << 32;
     }
 }

@@ -122,4 +122,66 @@ class TorchPickleSafetyTest {
         String message = refusal("\u0080\u0002s.");
         assertTrue(message.startsWith("evil.pth/archive/data.pkl: malformed pickle ("), message);
     }
+
+    /** {'w': a float tensor of shape [n], stride [0] over storage data/0 of one float}: torch's expand(). */
+    private static byte[] zeroStrideCheckpoint(int n) {
+        String size = new String(
+                java.nio.ByteBuffer.allocate(4)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .putInt(n)
+                        .array(),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        String pickle = "\u0080\u0002}Vw\nctorch._utils\n_rebuild_tensor_v2\n("
+                + "(Vstorage\nctorch\nFloatStorage\nV0\nVcpu\nK\u0001tQ" // BINPERSID of a 1-element storage
+                + "K\u0000J" + size + "\u0085K\u0000\u0085\u0089}tRs.";
+        java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        entries.put("archive/data.pkl", TorchZips.pickle(pickle));
+        entries.put("archive/data/0", new byte[] {0, 0, (byte) 0x80, 0x3f}); // 1.0f
+        return TorchZips.zip(entries, java.util.zip.ZipEntry.STORED);
+    }
+
+    @Test
+    void tensorsMayNotCopyTheirStoragesMoreThanABoundedNumberOfTimes() throws IOException {
+        // Four copies of the storage's bytes are allowed (tied weights need two), a thousand are refused unallocated.
+        StateDict four = TorchCheckpoint.read(new ByteArrayInputStream(zeroStrideCheckpoint(4)), "x.pth");
+        assertEquals(4, StateDictUnpickler.MAX_TENSOR_BYTES_PER_STORAGE_BYTE);
+        assertEquals(java.util.List.of(1f, 1f, 1f, 1f), boxed(four.get("w").toFloatArray()));
+        CheckpointFormatException e = assertThrows(
+                CheckpointFormatException.class,
+                () -> TorchCheckpoint.read(new ByteArrayInputStream(zeroStrideCheckpoint(1000)), "x.pth"));
+        assertEquals(
+                "x.pth/archive/data.pkl: a F32 tensor of shape [1000] (4000 bytes) would take the tensors past 4"
+                        + " times the 4 bytes of their storages (repeated or zero-stride views)",
+                e.getMessage());
+    }
+
+    private static java.util.List<Float> boxed(float[] values) {
+        java.util.List<Float> list = new java.util.ArrayList<>();
+        for (float v : values) {
+            list.add(v);
+        }
+        return list;
+    }
+
+    @Test
+    void countedStringsLongerThanThePickleAreRefusedBeforeAllocating() {
+        // BINUNICODE and BINBYTES claiming 2 GiB - 1 bytes, LONG4 claiming 1 MiB: Pyrolite would allocate first.
+        assertEquals(
+                "evil.pth/archive/data.pkl: opcode 0x58 claims 2147483647 bytes but only 0 follow",
+                refusal("\u0080\u0002X\u00ff\u00ff\u00ff\u007f"));
+        assertEquals(
+                "evil.pth/archive/data.pkl: opcode 0x42 claims 2147483647 bytes but only 1 follow",
+                refusal("\u0080\u0003B\u00ff\u00ff\u00ff\u007f."));
+        assertEquals(
+                "evil.pth/archive/data.pkl: opcode 0x8b claims 1048576 bytes but only 1 follow",
+                refusal("\u0080\u0002\u008b\u0000\u0000\u0010\u0000."));
+    }
+
+    @Test
+    void storageKeysArePlainNames() {
+        // A persistent id naming storage '../version' would read archive/data/../version if the zip had one.
+        assertEquals(
+                "evil.pth/archive/data.pkl: storage key '../version' is not a plain name (torch.save uses 0, 1, ...)",
+                refusal("\u0080\u0002(Vstorage\nctorch\nFloatStorage\nV../version\nVcpu\nK\u0001tQ."));
+    }
 }

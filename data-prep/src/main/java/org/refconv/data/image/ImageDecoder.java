@@ -32,14 +32,37 @@ public final class ImageDecoder {
         }
     }
 
+    /**
+     * Largest image decoded, in pixels: PIL's decompression-bomb threshold ({@code Image.MAX_IMAGE_PIXELS}), which
+     * torchvision users already live with. A few hundred bytes of PNG or JPEG can claim 65535 x 65535 pixels (12 GiB
+     * of RGB); the frame header is read and checked before any pixel buffer is allocated.
+     */
+    public static final long MAX_PIXELS = 89_478_485L;
+
     private final ImageReaderSpi jpegSpi;
+    private final long maxPixels;
 
     public ImageDecoder() {
         this(JpegReader.TWELVEMONKEYS);
     }
 
     public ImageDecoder(JpegReader jpegReader) {
+        this(jpegReader, MAX_PIXELS);
+    }
+
+    /** A decoder refusing images over {@code maxPixels} (tests use a small limit to check the refusal cheaply). */
+    public ImageDecoder(JpegReader jpegReader, long maxPixels) {
         this.jpegSpi = findJpegSpi(jpegReader);
+        this.maxPixels = maxPixels;
+    }
+
+    /** The refusal of a {@code width x height} image over {@code maxPixels}, or null when it is within. */
+    static BadImageException tooLarge(long width, long height, long maxPixels, String format) {
+        if (width * height <= maxPixels) {
+            return null;
+        }
+        return new BadImageException(format + " of " + width + "x" + height + " pixels: over the limit of " + maxPixels
+                + " (a decompression bomb, or not a training image)");
     }
 
     /** Decodes {@code bytes} whose format was sniffed as {@code format}. */
@@ -57,6 +80,10 @@ public final class ImageDecoder {
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            BadImageException tooLarge = tooLarge(reader.getWidth(0), reader.getHeight(0), maxPixels, format.label());
+            if (tooLarge != null) {
+                throw tooLarge;
+            }
             BufferedImage image = reader.read(0);
             for (String w : warnings) {
                 if (isTruncation(w)) {
@@ -64,6 +91,8 @@ public final class ImageDecoder {
                 }
             }
             return image;
+        } catch (BadImageException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new BadImageException("undecodable " + format.label() + ": " + e, e);
         } finally {

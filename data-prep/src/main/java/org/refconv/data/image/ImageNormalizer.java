@@ -17,7 +17,8 @@ public final class ImageNormalizer {
         IMAGEIO
     }
 
-    private final ImageDecoder decoder = new ImageDecoder();
+    private final ImageDecoder decoder;
+    private final long maxPixels;
     private final JpegEncoder encoder;
     private final ResizeRule resize;
     private final CvReencoder openCv;
@@ -27,6 +28,13 @@ public final class ImageNormalizer {
     }
 
     public ImageNormalizer(ResizeRule resize, int jpegQuality, Engine engine) {
+        this(resize, jpegQuality, engine, ImageDecoder.MAX_PIXELS);
+    }
+
+    /** Refuses images over {@code maxPixels} ({@link ImageDecoder#MAX_PIXELS} unless a test asks for less). */
+    public ImageNormalizer(ResizeRule resize, int jpegQuality, Engine engine, long maxPixels) {
+        this.decoder = new ImageDecoder(ImageDecoder.JpegReader.TWELVEMONKEYS, maxPixels);
+        this.maxPixels = maxPixels;
         this.resize = resize;
         this.encoder = new JpegEncoder(jpegQuality);
         this.openCv = engine == Engine.OPENCV ? new CvReencoder(resize, jpegQuality) : null;
@@ -38,6 +46,13 @@ public final class ImageNormalizer {
         }
         SourceFormat format = SourceFormat.sniff(bytes);
         if (openCv != null && CvReencoder.accepts(format, bytes)) {
+            // The OpenCV route sizes its buffers from this frame header (libjpeg reads the same first SOF).
+            JpegHeader header = JpegHeader.parse(bytes);
+            BadImageException tooLarge =
+                    ImageDecoder.tooLarge(header.width(), header.height(), maxPixels, format.label());
+            if (tooLarge != null) {
+                throw tooLarge;
+            }
             NormalizedImage n = openCv.normalize(bytes, format);
             if (n != null) {
                 return n;
