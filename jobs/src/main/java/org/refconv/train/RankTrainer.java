@@ -30,18 +30,17 @@ public final class RankTrainer {
 
     private final TrainConfig config;
     private final Collectives group;
-    private final Device device;
     private final Configuration conf;
     private final Placement placement;
+    /** Batches as this rank's model takes them: on its device, in the configured memory format. */
     private final BatchTensors tensors;
 
     public RankTrainer(TrainConfig config, Collectives group, Device device, Configuration conf, Placement placement) {
+        this.tensors = new BatchTensors(device, config.memoryFormat());
         this.config = config;
         this.group = group;
-        this.device = device;
         this.conf = conf;
         this.placement = placement;
-        this.tensors = new BatchTensors(device, config.memoryFormat());
     }
 
     /**
@@ -69,7 +68,8 @@ public final class RankTrainer {
         System.out.printf(
                 "rank %d: %s; refocusing transform: %s; %s%n",
                 rank, Engine.setThreads(config.threadsPerRank()), RefocusKernel.status(), placement.describe(config));
-        RankState state = RankState.create(config, group, device, conf, new TrainCheckpoints(config.output(), conf));
+        RankState state =
+                RankState.create(config, group, tensors.device(), conf, new TrainCheckpoints(config.output(), conf));
         InputPipeline train = input("train", ImageTransform.train(config.imageSize()));
         long stepsPerEpoch = stepsPerEpoch(train);
         long totalSteps = stepsPerEpoch * config.epochs();

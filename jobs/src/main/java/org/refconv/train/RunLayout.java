@@ -19,13 +19,6 @@ import java.util.regex.Pattern;
  */
 public record RunLayout(String root) implements Serializable {
 
-    public static final String RUN_CONFIG = "run-config.json";
-    public static final String PROGRESS = "_progress.json";
-    public static final String METRICS = "metrics.jsonl";
-    public static final String STEP_LOSSES = "steps.csv";
-    public static final String CURVES = "curves.png";
-    public static final String MODEL = "model.safetensors";
-    public static final String CHECKPOINTS = "checkpoints";
     private static final Pattern CHECKPOINT = Pattern.compile("step-(\\d{9})\\.safetensors");
 
     public RunLayout {
@@ -37,31 +30,31 @@ public record RunLayout(String root) implements Serializable {
     }
 
     public String runConfig() {
-        return file(RUN_CONFIG);
+        return file("run-config.json");
     }
 
     public String progress() {
-        return file(PROGRESS);
+        return file("_progress.json");
     }
 
     public String metrics() {
-        return file(METRICS);
+        return file("metrics.jsonl");
     }
 
     public String stepLosses() {
-        return file(STEP_LOSSES);
+        return file("steps.csv");
     }
 
     public String curves() {
-        return file(CURVES);
+        return file("curves.png");
     }
 
     public String model() {
-        return file(MODEL);
+        return file("model.safetensors");
     }
 
     public String checkpoints() {
-        return file(CHECKPOINTS);
+        return file("checkpoints");
     }
 
     public String checkpoint(long step) {

@@ -210,10 +210,14 @@ class PublishTest {
         basis.put("extra.weight", HostTensor.ofFloats(new long[] {1}, new float[] {1}));
         SafeTensors.write(basis, bad.resolve("basis.safetensors").toString(), CONF);
         ObjectMapper json = new ObjectMapper();
-        ObjectNode runConfig =
-                (ObjectNode) json.readTree(src.resolve(RunLayout.RUN_CONFIG).toFile());
+        ObjectNode runConfig = (ObjectNode) json.readTree(
+                Path.of(java.net.URI.create(RunLayout.of(src.toUri().toString()).runConfig()))
+                        .toFile());
         runConfig.put("checkpointIn", bad.resolve("basis.safetensors").toUri().toString());
-        json.writeValue(bad.resolve(RunLayout.RUN_CONFIG).toFile(), runConfig);
+        json.writeValue(
+                Path.of(java.net.URI.create(RunLayout.of(bad.toUri().toString()).runConfig()))
+                        .toFile(),
+                runConfig);
 
         assertEquals(
                 ExitCode.VERIFICATION_FAILED, PublishJob.run(config(bad.toUri().toString(), "v6"), CONF));

@@ -213,16 +213,16 @@ class DataParallelStepTest {
         }
     }
 
+    /** Every trainable parameter's values, one after another in state_dict order. */
     private static float[] flatten(Classifier model) {
-        List<Float> all = new ArrayList<>();
-        for (Tensor t : Modules.trainableParameters(model).values()) {
-            for (float f : Tensors.toFloats(t)) {
-                all.add(f);
-            }
-        }
-        float[] out = new float[all.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = all.get(i);
+        List<float[]> parts = Modules.trainableParameters(model).values().stream()
+                .map(Tensors::toFloats)
+                .toList();
+        float[] out = new float[parts.stream().mapToInt(p -> p.length).sum()];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
         }
         return out;
     }

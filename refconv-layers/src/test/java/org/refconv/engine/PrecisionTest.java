@@ -3,6 +3,7 @@ package org.refconv.engine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 
@@ -75,18 +76,15 @@ class PrecisionTest {
 
     @Test
     void autoOnCudaFollowsTheComputeCapability() {
-        assertEquals(
-                Precision.BF16,
-                Precision.AUTO.resolve(GPU, Hardware.NONE, OptionalInt.of(9)).effective());
-        assertEquals(
-                Precision.BF16,
-                Precision.AUTO.resolve(GPU, Hardware.NONE, OptionalInt.of(8)).effective());
-        assertEquals(
-                Precision.FP16,
-                Precision.AUTO.resolve(GPU, Hardware.NONE, OptionalInt.of(7)).effective());
-        assertEquals(
-                Precision.FP32,
-                Precision.AUTO.resolve(GPU, Hardware.NONE, OptionalInt.of(6)).effective());
+        // Compute capability -> the choice: bf16 from Ampere (8.x) on, fp16 on Volta/Turing (7.x), fp32 before.
+        Map<Integer, Precision> expected =
+                Map.of(9, Precision.BF16, 8, Precision.BF16, 7, Precision.FP16, 6, Precision.FP32);
+        expected.forEach((major, precision) -> assertEquals(
+                precision,
+                Precision.AUTO
+                        .resolve(GPU, Hardware.NONE, OptionalInt.of(major))
+                        .effective(),
+                "compute capability " + major));
         Precision.Resolved unknown = Precision.AUTO.resolve(GPU, AVX512_BF16, OptionalInt.empty());
         assertEquals(Precision.FP32, unknown.effective());
         assertEquals(
