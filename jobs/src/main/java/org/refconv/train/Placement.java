@@ -8,6 +8,7 @@ import org.refconv.dist.Collectives;
 import org.refconv.dist.GradientSync;
 import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.Device;
+import org.refconv.engine.Precision;
 
 /**
  * Where a rank runs and what follows from it, decided once when the rank starts: whether it takes turns at native
@@ -15,7 +16,11 @@ import org.refconv.engine.Device;
  * gradient sync it may use (the overlapped one all-reduces inside backward, where a rank holding its turn would wait
  * for one that waits for the turn).
  */
-public record Placement(ComputeTurns turns, GradientSync.Mode sync, GradientSync.Compression compression) {
+public record Placement(
+        ComputeTurns turns,
+        GradientSync.Mode sync,
+        GradientSync.Compression compression,
+        Precision.Resolved precision) {
 
     /**
      * @param ranksShareAJvm whether another rank of this job runs in this JVM (Spark local mode, or an executor
@@ -24,8 +29,9 @@ public record Placement(ComputeTurns turns, GradientSync.Mode sync, GradientSync
     public static Placement decide(TrainConfig config, boolean ranksShareAJvm, Device device) {
         // The race is in oneDNN, the CPU backend: GPU ranks sharing a JVM need no turns.
         ComputeTurns turns = ComputeTurns.forRanksSharingAJvm(ranksShareAJvm && !device.isCuda());
+        Precision.Resolved precision = config.precision().resolve(device);
         if (!turns.exclusive() || config.gradientSync() == GradientSync.Mode.BLOCKING) {
-            return new Placement(turns, config.gradientSync(), config.gradientCompression());
+            return new Placement(turns, config.gradientSync(), config.gradientCompression(), precision);
         }
         if (config.gradientCompression() != GradientSync.Compression.NONE) {
             throw new IllegalStateException("gradientCompression " + config.gradientCompression() + " needs one rank"
@@ -33,7 +39,7 @@ public record Placement(ComputeTurns turns, GradientSync.Mode sync, GradientSync
                     + " give each rank its own executor (spark.task.cpus = spark.executor.cores) or set"
                     + " gradientCompression none");
         }
-        return new Placement(turns, GradientSync.Mode.BLOCKING, GradientSync.Compression.NONE);
+        return new Placement(turns, GradientSync.Mode.BLOCKING, GradientSync.Compression.NONE, precision);
     }
 
     /** The gradient sync of this placement over {@code parameters}, in DDP's default bucket size. */
@@ -44,7 +50,7 @@ public record Placement(ComputeTurns turns, GradientSync.Mode sync, GradientSync
 
     /** What the rank log says about it. */
     public String describe(TrainConfig config) {
-        String s = "gradientSync " + sync.name().toLowerCase(java.util.Locale.ROOT);
+        String s = precision.describe() + "; gradientSync " + sync.name().toLowerCase(java.util.Locale.ROOT);
         if (turns.exclusive()) {
             s += ", taking turns at compute with the ranks in this JVM";
             if (config.gradientSync() != sync) {

@@ -88,7 +88,13 @@ public final class RankTrainer {
         long step = state.startStep();
         try (GradientSync gradients = placement.gradientSync(
                 group, deferred.syncTargets(new ArrayList<>(state.trainable().values())))) {
-            trainStep = new TrainStep(state.model(), state.sgd(), gradients, deferred, placement.turns());
+            trainStep = new TrainStep(
+                    state.model(),
+                    state.sgd(),
+                    gradients,
+                    deferred,
+                    placement.turns(),
+                    StepPrecision.of(placement.precision(), group));
             for (long epoch = step / stepsPerEpoch; epoch < config.epochs(); epoch++) {
                 last = trainOneEpoch(trainStep, train, epoch, stepsPerEpoch, step, schedule, state, writer);
                 step = (epoch + 1) * stepsPerEpoch;

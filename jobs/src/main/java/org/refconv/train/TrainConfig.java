@@ -10,6 +10,7 @@ import org.refconv.config.Settings;
 import org.refconv.config.Values;
 import org.refconv.dist.GradientSync;
 import org.refconv.engine.MemoryFormat;
+import org.refconv.engine.Precision;
 
 import static org.refconv.train.TrainKeys.*;
 
@@ -54,6 +55,10 @@ public final class TrainConfig extends JobConfig {
             throw new ConfigException(
                     origin(GRADIENT_COMPRESSION) + ": " + asStrings().get("gradientCompression")
                             + " compression needs gradientSync = overlapped (DDP's Reducer runs the compression hook)");
+        }
+        if (precision() == Precision.FP16 && device().equals("cpu")) {
+            throw new ConfigException(
+                    origin(PRECISION) + ": fp16 is for GPUs (with loss scaling); on the CPU use" + " bf16 or auto");
         }
         if (!mode().equals("pretrain") && checkpointIn().isEmpty()) {
             throw new ConfigException(
@@ -176,6 +181,11 @@ public final class TrainConfig extends JobConfig {
 
     public GradientSync.Compression gradientCompression() {
         return get(GRADIENT_COMPRESSION);
+    }
+
+    /** The precision asked for; each rank resolves {@code auto} for its device ({@link Placement}). */
+    public Precision precision() {
+        return get(PRECISION);
     }
 
     public MemoryFormat memoryFormat() {

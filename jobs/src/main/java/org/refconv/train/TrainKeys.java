@@ -6,6 +6,7 @@ import org.refconv.config.Key;
 import org.refconv.config.KeyTable;
 import org.refconv.dist.GradientSync;
 import org.refconv.engine.MemoryFormat;
+import org.refconv.engine.Precision;
 
 import static org.refconv.config.Key.*;
 import static org.refconv.config.Key.Kind.OPERATIONAL;
@@ -71,6 +72,8 @@ public final class TrainKeys {
             enumOf("gradientCompression", GradientSync.Compression.NONE, RESUMABLE, "none or fp16 all-reduce"));
     public static final Key<MemoryFormat> MEMORY_FORMAT =
             TABLE.add(enumOf("memoryFormat", MemoryFormat.CHANNELS_LAST, RESUMABLE, "layout of image batches"));
+    public static final Key<Precision> PRECISION =
+            TABLE.add(enumOf("precision", Precision.FP32, RESUMABLE, "fp32, bf16 (CPU autocast), fp16 (GPU) or auto"));
     public static final Key<Long> SEED = TABLE.add(longValue("seed", 0, TRAJECTORY, "seed of init and sample order"));
     public static final Key<Integer> CHECKPOINT_EVERY =
             TABLE.add(positiveInt("checkpointEvery", 500, OPERATIONAL, "steps between snapshots"));

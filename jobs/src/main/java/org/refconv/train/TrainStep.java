@@ -1,8 +1,12 @@
 package org.refconv.train;
 
+import java.util.List;
+
 import org.bytedeco.pytorch.Tensor;
 import org.refconv.dist.GradientSync;
+import org.refconv.engine.Autocast;
 import org.refconv.engine.ComputeTurns;
+import org.refconv.engine.Modules;
 import org.refconv.engine.Ops;
 import org.refconv.engine.StepScope;
 import org.refconv.models.Classifier;
@@ -21,10 +25,23 @@ final class TrainStep {
     private final GradientSync gradients;
     private final DeferredGradients deferred;
     private final ComputeTurns turns;
+    private final StepPrecision precision;
     private final StepPhases phases = new StepPhases();
 
     /** {@code turns}: the rank's turns at native compute ({@link Placement}); the gradient sync takes backward in them. */
     TrainStep(Classifier model, Sgd sgd, GradientSync gradients, DeferredGradients deferred, ComputeTurns turns) {
+        this(model, sgd, gradients, deferred, turns, StepPrecision.fp32());
+    }
+
+    /** {@code precision}: the rank's arithmetic for the forward pass and the loss scaling of fp16. */
+    TrainStep(
+            Classifier model,
+            Sgd sgd,
+            GradientSync gradients,
+            DeferredGradients deferred,
+            ComputeTurns turns,
+            StepPrecision precision) {
+        this.precision = precision;
         this.model = model;
         this.sgd = sgd;
         this.gradients = gradients;
@@ -40,19 +57,31 @@ final class TrainStep {
             sgd.zeroGrad();
             Tensor loss;
             try (ComputeTurns.Turn turn = turns.take()) {
-                loss = Ops.crossEntropy(model.forward(images), labels);
+                Tensor logits;
+                try (Autocast ignoredCast = precision.forward()) {
+                    logits = model.forward(images);
+                }
+                loss = Ops.crossEntropy(Autocast.toFloat(logits), labels); // the loss in fp32
             }
             phases.end(Phase.FORWARD);
-            gradients.backward(loss);
+            gradients.backward(precision.scaler().scale(loss));
             phases.end(Phase.BACKWARD_AND_SYNC);
             deferred.apply(); // the fused RefConv layers' dWr, from their averaged dWt
             phases.end(Phase.REFOCUSING_GRADIENT);
-            sgd.setLearningRate(lr);
-            sgd.step();
+            if (!precision.skipStep(this::parameterGradients)) {
+                sgd.setLearningRate(lr);
+                sgd.step();
+            }
             value = loss.item_double();
         }
         phases.end(Phase.UPDATE); // after the scope: freeing the step's tensors is part of its time
         return value;
+    }
+
+    private List<Tensor> parameterGradients() {
+        return Modules.trainableParameters(model).values().stream()
+                .map(Tensor::grad)
+                .toList();
     }
 
     /** The time of each phase of the steps run so far (the caller times the input phase before {@link #run}). */
