@@ -18,15 +18,14 @@ import org.refconv.train.StepPhases.Phase;
  * One synchronous data-parallel SGD step: forward and backward on this rank's share of the global batch, gradients
  * averaged over ranks, the same update on every rank. Native memory of the step is released when it returns.
  */
-final class TrainStep {
-
-    private final Classifier model;
-    private final Sgd sgd;
-    private final GradientSync gradients;
-    private final DeferredGradients deferred;
-    private final ComputeTurns turns;
-    private final StepPrecision precision;
-    private final StepPhases phases = new StepPhases();
+record TrainStep(
+        Classifier model,
+        Sgd sgd,
+        GradientSync gradients,
+        DeferredGradients deferred,
+        ComputeTurns turns,
+        StepPrecision precision,
+        StepPhases phases) {
 
     /** {@code turns}: the rank's turns at native compute ({@link Placement}); the gradient sync takes backward in them. */
     TrainStep(Classifier model, Sgd sgd, GradientSync gradients, DeferredGradients deferred, ComputeTurns turns) {
@@ -41,12 +40,7 @@ final class TrainStep {
             DeferredGradients deferred,
             ComputeTurns turns,
             StepPrecision precision) {
-        this.precision = precision;
-        this.model = model;
-        this.sgd = sgd;
-        this.gradients = gradients;
-        this.deferred = deferred;
-        this.turns = turns;
+        this(model, sgd, gradients, deferred, turns, precision, new StepPhases());
     }
 
     /** Returns this rank's loss (the mean over its share of the batch). */
@@ -82,10 +76,5 @@ final class TrainStep {
         return Modules.trainableParameters(model).values().stream()
                 .map(Tensor::grad)
                 .toList();
-    }
-
-    /** The time of each phase of the steps run so far (the caller times the input phase before {@link #run}). */
-    StepPhases phases() {
-        return phases;
     }
 }
