@@ -29,69 +29,6 @@ final class StateDictUnpickler extends Unpickler {
         byte[] read(String key) throws IOException;
     }
 
-    /** The allowed callables. */
-    private enum Callable {
-        ORDERED_DICT("collections.OrderedDict"),
-        REBUILD_TENSOR_V2("torch._utils._rebuild_tensor_v2"),
-        REBUILD_PARAMETER("torch._utils._rebuild_parameter");
-
-        private final String qualifiedName;
-
-        Callable(String qualifiedName) {
-            this.qualifiedName = qualifiedName;
-        }
-
-        @Override
-        public String toString() {
-            return qualifiedName;
-        }
-    }
-
-    /** Storage classes only appear inside persistent ids, naming the storage's dtype. */
-    private record StorageType(String qualifiedName, DType dtype) {
-        @Override
-        public String toString() {
-            return qualifiedName;
-        }
-    }
-
-    private static final Map<String, Object> ALLOWED_GLOBALS = allowedGlobals();
-
-    private static Map<String, Object> allowedGlobals() {
-        Map<String, Object> globals = new HashMap<>();
-        for (Callable callable : Callable.values()) {
-            globals.put(callable.qualifiedName, callable);
-        }
-        Map<String, DType> storages = Map.of(
-                "FloatStorage",
-                DType.F32,
-                "HalfStorage",
-                DType.F16,
-                "BFloat16Storage",
-                DType.BF16,
-                "DoubleStorage",
-                DType.F64,
-                "LongStorage",
-                DType.I64,
-                "IntStorage",
-                DType.I32,
-                "ShortStorage",
-                DType.I16,
-                "CharStorage",
-                DType.I8,
-                "ByteStorage",
-                DType.U8,
-                "BoolStorage",
-                DType.BOOL);
-        storages.forEach((name, dtype) -> globals.put("torch." + name, new StorageType("torch." + name, dtype)));
-        return Map.copyOf(globals);
-    }
-
-    /** {@code collections.OrderedDict}; unlike a plain dict it may receive its attributes through BUILD. */
-    private static final class OrderedDict extends LinkedHashMap<Object, Object> {
-        private static final long serialVersionUID = 1L;
-    }
-
     private final String pickleName;
     private final StorageReader storageReader;
     private final Map<String, byte[]> storageBytes = new HashMap<>();
@@ -140,7 +77,8 @@ final class StateDictUnpickler extends Unpickler {
                 Object module = stack.pop();
                 stack.add(resolveGlobal(String.valueOf(module), String.valueOf(name)));
             }
-            case Opcodes.INST -> throw refusedGlobal(PickleUtils.readline(input), PickleUtils.readline(input));
+            case Opcodes.INST ->
+                throw PickleGlobals.refused(pickleName, PickleUtils.readline(input), PickleUtils.readline(input));
             case Opcodes.REDUCE, Opcodes.NEWOBJ -> {
                 Object arguments = stack.pop();
                 Object callable = stack.pop();
@@ -153,9 +91,9 @@ final class StateDictUnpickler extends Unpickler {
                 Object state = stack.pop();
                 Object target = stack.peek();
                 // torch.save gives the state dict's OrderedDict its `_metadata` attribute (module versions): unused.
-                if (!(target instanceof OrderedDict) || !(state instanceof Map)) {
-                    throw new CheckpointFormatException(pickleName + ": refused to set the state of " + describe(target)
-                            + " (only an OrderedDict's attributes are accepted)");
+                if (!(target instanceof PickleGlobals.OrderedDict) || !(state instanceof Map)) {
+                    throw new CheckpointFormatException(pickleName + ": refused to set the state of "
+                            + PickleGlobals.describe(target) + " (only an OrderedDict's attributes are accepted)");
                 }
             }
             case Opcodes.BINPERSID -> stack.add(loadStorage(stack.pop()));
@@ -172,12 +110,12 @@ final class StateDictUnpickler extends Unpickler {
             case Opcodes.EMPTY_DICT -> stack.add(new LinkedHashMap<>());
             case Opcodes.DICT -> {
                 Map<Object, Object> dict = new LinkedHashMap<>();
-                putPairs(stack.pop_all_since_marker(), dict);
+                PickleValues.putPairs(pickleName, stack.pop_all_since_marker(), dict);
                 stack.add(dict);
             }
             case Opcodes.SETITEMS -> {
                 List<Object> pairs = stack.pop_all_since_marker();
-                putPairs(pairs, asMap(stack.peek()));
+                PickleValues.putPairs(pickleName, pairs, PickleValues.asMap(pickleName, stack.peek()));
             }
             default -> {
                 return super.dispatch(opcode);
@@ -213,25 +151,16 @@ final class StateDictUnpickler extends Unpickler {
     }
 
     private Object resolveGlobal(String module, String name) throws CheckpointFormatException {
-        Object allowed = ALLOWED_GLOBALS.get(module + "." + name);
+        Object allowed = PickleGlobals.ALLOWED.get(module + "." + name);
         if (allowed == null) {
-            throw refusedGlobal(module, name);
+            throw PickleGlobals.refused(pickleName, module, name);
         }
         return allowed;
     }
 
-    private CheckpointFormatException refusedGlobal(String module, String name) {
-        return new CheckpointFormatException("refused global '" + module + " " + name + "' in " + pickleName
-                + ": only tensor state_dicts are loaded (like torch.load(weights_only=True))"
-                + (module.startsWith("__torch__")
-                        ? "; this looks like a TorchScript archive: save "
-                                + "model.state_dict() with torch.save instead"
-                        : ""));
-    }
-
     private Object call(Object callable, Object arguments) throws CheckpointFormatException {
-        if (!(callable instanceof Callable allowed)) {
-            throw new CheckpointFormatException(pickleName + ": refused to call " + describe(callable));
+        if (!(callable instanceof PickleGlobals.Callable allowed)) {
+            throw new CheckpointFormatException(pickleName + ": refused to call " + PickleGlobals.describe(callable));
         }
         if (!(arguments instanceof Object[] args)) {
             throw new CheckpointFormatException(pickleName + ": arguments of " + allowed + " are not a tuple");
@@ -241,7 +170,7 @@ final class StateDictUnpickler extends Unpickler {
                 if (args.length != 0) {
                     throw new CheckpointFormatException(pickleName + ": OrderedDict with constructor arguments");
                 }
-                yield new OrderedDict();
+                yield new PickleGlobals.OrderedDict();
             }
             case REBUILD_TENSOR_V2 -> rebuildTensor(args);
             // _rebuild_parameter(data, requires_grad, backward_hooks): the parameter's data is the tensor.
@@ -262,10 +191,10 @@ final class StateDictUnpickler extends Unpickler {
                 || !(args[2] instanceof Object[] size)
                 || !(args[3] instanceof Object[] stride)) {
             throw new CheckpointFormatException(
-                    pickleName + ": unexpected _rebuild_tensor_v2 arguments " + describe(args));
+                    pickleName + ": unexpected _rebuild_tensor_v2 arguments " + PickleGlobals.describe(args));
         }
         try {
-            long[] shape = longs(size);
+            long[] shape = PickleValues.longs(pickleName, size);
             long numel = HostTensor.numel(shape);
             int itemSize = storage.dtype().byteSize();
             long bytes = numel > Long.MAX_VALUE / itemSize ? Long.MAX_VALUE : numel * itemSize;
@@ -276,7 +205,8 @@ final class StateDictUnpickler extends Unpickler {
                         + " bytes of their storages (repeated or zero-stride views)");
             }
             tensorBytes += bytes;
-            return storage.view(exactLong(offset), shape, longs(stride));
+            return storage.view(
+                    PickleValues.exactLong(pickleName, offset), shape, PickleValues.longs(pickleName, stride));
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(pickleName + ": bad " + storage.dtype() + " tensor: " + e.getMessage());
         }
@@ -287,11 +217,12 @@ final class StateDictUnpickler extends Unpickler {
         if (!(persistentId instanceof Object[] id)
                 || id.length != 5
                 || !"storage".equals(id[0])
-                || !(id[1] instanceof StorageType type)
+                || !(id[1] instanceof PickleGlobals.StorageType type)
                 || !(id[2] instanceof String key)
                 || !(id[4] instanceof Number declaredNumel)) {
-            throw new CheckpointFormatException(pickleName + ": unsupported persistent id " + describe(persistentId)
-                    + " (expected ('storage', <torch storage type>, key, location, numel))");
+            throw new CheckpointFormatException(
+                    pickleName + ": unsupported persistent id " + PickleGlobals.describe(persistentId)
+                            + " (expected ('storage', <torch storage type>, key, location, numel))");
         }
         byte[] bytes = storageBytes.get(key);
         if (bytes == null) {
@@ -305,66 +236,10 @@ final class StateDictUnpickler extends Unpickler {
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(pickleName + ": storage '" + key + "': " + e.getMessage());
         }
-        if (storage.numel() != exactLong(declaredNumel)) {
+        if (storage.numel() != PickleValues.exactLong(pickleName, declaredNumel)) {
             throw new CheckpointFormatException(pickleName + ": storage '" + key + "' holds " + storage.numel() + " "
                     + type.dtype() + " elements but the pickle declares " + declaredNumel);
         }
         return storage;
-    }
-
-    private void putPairs(List<Object> keysAndValues, Map<Object, Object> dict) throws CheckpointFormatException {
-        if (keysAndValues.size() % 2 != 0) {
-            throw new CheckpointFormatException(pickleName + ": dict items are not key/value pairs");
-        }
-        for (int i = 0; i < keysAndValues.size(); i += 2) {
-            dict.put(keysAndValues.get(i), keysAndValues.get(i + 1));
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private Map<Object, Object> asMap(Object target) throws CheckpointFormatException {
-        if (!(target instanceof Map)) {
-            throw new CheckpointFormatException(pickleName + ": SETITEMS on " + describe(target));
-        }
-        return (Map<Object, Object>) target;
-    }
-
-    private long[] longs(Object[] numbers) throws CheckpointFormatException {
-        long[] values = new long[numbers.length];
-        for (int i = 0; i < numbers.length; i++) {
-            if (!(numbers[i] instanceof Number number)) {
-                throw new CheckpointFormatException(pickleName + ": expected integers, found " + describe(numbers));
-            }
-            values[i] = exactLong(number);
-        }
-        return values;
-    }
-
-    private long exactLong(Number number) throws CheckpointFormatException {
-        if (number instanceof Integer || number instanceof Long) {
-            return number.longValue();
-        }
-        throw new CheckpointFormatException(pickleName + ": expected a 64-bit integer, found " + number);
-    }
-
-    /** A short description of an unpickled value for messages. */
-    static String describe(Object value) {
-        if (value instanceof Object[] tuple) {
-            StringBuilder text = new StringBuilder("(");
-            for (int i = 0; i < tuple.length; i++) {
-                text.append(i == 0 ? "" : ", ").append(describe(tuple[i]));
-            }
-            return text.append(tuple.length == 1 ? ",)" : ")").toString();
-        }
-        if (value instanceof String text) {
-            return "'" + text + "'";
-        }
-        if (value instanceof Number || value instanceof Boolean || value == null) {
-            return String.valueOf(value);
-        }
-        if (value instanceof Callable || value instanceof StorageType || value instanceof HostTensor) {
-            return value.toString();
-        }
-        return "a " + value.getClass().getSimpleName();
     }
 }

@@ -105,14 +105,14 @@ public final class TorchCheckpoint {
     private static StateDict toStateDict(Object unpickled, String pickleName) throws CheckpointFormatException {
         if (!(unpickled instanceof Map<?, ?> map)) {
             throw new CheckpointFormatException(pickleName + ": the checkpoint holds "
-                    + StateDictUnpickler.describe(unpickled) + ", not a state dict (a dict of name -> tensor)");
+                    + PickleGlobals.describe(unpickled) + ", not a state dict (a dict of name -> tensor)");
         }
         StateDict stateDict = new StateDict();
         for (Map.Entry<?, ?> entry : map.entrySet()) {
             if (!(entry.getKey() instanceof String name) || !(entry.getValue() instanceof HostTensor tensor)) {
                 throw new CheckpointFormatException(
-                        pickleName + ": entry " + StateDictUnpickler.describe(entry.getKey()) + " holds "
-                                + StateDictUnpickler.describe(entry.getValue()) + ", not a "
+                        pickleName + ": entry " + PickleGlobals.describe(entry.getKey()) + " holds "
+                                + PickleGlobals.describe(entry.getValue()) + ", not a "
                                 + "tensor: only a state dict of name -> tensor is supported (torch.save(model.state_dict()))");
             }
             stateDict.put(name, tensor);
