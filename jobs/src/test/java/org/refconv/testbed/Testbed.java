@@ -125,17 +125,22 @@ public final class Testbed {
 
     /** What the application master's container (the driver in cluster mode) wrote on stdout. */
     public String amStdout(String applicationId) throws IOException {
+        return Files.readString(amLog(applicationId, "stdout"));
+    }
+
+    /** A log file ("stdout", "stderr") of the application master's container. */
+    public Path amLog(String applicationId, String name) throws IOException {
         try (Stream<Path> files = Files.find(
                 dir,
                 6,
-                (p, a) -> p.getFileName().toString().equals("stdout")
+                (p, a) -> p.getFileName().toString().equals(name)
                         && p.getParent().getFileName().toString().endsWith("_01_000001")
                         && p.toString().contains("/nm-logs/" + applicationId + "/"))) {
             List<Path> found = files.toList();
             if (found.isEmpty()) {
                 throw new IOException("no AM container log of " + applicationId + " under " + dir);
             }
-            return Files.readString(found.get(0));
+            return found.get(0);
         }
     }
 

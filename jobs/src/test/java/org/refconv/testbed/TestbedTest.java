@@ -124,6 +124,9 @@ class TestbedTest {
     void yarnClientModeRunsExecutorsOnTwoHosts() throws IOException {
         Testbed.Result r = ok(testbed.submit(yarn("client", List.of())));
         checkHostsPi(r.stdout(), "h0");
+        // Spark retries a failed fetch by running the map stage again, so a result alone would hide executors that
+        // listen on loopback.
+        assertFalse(r.stderr().contains("FetchFailed"), "a shuffle fetch across hosts failed:\n" + tail(r.stderr()));
         String app = Testbed.applicationId(r);
         assertNotNull(app, r.stderr());
         assertEquals(List.of(), testbed.containersKilledForMemory(app));
@@ -139,6 +142,8 @@ class TestbedTest {
         String driverHost = new HostsPiOutput(driver).driver;
         assertTrue(Set.of("h1", "h2").contains(driverHost), driver);
         checkHostsPi(driver, driverHost);
+        String driverLog = Files.readString(testbed.amLog(app, "stderr"));
+        assertFalse(driverLog.contains("FetchFailed"), "a shuffle fetch across hosts failed:\n" + tail(driverLog));
         assertEquals(List.of(), testbed.containersKilledForMemory(app));
     }
 
