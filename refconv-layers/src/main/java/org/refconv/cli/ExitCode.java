@@ -30,8 +30,15 @@ public enum ExitCode {
         return code;
     }
 
-    /** Ends the JVM with this code (Spark's non-daemon threads would otherwise keep a finished main alive). */
+    /**
+     * Ends the JVM with this code (Spark's non-daemon threads would otherwise keep a finished main alive). A driver in
+     * cluster deploy mode that succeeded returns instead: YARN's ApplicationMaster runs the main in a thread and
+     * reports any System.exit as a failed application.
+     */
     public void exit() {
+        if (this == OK && "cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+            return;
+        }
         System.exit(code);
     }
 }

@@ -37,11 +37,12 @@ public final class Collectives implements AutoCloseable {
         this.worldSize = worldSize;
     }
 
+    /** The rendezvous timeout when none is given: the bound, well under a collective's timeout. */
+    public static final Duration DEFAULT_RENDEZVOUS_TIMEOUT = Duration.ofMinutes(2);
+
     /**
-     * Joins the group. Rank 0 serves the store on {@code port}; the others connect to it.
-     *
-     * @param host    rank 0's address, as the other ranks reach it (the address Gloo binds to on this rank is
-     *                {@code localHost})
+     * Joins the group, with a rendezvous timeout of at most {@link #DEFAULT_RENDEZVOUS_TIMEOUT}; see {@link
+     * #connect(String, int, String, int, int, CollectiveBackend, Duration, Duration)}.
      */
     public static Collectives connect(
             String host,
@@ -51,21 +52,58 @@ public final class Collectives implements AutoCloseable {
             int worldSize,
             CollectiveBackend backend,
             Duration timeout) {
+        Duration rendezvous = timeout.compareTo(DEFAULT_RENDEZVOUS_TIMEOUT) < 0 ? timeout : DEFAULT_RENDEZVOUS_TIMEOUT;
+        return connect(host, port, localHost, rank, worldSize, backend, timeout, rendezvous);
+    }
+
+    /**
+     * Joins the group. Rank 0 serves the store on {@code port}; the others connect to it.
+     *
+     * @param host               rank 0's address, as the other ranks reach it (the address Gloo binds to on this
+     *                           rank is {@code localHost}; choose both with {@link RendezvousAddress})
+     * @param timeout            of each collective once the group is formed
+     * @param rendezvousTimeout  of reaching rank 0's store and forming the group: past it a {@link
+     *                           RendezvousException} names the store's host and port
+     */
+    public static Collectives connect(
+            String host,
+            int port,
+            String localHost,
+            int rank,
+            int worldSize,
+            CollectiveBackend backend,
+            Duration timeout,
+            Duration rendezvousTimeout) {
         if (rank < 0 || rank >= worldSize) {
             throw new IllegalArgumentException("rank " + rank + " outside a world of " + worldSize);
         }
-        Milliseconds ms = new Milliseconds(timeout.toMillis());
+        Milliseconds rendezvousMs = new Milliseconds(rendezvousTimeout.toMillis());
         TCPStoreOptions opts = new TCPStoreOptions();
         opts.port((short) port);
         opts.isServer(rank == 0);
         opts.waitWorkers(false);
         opts.useLibUV(false);
-        opts.timeout(ms);
-        TCPStore store = new TCPStore(host, opts);
-        Backend group = switch (backend) {
-            case GLOO -> gloo(store, localHost, rank, worldSize, ms);
-            case NCCL -> NcclGroups.create(store, rank, worldSize);
-        };
+        opts.timeout(rendezvousMs);
+        TCPStore store;
+        try {
+            store = new TCPStore(host, opts);
+        } catch (RuntimeException e) {
+            throw new RendezvousException(rank, worldSize, host, port, localHost, rendezvousTimeout, e);
+        }
+        Backend group;
+        try {
+            group = switch (backend) {
+                case GLOO ->
+                    gloo(store, localHost, rank, worldSize, rendezvousMs, new Milliseconds(timeout.toMillis()));
+                case NCCL -> NcclGroups.create(store, rank, worldSize);
+            };
+        } catch (RuntimeException e) {
+            // The store is left to the failing rank's end: who owns it natively once a backend has taken it is
+            // libtorch's business (see close()), and freeing it twice corrupts the heap.
+            throw new RendezvousException(rank, worldSize, host, port, localHost, rendezvousTimeout, e);
+        }
+        // Later store operations (none per step) get the collectives' patience.
+        store.setTimeout(new Milliseconds(timeout.toMillis()));
         return new Collectives(store, group, processGroup(group, backend, rank, worldSize), rank, worldSize);
     }
 
@@ -87,11 +125,16 @@ public final class Collectives implements AutoCloseable {
         return pg;
     }
 
-    private static Backend gloo(Store store, String localHost, int rank, int worldSize, Milliseconds timeout) {
-        ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(timeout);
+    private static Backend gloo(
+            Store store, String localHost, int rank, int worldSize, Milliseconds rendezvous, Milliseconds timeout) {
+        // Gloo connects its full mesh within the options' timeout: the rendezvous one; each collective after that
+        // gets the longer one.
+        ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(rendezvous);
         options.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(localHost)));
         options.threads(2);
-        return new ProcessGroupGloo(store, rank, worldSize, options);
+        ProcessGroupGloo group = new ProcessGroupGloo(store, rank, worldSize, options);
+        group.setTimeout(timeout);
+        return group;
     }
 
     /**
