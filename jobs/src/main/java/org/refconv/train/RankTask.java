@@ -13,6 +13,7 @@ import org.apache.spark.BarrierTaskContext;
 import org.refconv.dist.CollectiveBackend;
 import org.refconv.dist.Collectives;
 import org.refconv.dist.FreePort;
+import org.refconv.dist.RendezvousAddress;
 import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
 import scala.collection.Iterator;
@@ -43,7 +44,8 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
         BarrierTaskContext ctx = BarrierTaskContext.get();
         int rank = ctx.partitionId();
         int world = ctx.getTaskInfos().length;
-        String myHost = hostOf(ctx.getTaskInfos()[rank].address());
+        // Never a loopback address when peers are on other hosts (a Debian host's own name is 127.0.1.1).
+        String myHost = RendezvousAddress.choose(hostOf(ctx.getTaskInfos()[rank].address()), config.rankAddress());
         // Every rank names its JVM; rank 0 adds the store's address.
         String[] all = ctx.allGather(jvmOf(myHost) + " " + (rank == 0 ? myHost + ":" + FreePort.find() : "-"));
         String master = all[0].substring(all[0].indexOf(' ') + 1);
@@ -61,7 +63,8 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
                 rank,
                 world,
                 CollectiveBackend.forDevice(device),
-                COLLECTIVE_TIMEOUT)) {
+                COLLECTIVE_TIMEOUT,
+                config.rendezvousTimeout())) {
             RankTrainer.Result result = new RankTrainer(config, group, device, conf, placement).run();
             return CollectionConverters.asScala(List.of(result).iterator());
         } catch (IOException e) {

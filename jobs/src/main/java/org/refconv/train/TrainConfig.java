@@ -192,6 +192,14 @@ public final class TrainConfig extends JobConfig {
         return get(MEMORY_FORMAT);
     }
 
+    public String rankAddress() {
+        return get(RANK_ADDRESS);
+    }
+
+    public java.time.Duration rendezvousTimeout() {
+        return java.time.Duration.ofSeconds(get(RENDEZVOUS_TIMEOUT));
+    }
+
     public long seed() {
         return get(SEED);
     }

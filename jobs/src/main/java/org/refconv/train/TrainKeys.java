@@ -74,6 +74,10 @@ public final class TrainKeys {
             TABLE.add(enumOf("memoryFormat", MemoryFormat.CHANNELS_LAST, RESUMABLE, "layout of image batches"));
     public static final Key<Precision> PRECISION =
             TABLE.add(enumOf("precision", Precision.FP32, RESUMABLE, "fp32, bf16 (CPU autocast), fp16 (GPU) or auto"));
+    public static final Key<String> RANK_ADDRESS = TABLE.add(string(
+            "rankAddress", "", OPERATIONAL, "interface, address or subnet ranks bind (empty: a non-loopback one)"));
+    public static final Key<Integer> RENDEZVOUS_TIMEOUT =
+            TABLE.add(positiveInt("rendezvousTimeout", 120, OPERATIONAL, "seconds to reach rank 0's store"));
     public static final Key<Long> SEED = TABLE.add(longValue("seed", 0, TRAJECTORY, "seed of init and sample order"));
     public static final Key<Integer> CHECKPOINT_EVERY =
             TABLE.add(positiveInt("checkpointEvery", 500, OPERATIONAL, "steps between snapshots"));

@@ -36,14 +36,11 @@ public final class Testbed {
     }
 
     private final Path repo;
-    private final Path script;
-    private final Path dir;
     private final Duration timeout;
 
+    /** {@code repo}: the checkout whose deploy/bin/testbed runs; its state lives in target/testbed/run. */
     public Testbed(Path repo, Duration timeout) {
         this.repo = repo;
-        this.script = repo.resolve("deploy/bin/testbed");
-        this.dir = repo.resolve("target/testbed/run");
         this.timeout = timeout;
     }
 
@@ -87,7 +84,7 @@ public final class Testbed {
     }
 
     public Path dir() {
-        return dir;
+        return repo.resolve("target/testbed/run");
     }
 
     /** testbed up; fails with the script's output when it does. */
@@ -103,7 +100,7 @@ public final class Testbed {
     public Result script(String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add("bash");
-        cmd.add(script.toString());
+        cmd.add(repo.resolve("deploy/bin/testbed").toString());
         cmd.addAll(Arrays.asList(args));
         return run(cmd, timeout);
     }
@@ -131,14 +128,14 @@ public final class Testbed {
     /** A log file ("stdout", "stderr") of the application master's container. */
     public Path amLog(String applicationId, String name) throws IOException {
         try (Stream<Path> files = Files.find(
-                dir,
+                dir(),
                 6,
                 (p, a) -> p.getFileName().toString().equals(name)
                         && p.getParent().getFileName().toString().endsWith("_01_000001")
                         && p.toString().contains("/nm-logs/" + applicationId + "/"))) {
             List<Path> found = files.toList();
             if (found.isEmpty()) {
-                throw new IOException("no AM container log of " + applicationId + " under " + dir);
+                throw new IOException("no AM container log of " + applicationId + " under " + dir());
             }
             return found.get(0);
         }
@@ -152,7 +149,7 @@ public final class Testbed {
         String containers = "container_" + applicationId.substring("application_".length()) + "_";
         List<String> killed = new ArrayList<>();
         try (Stream<Path> logs =
-                Files.find(dir, 2, (p, a) -> p.getFileName().toString().equals("nodemanager.log"))) {
+                Files.find(dir(), 2, (p, a) -> p.getFileName().toString().equals("nodemanager.log"))) {
             for (Path log : logs.toList()) {
                 for (String l : Files.readAllLines(log, StandardCharsets.UTF_8)) {
                     if (l.contains("beyond the 'PHYSICAL' memory limit") && l.contains(containers)) {

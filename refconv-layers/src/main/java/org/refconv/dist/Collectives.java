@@ -41,22 +41,6 @@ public final class Collectives implements AutoCloseable {
     public static final Duration DEFAULT_RENDEZVOUS_TIMEOUT = Duration.ofMinutes(2);
 
     /**
-     * Joins the group, with a rendezvous timeout of at most {@link #DEFAULT_RENDEZVOUS_TIMEOUT}; see {@link
-     * #connect(String, int, String, int, int, CollectiveBackend, Duration, Duration)}.
-     */
-    public static Collectives connect(
-            String host,
-            int port,
-            String localHost,
-            int rank,
-            int worldSize,
-            CollectiveBackend backend,
-            Duration timeout) {
-        Duration rendezvous = timeout.compareTo(DEFAULT_RENDEZVOUS_TIMEOUT) < 0 ? timeout : DEFAULT_RENDEZVOUS_TIMEOUT;
-        return connect(host, port, localHost, rank, worldSize, backend, timeout, rendezvous);
-    }
-
-    /**
      * Joins the group. Rank 0 serves the store on {@code port}; the others connect to it.
      *
      * @param host               rank 0's address, as the other ranks reach it (the address Gloo binds to on this

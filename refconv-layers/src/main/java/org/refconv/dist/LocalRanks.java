@@ -32,7 +32,8 @@ public final class LocalRanks {
                             rank,
                             worldSize,
                             CollectiveBackend.GLOO,
-                            Duration.ofSeconds(60))) {
+                            Duration.ofSeconds(60),
+                            Collectives.DEFAULT_RENDEZVOUS_TIMEOUT)) {
                         T result = body.apply(c);
                         c.barrier();
                         return result;

@@ -23,19 +23,7 @@ class RendezvousTimeoutTest {
     void anUnreachableStoreFailsWithinTheRendezvousTimeout() {
         int port = FreePort.find();
         long start = System.nanoTime();
-        RendezvousException e = assertTimeoutPreemptively(
-                Duration.ofSeconds(60),
-                () -> assertThrows(
-                        RendezvousException.class,
-                        () -> Collectives.connect(
-                                "127.0.0.1",
-                                port,
-                                "127.0.0.1",
-                                1,
-                                2,
-                                CollectiveBackend.GLOO,
-                                Duration.ofMinutes(10),
-                                Duration.ofSeconds(3))));
+        RendezvousException e = failsToRendezvous(port, 1);
         double seconds = (System.nanoTime() - start) / 1e9;
         assertTrue(seconds >= 2.5, "gave up after " + seconds + " s, before its 3 s");
         assertTrue(
@@ -46,19 +34,7 @@ class RendezvousTimeoutTest {
     @Test
     void aGroupThatDoesNotFormFailsWithinTheRendezvousTimeout() {
         int port = FreePort.find();
-        RendezvousException e = assertTimeoutPreemptively(
-                Duration.ofSeconds(60),
-                () -> assertThrows(
-                        RendezvousException.class,
-                        () -> Collectives.connect(
-                                "127.0.0.1",
-                                port,
-                                "127.0.0.1",
-                                0,
-                                2,
-                                CollectiveBackend.GLOO,
-                                Duration.ofMinutes(10),
-                                Duration.ofSeconds(3))));
+        RendezvousException e = failsToRendezvous(port, 0);
         assertTrue(e.getMessage().startsWith("rank 0 of 2"), e.getMessage());
     }
 
@@ -92,5 +68,22 @@ class RendezvousTimeoutTest {
             c.allReduceSum(List.of(t));
             return Tensors.toFloats(t);
         }
+    }
+
+    /** Joins a world of 2 as {@code rank} with a 3 s rendezvous timeout, which must fail (within a minute). */
+    private static RendezvousException failsToRendezvous(int port, int rank) {
+        return assertTimeoutPreemptively(
+                Duration.ofSeconds(60),
+                () -> assertThrows(
+                        RendezvousException.class,
+                        () -> Collectives.connect(
+                                "127.0.0.1",
+                                port,
+                                "127.0.0.1",
+                                rank,
+                                2,
+                                CollectiveBackend.GLOO,
+                                Duration.ofMinutes(10),
+                                Duration.ofSeconds(3))));
     }
 }
