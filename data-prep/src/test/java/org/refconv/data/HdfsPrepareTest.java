@@ -25,12 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** hdfs:// in, hdfs:// out, on an in-process MiniDFSCluster; then the training reader on HDFS. */
+/** hdfs:// in, hdfs:// out (and file:// in, hdfs:// out), on an in-process MiniDFSCluster; then the reader on HDFS. */
 class HdfsPrepareTest {
     private static MiniDFSCluster cluster;
     private static SparkSession spark;
     private static FileSystem hdfs;
     private static String base;
+    private static Path localTree;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -42,6 +43,7 @@ class HdfsPrepareTest {
         hdfs = cluster.getFileSystem();
         base = hdfs.getUri() + "/imagenet";
         Path local = TestTrees.kaggle(dir.resolve("kaggle"), 6, 2, true);
+        localTree = local;
         hdfs.copyFromLocalFile(
                 new org.apache.hadoop.fs.Path(local.toUri()), new org.apache.hadoop.fs.Path(base + "/kaggle"));
         spark = LocalSpark.start("HdfsPrepareTest");
@@ -55,6 +57,18 @@ class HdfsPrepareTest {
         if (cluster != null) {
             cluster.shutdown();
         }
+    }
+
+    /** Shards go to HDFS while the images are read from the local file system: each file from its own. */
+    @Test
+    void prepareFromLocalFilesToHdfs() throws Exception {
+        String out = base + "/from-local";
+        PrepareSummary summary = new Preparer(spark).run(PrepareConfig.fromArgs(new String[] {
+            "--input", localTree.toUri().toString(), "--output", out, "--rowGroupRows", "3"
+        }));
+        assertEquals(21, summary.rowsPerSplit().get("train"));
+        assertEquals(2, summary.quarantined());
+        PreparedDatasets.assertManifestMatchesShards(spark, hdfs, new org.apache.hadoop.fs.Path(out), "train");
     }
 
     @Test

@@ -99,7 +99,7 @@ public final class ShardWriter implements Serializable {
                 ImageEntry e = entries.next();
                 NormalizedImage image;
                 try {
-                    image = normalizer.normalize(read(fs, e));
+                    image = normalizer.normalize(read(hadoop, e));
                 } catch (BadImageException ex) {
                     quarantined.add(new QuarantinedImage(split, e.key(), ex.getMessage()));
                     continue;
@@ -144,8 +144,10 @@ public final class ShardWriter implements Serializable {
                 quarantined);
     }
 
-    private static byte[] read(FileSystem fs, ImageEntry e) throws IOException {
-        try (InputStream in = fs.open(new Path(e.uri()))) {
+    /** The image's bytes from its own file system: the input tree may live on another one than the shards. */
+    private static byte[] read(Configuration hadoop, ImageEntry e) throws IOException {
+        Path path = new Path(e.uri());
+        try (InputStream in = path.getFileSystem(hadoop).open(path)) {
             return in.readAllBytes();
         }
     }
