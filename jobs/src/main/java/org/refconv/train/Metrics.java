@@ -42,6 +42,7 @@ public final class Metrics {
     private final List<TrainingCurves.StepPoint> steps = new ArrayList<>();
     private final long stepsPerPoint;
     private double bucketLoss;
+    private boolean resumed;
     private int bucketSteps;
 
     private Metrics(RunFiles files, long totalSteps, String title) {
@@ -64,7 +65,10 @@ public final class Metrics {
 
     /** A trained step's loss; a point is kept for every {@code stepsPerPoint} steps. */
     void step(long step, double loss, double lr) {
-        steps.removeIf(p -> p.step() >= step); // a resumed attempt retrains steps after its checkpoint
+        if (!resumed) { // once: a resumed attempt retrains the steps after its checkpoint
+            steps.removeIf(p -> p.step() >= step);
+            resumed = true;
+        }
         bucketLoss += loss;
         bucketSteps++;
         if (step % stepsPerPoint == 0) {
