@@ -41,8 +41,8 @@ public final class DistributedTraining {
         ClassTag<RankTrainer.Result> tag = ClassTag$.MODULE$.apply(RankTrainer.Result.class);
         RunFiles files = new RunFiles(config.output(), sc.hadoopConfiguration());
         try (ProgressBar bar = ProgressBar.follow(files)) {
-            RDD<RankTrainer.Result> results =
-                    ranks.barrier().mapPartitions(new RankTask(config, copy(sc.hadoopConfiguration())), false, tag);
+            RDD<RankTrainer.Result> results = ranks.barrier()
+                    .mapPartitions(new RankTask(config, copy(sc.hadoopConfiguration()), Attempt.first()), false, tag);
             // The shuffle makes the barrier stage a ShuffleMapStage: Spark retries those when a task or executor is
             // lost (up to spark.stage.maxConsecutiveAttempts), but aborts a failed barrier ResultStage outright.
             List<RankTrainer.Result> collected =

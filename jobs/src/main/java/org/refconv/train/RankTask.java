@@ -13,6 +13,7 @@ import org.apache.spark.BarrierTaskContext;
 import org.refconv.dist.CollectiveBackend;
 import org.refconv.dist.Collectives;
 import org.refconv.dist.FreePort;
+import org.refconv.dist.GroupToken;
 import org.refconv.dist.RendezvousAddress;
 import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
@@ -33,10 +34,12 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
 
     private final TrainConfig config;
     private final Map<String, String> hadoopConf;
+    private final Attempt attempt;
 
-    RankTask(TrainConfig config, Map<String, String> hadoopConf) {
+    RankTask(TrainConfig config, Map<String, String> hadoopConf, Attempt attempt) {
         this.config = config;
         this.hadoopConf = hadoopConf;
+        this.attempt = attempt;
     }
 
     @Override
@@ -64,7 +67,9 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
                 world,
                 CollectiveBackend.forDevice(device),
                 COLLECTIVE_TIMEOUT,
-                config.rendezvousTimeout())) {
+                config.rendezvousTimeout(),
+                // This Spark stage attempt's secret authenticates the store's values and the group's members.
+                GroupToken.of(attempt.token(ctx.stageAttemptNumber())))) {
             RankTrainer.Result result = new RankTrainer(config, group, device, conf, placement).run();
             return CollectionConverters.asScala(List.of(result).iterator());
         } catch (IOException e) {

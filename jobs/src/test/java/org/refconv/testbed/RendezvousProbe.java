@@ -1,12 +1,14 @@
 package org.refconv.testbed;
 
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
 import org.bytedeco.pytorch.Tensor;
 import org.refconv.dist.CollectiveBackend;
 import org.refconv.dist.Collectives;
+import org.refconv.dist.GroupToken;
 import org.refconv.dist.RendezvousAddress;
 import org.refconv.engine.Tensors;
 
@@ -34,7 +36,9 @@ public final class RendezvousProbe {
                 2,
                 CollectiveBackend.GLOO,
                 Duration.ofSeconds(60),
-                Duration.ofSeconds(Long.getLong("rendezvous.seconds", 20)))) {
+                Duration.ofSeconds(Long.getLong("rendezvous.seconds", 20)),
+                // Both probes derive the token from the port they are given: a probe of addresses, not of secrets.
+                GroupToken.of(String.format("rendezvous-probe-%016d", port).getBytes(StandardCharsets.UTF_8)))) {
             Tensor t = Tensors.fromFloats(new float[] {rank + 1}, 1);
             c.allReduceSum(List.of(t));
             System.out.println("SUM " + Tensors.toFloats(t)[0]);

@@ -8,6 +8,8 @@ import org.bytedeco.pytorch.Backend;
 import org.bytedeco.pytorch.BackendOptional;
 import org.bytedeco.pytorch.BroadcastOptions;
 import org.bytedeco.pytorch.GlooDeviceVector;
+import org.bytedeco.pytorch.IntOptional;
+import org.bytedeco.pytorch.PrefixStore;
 import org.bytedeco.pytorch.ProcessGroup;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.Store;
@@ -24,13 +26,24 @@ import org.bytedeco.pytorch.global.torch.DeviceType;
 public final class Collectives implements AutoCloseable {
 
     private final Store store;
+    private final SignedStore signedStore;
     private final Backend group;
     private final ProcessGroup processGroup;
+    private final CollectiveBackend backend;
     private final int rank;
     private final int worldSize;
 
-    private Collectives(Store store, Backend group, ProcessGroup processGroup, int rank, int worldSize) {
+    private Collectives(
+            Store store,
+            SignedStore signedStore,
+            Backend group,
+            ProcessGroup processGroup,
+            CollectiveBackend backend,
+            int rank,
+            int worldSize) {
         this.store = store;
+        this.signedStore = signedStore;
+        this.backend = backend;
         this.group = group;
         this.processGroup = processGroup;
         this.rank = rank;
@@ -41,13 +54,17 @@ public final class Collectives implements AutoCloseable {
     public static final Duration DEFAULT_RENDEZVOUS_TIMEOUT = Duration.ofMinutes(2);
 
     /**
-     * Joins the group. Rank 0 serves the store on {@code port}; the others connect to it.
+     * Joins the group of one attempt. Rank 0 serves the store on {@code host:port}, bound to that address only; every
+     * key the group uses is under the token's prefix; once the group is formed each rank proves it holds the token
+     * ({@link GroupProof}), so a process without it that got into the group makes the attempt fail, never train.
      *
      * @param host               rank 0's address, as the other ranks reach it (the address Gloo binds to on this
      *                           rank is {@code localHost}; choose both with {@link RendezvousAddress})
      * @param timeout            of each collective once the group is formed
      * @param rendezvousTimeout  of reaching rank 0's store and forming the group: past it a {@link
      *                           RendezvousException} names the store's host and port
+     * @param token              the attempt's secret, received over an authenticated channel (never the store)
+     * @throws GroupAuthenticationException if a member of the formed group does not prove the token
      */
     public static Collectives connect(
             String host,
@@ -57,7 +74,8 @@ public final class Collectives implements AutoCloseable {
             int worldSize,
             CollectiveBackend backend,
             Duration timeout,
-            Duration rendezvousTimeout) {
+            Duration rendezvousTimeout,
+            GroupToken token) {
         if (rank < 0 || rank >= worldSize) {
             throw new IllegalArgumentException("rank " + rank + " outside a world of " + worldSize);
         }
@@ -68,12 +86,27 @@ public final class Collectives implements AutoCloseable {
         opts.waitWorkers(false);
         opts.useLibUV(false);
         opts.timeout(rendezvousMs);
-        TCPStore store;
+        TCPStore tcpStore;
+        StoreSocket socket = null;
         try {
-            store = new TCPStore(host, opts);
+            if (rank == 0) {
+                socket = StoreSocket.bind(host, port);
+                opts.masterListenFd(new IntOptional(socket.fd()));
+            }
+            tcpStore = new TCPStore(host, opts);
         } catch (RuntimeException e) {
+            if (socket != null) {
+                socket.closeUnclaimed();
+            }
             throw new RendezvousException(rank, worldSize, host, port, localHost, rendezvousTimeout, e);
         }
+        if (socket != null) {
+            socket.handOver();
+        }
+        // Gloo's keys (and the project's signed values) live under the attempt's prefix.
+        Store store = new PrefixStore(token.keyPrefix(), tcpStore);
+        // The prefix store holds the TCPStore now (counted natively): its wrapper must never free it.
+        tcpStore.deallocate(false);
         Backend group;
         try {
             group = switch (backend) {
@@ -88,7 +121,31 @@ public final class Collectives implements AutoCloseable {
         }
         // Later store operations (none per step) get the collectives' patience.
         store.setTimeout(new Milliseconds(timeout.toMillis()));
-        return new Collectives(store, group, processGroup(group, backend, rank, worldSize), rank, worldSize);
+        Collectives joined = new Collectives(
+                store,
+                new SignedStore(store, token),
+                group,
+                processGroup(group, backend, rank, worldSize),
+                backend,
+                rank,
+                worldSize);
+        try {
+            GroupProof.check(joined, token);
+        } catch (RuntimeException e) {
+            joined.close();
+            throw e;
+        }
+        return joined;
+    }
+
+    /** The group's store for values the project writes and reads back, each authenticated with the token. */
+    public SignedStore store() {
+        return signedStore;
+    }
+
+    /** {@code t} on the device this group's collectives take (the CPU for Gloo, the current GPU for NCCL). */
+    Tensor onDevice(Tensor t) {
+        return backend == CollectiveBackend.GLOO ? t : t.cuda();
     }
 
     /**

@@ -19,6 +19,7 @@ public final class LocalRanks {
 
     public static <T> List<T> run(int worldSize, Function<Collectives, T> body) throws Exception {
         int port = FreePort.find();
+        GroupToken token = GroupToken.random();
         ExecutorService pool = Executors.newFixedThreadPool(worldSize);
         try {
             List<Future<T>> futures = new ArrayList<>();
@@ -33,7 +34,8 @@ public final class LocalRanks {
                             worldSize,
                             CollectiveBackend.GLOO,
                             Duration.ofSeconds(60),
-                            Collectives.DEFAULT_RENDEZVOUS_TIMEOUT)) {
+                            Collectives.DEFAULT_RENDEZVOUS_TIMEOUT,
+                            token)) {
                         T result = body.apply(c);
                         c.barrier();
                         return result;

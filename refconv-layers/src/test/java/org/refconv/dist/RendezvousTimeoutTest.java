@@ -18,6 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The rendezvous timeout: short for joining the group, the collectives' own after it formed. */
 class RendezvousTimeoutTest {
 
+    private static final GroupToken TOKEN = GroupToken.random();
+
     /** A rank whose store is unreachable fails within the rendezvous timeout, naming where it looked. */
     @Test
     void anUnreachableStoreFailsWithinTheRendezvousTimeout() {
@@ -62,7 +64,8 @@ class RendezvousTimeoutTest {
                 2,
                 CollectiveBackend.GLOO,
                 Duration.ofSeconds(60),
-                Duration.ofSeconds(2))) {
+                Duration.ofSeconds(2),
+                TOKEN)) {
             Thread.sleep(sleepBeforeCollectiveMs);
             Tensor t = Tensors.fromFloats(new float[] {rank + 1}, 1);
             c.allReduceSum(List.of(t));
@@ -84,6 +87,7 @@ class RendezvousTimeoutTest {
                                 2,
                                 CollectiveBackend.GLOO,
                                 Duration.ofMinutes(10),
-                                Duration.ofSeconds(3))));
+                                Duration.ofSeconds(3),
+                                TOKEN)));
     }
 }
