@@ -152,13 +152,18 @@ public final class Settings {
     private void readJson(Path file, String text) {
         try (JsonParser p = new JsonFactory().createParser(text)) {
             p.nextToken();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
+            JsonToken next;
+            while ((next = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
                 String origin = file + ":" + p.currentLocation().getLineNr();
                 JsonToken t = p.nextToken();
                 if (t == JsonToken.START_ARRAY) {
                     List<String> items = new ArrayList<>();
-                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                    JsonToken item;
+                    while ((item = p.nextToken()) != JsonToken.END_ARRAY) {
+                        if (item == null || !item.isScalarValue()) {
+                            throw new ConfigException(origin + ": '" + key + "' must be a list of plain values");
+                        }
                         items.add(p.getText());
                     }
                     put(key, String.join(",", items), origin);
@@ -168,6 +173,11 @@ public final class Settings {
                     throw new ConfigException(
                             origin + ": '" + key + "' must be a scalar or a list (flat object expected)");
                 }
+            }
+            // Whatever follows the object (a second object, stray bytes) would otherwise be dropped unread.
+            if (next != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw new ConfigException(file + ":" + p.currentLocation().getLineNr()
+                        + ": expected one flat JSON object and nothing after it");
             }
         } catch (IOException e) {
             throw new ConfigException(file + ": invalid JSON (" + e.getMessage() + ")");
