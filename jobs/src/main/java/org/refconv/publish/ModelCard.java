@@ -92,6 +92,15 @@ public final class ModelCard {
         return this;
     }
 
+    /** The published file's SHA-256: what a run using it as {@code checkpointIn} checks it against ({@link CardDigest}). */
+    public ModelCard model(String sha256) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", ModelRegistry.MODEL);
+        m.put("sha256", sha256);
+        root.put("model", m);
+        return this;
+    }
+
     public ModelCard promotion(Map<String, Object> p) {
         root.put("promotion", p);
         return this;

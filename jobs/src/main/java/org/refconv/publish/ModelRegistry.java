@@ -13,6 +13,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
 import org.refconv.io.HadoopFiles;
 
 /**
@@ -30,6 +31,16 @@ public final class ModelRegistry {
     public static final String MODEL = "model.safetensors";
     public static final String CARD = "model-card.json";
     private static final String TEMP_INFIX = ".tmp-";
+    /**
+     * Published folders and files: everyone may read, only the publisher writes. Set explicitly, since a cluster's
+     * umask may let the group or others write (HDFS applies no umask to setPermission).
+     */
+    public static final FsPermission FOLDER = new FsPermission((short) 0755);
+
+    public static final FsPermission FILE = new FsPermission((short) 0644);
+    /** A version being written: nobody else may look inside until its files carry their final permissions. */
+    static final FsPermission STAGING = new FsPermission((short) 0700);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String dir;
@@ -84,11 +95,13 @@ public final class ModelRegistry {
 
     /** A fresh hidden folder to write {@code version} into. */
     public String stage(String version) throws IOException {
+        ensureFolder(new Path(dir));
         Path temp = new Path(
                 dir, "." + version + TEMP_INFIX + UUID.randomUUID().toString().substring(0, 8));
         if (!fs.mkdirs(temp)) {
             throw new IOException("cannot create " + temp);
         }
+        fs.setPermission(temp, STAGING);
         return temp.toString();
     }
 
@@ -102,6 +115,10 @@ public final class ModelRegistry {
             // HDFS would move the folder inside an existing one: never overwrite a published version.
             throw new IOException(target + " already exists: versions are immutable, pick another version name");
         }
+        for (FileStatus f : fs.listStatus(new Path(staged))) {
+            fs.setPermission(f.getPath(), f.isDirectory() ? FOLDER : FILE);
+        }
+        fs.setPermission(new Path(staged), FOLDER);
         if (!fs.rename(new Path(staged), target)) {
             throw new IOException("cannot rename " + staged + " to " + target);
         }
@@ -113,7 +130,17 @@ public final class ModelRegistry {
             throw new IllegalStateException(
                     "cannot promote " + version + ": " + versionUri(version) + "/" + CARD + " does not exist");
         }
-        HadoopFiles.writeText(dir + "/" + LATEST, version + "\n", conf);
+        HadoopFiles.writeText(dir + "/" + LATEST, version + "\n", conf, FILE);
+    }
+
+    /** Creates {@code folder} and its missing parents, each readable by all and writable by its owner only. */
+    private void ensureFolder(Path folder) throws IOException {
+        if (folder == null || fs.exists(folder)) {
+            return;
+        }
+        ensureFolder(folder.getParent());
+        fs.mkdirs(folder);
+        fs.setPermission(folder, FOLDER);
     }
 
     public void discard(String staged) throws IOException {

@@ -136,6 +136,7 @@ public final class Publisher {
         String staged = registry.stage(pc.get(PublishConfig.VERSION_NAME));
         try {
             SafeTensors.write(published, staged + "/" + ModelRegistry.MODEL, conf);
+            card.model(Sha256.of(staged + "/" + ModelRegistry.MODEL, conf));
             card.write(staged + "/" + ModelRegistry.CARD, conf); // last: a folder with a card is complete
             FaultInjection.pauseAt("staged");
             registry.commit(staged, pc.get(PublishConfig.VERSION_NAME));

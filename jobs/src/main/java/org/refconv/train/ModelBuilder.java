@@ -14,6 +14,7 @@ import org.refconv.layers.RefConvOptions;
 import org.refconv.layers.RepAdapterOptions;
 import org.refconv.models.Classifier;
 import org.refconv.models.ModelZoo;
+import org.refconv.publish.CardDigest;
 import org.refconv.reparam.RefocusRule;
 import org.refconv.reparam.Refocuser;
 import org.refconv.reparam.RepAdapters;
@@ -53,7 +54,7 @@ public final class ModelBuilder {
     /**
      * Builds the run's model on this JVM (the driver) and loads {@code checkpointIn} into it as every rank will, so that
      * a file that cannot be read (missing, a directory, truncated, a refused pickle global) or whose keys and shapes do
-     * not fit the model fails here, before any cluster resources are taken, instead of in every attempt of the stage.
+     * not fit the model, or a published model whose SHA-256 differs from its card's, fails here, before any cluster resources are taken, instead of in every attempt of the stage.
      *
      * @throws ConfigException naming the file and what is wrong with it
      */
@@ -62,6 +63,7 @@ public final class ModelBuilder {
             return;
         }
         try {
+            CardDigest.verify(c.checkpointIn(), conf); // a published model: the file its card vouches for
             build(c, conf); // the model is dropped: only whether it builds matters here
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();

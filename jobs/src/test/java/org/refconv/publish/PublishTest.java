@@ -112,6 +112,17 @@ class PublishTest {
             assertEquals(trained.get(k), published.get(k), k);
         }
         assertEquals(120, card.at("/metrics/images").asLong(), "the whole validation split, nothing dropped");
+        // The card vouches for the published file: its digest as coreutils computes it.
+        Process sum = new ProcessBuilder(
+                        "sha256sum",
+                        new org.apache.hadoop.fs.Path(registry().versionUri("v1") + "/model.safetensors")
+                                .toUri()
+                                .getPath())
+                .start();
+        String expected = new String(sum.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)
+                .substring(0, 64);
+        assertEquals(0, sum.waitFor());
+        assertEquals(expected, card.at("/model/sha256").asText(), card.toString());
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
 
 /**
  * Reading and atomically writing files through Hadoop's FileSystem, so that the same code reads and writes
@@ -52,6 +53,12 @@ public final class HadoopFiles {
         writeBytes(uri, text.getBytes(StandardCharsets.UTF_8), conf);
     }
 
+    /** Writes {@code text} (UTF-8) atomically, the file carrying exactly {@code permission} (no umask) from the start. */
+    public static void writeText(String uri, String text, Configuration conf, FsPermission permission)
+            throws IOException {
+        writeAtomically(uri, conf, permission, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
     /** Writes {@code bytes} atomically ({@link #writeAtomically}). */
     public static void writeBytes(String uri, byte[] bytes, Configuration conf) throws IOException {
         writeAtomically(uri, conf, out -> out.write(bytes));
@@ -76,6 +83,16 @@ public final class HadoopFiles {
      */
     public static void writeAtomically(String uri, Configuration conf, IOConsumer<OutputStream> writer)
             throws IOException {
+        writeAtomically(uri, conf, null, writer);
+    }
+
+    /**
+     * {@link #writeAtomically(String, Configuration, IOConsumer)} with the file's permission set explicitly (umask not
+     * applied) while it is still open and empty, so it never has any other: e.g. a file others must not write.
+     */
+    public static void writeAtomically(
+            String uri, Configuration conf, FsPermission permission, IOConsumer<OutputStream> writer)
+            throws IOException {
         Path given = new Path(uri);
         FileSystem fs = fileSystem(given, conf);
         Path target = fs.makeQualified(given);
@@ -85,6 +102,9 @@ public final class HadoopFiles {
         Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
         try {
             try (OutputStream out = fs.create(temporary, false)) {
+                if (permission != null) {
+                    fs.setPermission(temporary, permission);
+                }
                 writer.accept(out);
             }
             renameReplacing(fs, temporary, target, conf);
