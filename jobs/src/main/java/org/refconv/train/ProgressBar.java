@@ -49,8 +49,8 @@ final class ProgressBar implements AutoCloseable {
         long steps = Math.max(1, (long) num(json, "steps"));
         int width = 24;
         int done = (int) (width * step / steps);
-        java.util.regex.Matcher executors =
-                java.util.regex.Pattern.compile("\"executors\":\"(\\d+)/(\\d+)\"").matcher(json);
+        java.util.regex.Matcher executors = java.util.regex.Pattern.compile("\"executors\":\"(\\d+)/(\\d+)\"")
+                .matcher(json);
         String resized = executors.find() && !executors.group(1).equals(executors.group(2))
                 ? "  resized: " + executors.group(1) + " executors for " + executors.group(2) + " ranks"
                 : "";
