@@ -27,7 +27,7 @@ final class AttemptPlan {
     private int failuresWithoutProgress;
     private long checkpointAtStart;
     private int lastExecutors = -1;
-    private String reason = "started";
+    private String reason = "fewer task slots than ranks when the run started";
 
     AttemptPlan(TrainConfig config, Elasticity elastic, int maxFailures, Configuration conf) {
         this.elastic = elastic;
@@ -104,7 +104,7 @@ final class AttemptPlan {
         String m = String.valueOf(t.getMessage());
         String line = m.lines().filter(l -> !l.isBlank()).findFirst().orElse(m);
         for (String l : m.lines().toList()) {
-            if (l.contains("Exception:") && !l.startsWith("\t")) {
+            if ((l.contains("Exception:") || l.contains("Failure (")) && !l.startsWith("\t")) {
                 line = l.strip(); // the task's own exception, inside Spark's "Job aborted ..." text
                 break;
             }

@@ -68,7 +68,7 @@ final class AttemptWatch extends SparkListener implements AutoCloseable {
         }
     }
 
-    /** An executor running a task that has sent no heartbeat for {@code timeout}, if any, and for how long. */
+    /** An executor running a task that has sent no heartbeat for {@code timeout}, if any. */
     Optional<String> silent(Duration timeout) {
         long now = System.nanoTime();
         for (Map.Entry<String, Set<Long>> e : runningTasks.entrySet()) {
@@ -78,8 +78,7 @@ final class AttemptWatch extends SparkListener implements AutoCloseable {
             }
             long silentNanos = now - seen;
             if (silentNanos > timeout.toNanos()) {
-                return Optional.of(
-                        "executor " + e.getKey() + " sent no heartbeat for " + silentNanos / 1_000_000_000 + " s");
+                return Optional.of(e.getKey());
             }
         }
         return Optional.empty();
@@ -97,12 +96,18 @@ final class AttemptWatch extends SparkListener implements AutoCloseable {
     }
 
     /**
-     * Waits up to {@code wait} for the tasks of a failed or cancelled attempt to end, then kills and replaces the
-     * executors whose task did not (a frozen JVM cannot run Spark's task reaper; a rank blocked in a collective with
-     * it ignores interrupts). {@code killAndReplaceExecutor} keeps the application's executor target, so a
-     * replacement is asked for. Returns the executors killed.
+     * Ends the tasks of a failed or cancelled attempt: kills and replaces the {@code silent} executors at once (a
+     * frozen JVM cannot run Spark's task reaper), then waits up to {@code wait} for the other tasks to end (a rank
+     * blocked in a collective with a killed peer fails once the peer's sockets close, and its executor, warm, stays),
+     * and kills and replaces the executors whose task still runs. {@code killAndReplaceExecutor} keeps the
+     * application's executor target, so a replacement is asked for. Returns the executors killed.
      */
-    Set<String> stopTasks(Duration wait) throws InterruptedException {
+    Set<String> stopTasks(Set<String> silent, Duration wait) throws InterruptedException {
+        Set<String> killed = new java.util.TreeSet<>();
+        for (String executor : silent) {
+            kill(executor);
+            killed.add(executor);
+        }
         long deadline = System.nanoTime() + wait.toNanos();
         while (!busyExecutors().isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(200);
@@ -110,11 +115,16 @@ final class AttemptWatch extends SparkListener implements AutoCloseable {
         Set<String> stuck = busyExecutors();
         stuck.remove(DRIVER);
         for (String executor : stuck) {
-            sc.killAndReplaceExecutor(executor);
-            runningTasks.remove(executor);
-            lastHeartbeat.remove(executor);
+            kill(executor);
+            killed.add(executor);
         }
-        return stuck;
+        return killed;
+    }
+
+    private void kill(String executor) {
+        sc.killAndReplaceExecutor(executor);
+        runningTasks.remove(executor);
+        lastHeartbeat.remove(executor);
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import org.apache.hadoop.conf.Configuration;
@@ -52,12 +53,14 @@ public final class DistributedTraining {
                 Attempt current = attempt;
                 int size = executors;
                 Future<List<RankTrainer.Result>> job = submitter.submit(() -> runStage(sc, config, current, size));
-                Optional<String> hung = monitor(sc, job, watch, elastic, attempt, executors, files.layout());
+                Optional<String> silent = monitor(sc, job, watch, elastic, attempt, executors, files.layout());
                 List<RankTrainer.Result> results = null;
                 Throwable failure = null;
-                if (hung.isPresent()) {
+                if (silent.isPresent()) {
                     sc.cancelJobGroup(group(attempt));
-                    failure = new IllegalStateException("attempt " + attempt.number() + " hung: " + hung.get());
+                    failure = new IllegalStateException("attempt " + attempt.number() + " hung: executor "
+                            + silent.get() + " sent no heartbeat for "
+                            + elastic.peerTimeout().toSeconds() + " s");
                 } else {
                     try {
                         results = job.get();
@@ -72,7 +75,7 @@ public final class DistributedTraining {
                 }
                 String reason = failure == null ? "slots for all ranks came back" : plan.failed(failure);
                 System.out.println("attempt " + attempt.number() + " ended: " + reason);
-                var killed = watch.stopTasks(elastic.peerTimeout().dividedBy(4));
+                var killed = watch.stopTasks(silent.stream().collect(Collectors.toSet()), elastic.peerTimeout());
                 if (!killed.isEmpty()) {
                     System.out.println("killed and replaced executors " + killed + ", whose task did not stop");
                 }
@@ -115,7 +118,7 @@ public final class DistributedTraining {
     }
 
     /**
-     * Waits for the attempt's stage to end, or for one of its executors to fall silent (returned: why it hung);
+     * Waits for the attempt's stage to end, or for one of its executors to fall silent (returned);
      * asks a resized attempt to stop at its next checkpoint once the cluster has slots for every rank again.
      */
     private static Optional<String> monitor(
