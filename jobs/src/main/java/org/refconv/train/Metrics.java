@@ -114,10 +114,13 @@ public final class Metrics {
                 .toList());
     }
 
-    /** Rows back from their JSON lines (the format above; nulls become NaN). */
+    /** Rows back from their JSON lines (the format above; nulls become NaN); other lines (events) are skipped. */
     static List<Row> parse(List<String> jsonLines) {
         List<Row> out = new ArrayList<>();
         for (String l : jsonLines) {
+            if (!l.startsWith("{\"epoch\":")) {
+                continue; // a driver's event line (a resize)
+            }
             out.add(new Row(
                     (long) field(l, "epoch"),
                     (long) field(l, "step"),

@@ -9,6 +9,7 @@ import org.refconv.dist.GradientSync;
 import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.Device;
 import org.refconv.engine.Precision;
+import org.refconv.reparam.DeferredGradients;
 
 /**
  * Where a rank runs and what follows from it, decided once when the rank starts: whether it takes turns at native
@@ -46,6 +47,23 @@ public record Placement(
     public GradientSync gradientSync(Collectives group, List<Tensor> parameters) {
         return GradientSync.create(
                 sync, compression, group, parameters, BlockingGradientSync.DEFAULT_BUCKET_BYTES, turns);
+    }
+
+    /**
+     * The sync of a rank that trains {@code logical}: at full size this placement's, over the tensors that backward
+     * fills ({@link DeferredGradients#syncTargets}); when it accumulates several logical ranks' micro-batches, the
+     * blocking sync over the parameters themselves ({@link TrainStep#runAccumulated}: the overlapped one would
+     * all-reduce inside every backward).
+     */
+    GradientSync gradientSync(
+            Collectives group, List<Tensor> parameters, DeferredGradients deferred, LogicalRanks logical) {
+        if (!logical.accumulates()) {
+            return gradientSync(group, deferred.syncTargets(parameters));
+        }
+        System.out.printf(
+                "rank %d: trains logical ranks %s of %d, accumulating their gradients (blocking sync)%n",
+                group.rank(), java.util.Arrays.toString(logical.owned()), logical.ranks());
+        return new BlockingGradientSync(group, parameters, BlockingGradientSync.DEFAULT_BUCKET_BYTES, turns);
     }
 
     /** What the rank log says about it. */

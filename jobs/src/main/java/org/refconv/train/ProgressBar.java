@@ -49,9 +49,14 @@ final class ProgressBar implements AutoCloseable {
         long steps = Math.max(1, (long) num(json, "steps"));
         int width = 24;
         int done = (int) (width * step / steps);
+        java.util.regex.Matcher executors = java.util.regex.Pattern.compile("\"executors\":\"(\\d+)/(\\d+)\"")
+                .matcher(json);
+        String resized = executors.find() && !executors.group(1).equals(executors.group(2))
+                ? "  resized: " + executors.group(1) + " executors for " + executors.group(2) + " ranks"
+                : "";
         return String.format(
                 Locale.ROOT,
-                "epoch %d/%d [%s%s] step %d/%d  %.0f img/s  loss %.4f  lr %.4g",
+                "epoch %d/%d [%s%s] step %d/%d  %.0f img/s  loss %.4f  lr %.4g%s",
                 epoch,
                 epochs,
                 "#".repeat(done),
@@ -60,7 +65,8 @@ final class ProgressBar implements AutoCloseable {
                 steps,
                 num(json, "imagesPerSec"),
                 num(json, "loss"),
-                num(json, "lr"));
+                num(json, "lr"),
+                resized);
     }
 
     private static double num(String json, String name) {

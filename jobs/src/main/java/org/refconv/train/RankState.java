@@ -13,6 +13,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.bytedeco.pytorch.Tensor;
 import org.refconv.checkpoint.HostTensor;
 import org.refconv.checkpoint.StateDict;
+import org.refconv.config.ConfigException;
 import org.refconv.dist.Collectives;
 import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
@@ -69,7 +70,7 @@ final class RankState {
         TrainCheckpoints.Snapshot s = found.get();
         String hash = s.metadata().get("configHash");
         if (!config.trajectoryHash().equals(hash) && !config.force()) {
-            throw new IllegalStateException("checkpoint " + s.uri() + " was written by a run with another configuration"
+            throw new ConfigException("checkpoint " + s.uri() + " was written by a run with another configuration"
                     + " (hash " + hash + ", this run " + config.trajectoryHash() + "): use another output, or --force"
                     + " true to continue from it anyway");
         }

@@ -34,6 +34,7 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
 
     private final TrainConfig config;
     private final Map<String, String> hadoopConf;
+    /** The driver's submission this task belongs to: its id fences the run folder's writes, its token the group. */
     private final Attempt attempt;
 
     RankTask(TrainConfig config, Map<String, String> hadoopConf, Attempt attempt) {
@@ -58,7 +59,11 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
         Placement placement = Placement.decide(config, ranksShareAJvm(all), device);
         Configuration conf = new Configuration();
         hadoopConf.forEach(conf::set);
-        System.out.printf("rank %d/%d on %s, store at %s, device %s%n", rank, world, myHost, master, device);
+        AttemptFence fence =
+                new AttemptFence(RunLayout.of(config.output()), conf, attempt.id(ctx.stageAttemptNumber()));
+        System.out.printf(
+                "rank %d/%d of attempt %s on %s, store at %s, device %s%n",
+                rank, world, fence.attemptId(), myHost, master, device);
         try (Collectives group = Collectives.connect(
                 master.substring(0, colon),
                 Integer.parseInt(master.substring(colon + 1)),
@@ -70,7 +75,7 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankT
                 config.rendezvousTimeout(),
                 // This Spark stage attempt's secret authenticates the store's values and the group's members.
                 GroupToken.of(attempt.token(ctx.stageAttemptNumber())))) {
-            RankTrainer.Result result = new RankTrainer(config, group, device, conf, placement).run();
+            RankTrainer.Result result = new RankTrainer(config, group, device, conf, placement, fence).run();
             return CollectionConverters.asScala(List.of(result).iterator());
         } catch (IOException e) {
             throw new UncheckedIOException("rank " + rank + " failed: " + e.getMessage(), e);

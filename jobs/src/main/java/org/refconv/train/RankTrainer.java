@@ -3,11 +3,11 @@ package org.refconv.train;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
 import org.refconv.data.input.Batch;
-import org.refconv.data.input.BatchIterator;
 import org.refconv.data.input.ImageTransform;
 import org.refconv.data.input.InputPipeline;
 import org.refconv.data.input.Preprocessing;
@@ -34,9 +34,21 @@ public final class RankTrainer {
     private final Placement placement;
     /** Batches as this rank's model takes them: on its device, in the configured memory format. */
     private final BatchTensors tensors;
+    /** The logical ranks this executor trains (all of them its own at full size) and its attempt's fence. */
+    private final LogicalRanks logical;
 
-    public RankTrainer(TrainConfig config, Collectives group, Device device, Configuration conf, Placement placement) {
+    private final AttemptFence fence;
+
+    public RankTrainer(
+            TrainConfig config,
+            Collectives group,
+            Device device,
+            Configuration conf,
+            Placement placement,
+            AttemptFence fence) {
         this.tensors = new BatchTensors(device, config.memoryFormat());
+        this.logical = new LogicalRanks(group.rank(), group.worldSize(), config.ranks());
+        this.fence = fence;
         this.config = config;
         this.group = group;
         this.conf = conf;
@@ -60,7 +72,8 @@ public final class RankTrainer {
             String parameterChecksum,
             double imagesPerSecond,
             double medianStepImagesPerSecond,
-            Map<String, Double> medianPhaseSeconds)
+            Map<String, Double> medianPhaseSeconds,
+            boolean finished)
             implements Serializable {}
 
     public Result run() throws IOException {
@@ -70,8 +83,8 @@ public final class RankTrainer {
                 rank, Engine.setThreads(config.threadsPerRank()), RefocusKernel.status(), placement.describe(config));
         RankState state =
                 RankState.create(config, group, tensors.device(), conf, new TrainCheckpoints(config.output(), conf));
-        InputPipeline train = input("train", ImageTransform.train(config.imageSize()));
-        long stepsPerEpoch = stepsPerEpoch(train);
+        List<InputPipeline> train = trainInputs();
+        long stepsPerEpoch = stepsPerEpoch(train.get(0));
         long totalSteps = stepsPerEpoch * config.epochs();
         WarmupCosine schedule = new WarmupCosine(config.lr(), stepsPerEpoch * config.warmupEpochs(), totalSteps);
         Evaluator evaluator = new Evaluator(
@@ -79,15 +92,16 @@ public final class RankTrainer {
                 config.numClasses(),
                 tensors,
                 placement.turns());
-        RunWriter writer = RunWriter.forRank(rank, config, group.worldSize(), totalSteps, conf);
+        RunWriter writer = RunWriter.forRank(rank, config, group.worldSize(), totalSteps, conf, fence);
 
         var deferred = state.deferredGradients();
         TrainStep trainStep;
-        Epoch last = new Epoch(Double.NaN, Double.NaN);
+        Epoch last = new Epoch(Double.NaN, Double.NaN, 0, false);
         Evaluator.Scores val = new Evaluator.Scores(0, 0, 0);
         long step = state.startStep();
-        try (GradientSync gradients = placement.gradientSync(
-                group, deferred.syncTargets(new ArrayList<>(state.trainable().values())))) {
+        boolean stopped = false;
+        try (GradientSync gradients =
+                placement.gradientSync(group, new ArrayList<>(state.trainable().values()), deferred, logical)) {
             trainStep = new TrainStep(
                     state.model(),
                     state.sgd(),
@@ -95,14 +109,19 @@ public final class RankTrainer {
                     deferred,
                     placement.turns(),
                     StepPrecision.of(placement.precision(), group));
-            for (long epoch = step / stepsPerEpoch; epoch < config.epochs(); epoch++) {
+            for (long epoch = step / stepsPerEpoch; epoch < config.epochs() && !stopped; epoch++) {
                 last = trainOneEpoch(trainStep, train, epoch, stepsPerEpoch, step, schedule, state, writer);
-                step = (epoch + 1) * stepsPerEpoch;
+                step = last.step();
+                if (last.stopped()) {
+                    stopped = true;
+                    break;
+                }
                 val = evaluator.score(state.model()).sumOverRanks(group);
                 writer.epochDone(epoch + 1, step, last.meanLoss(), val, schedule.lr(Math.max(0, step - 1)), state);
+                stopped = epoch + 1 < config.epochs() && stopRequested();
             }
         } // closing the sync unhooks the parameters and frees its buckets now, not at some later GC
-        String modelUri = writer.finish(state, step);
+        String modelUri = stopped ? null : writer.finish(state, step);
         group.barrier();
         StepPhases timed = trainStep.phases();
         System.out.printf(
@@ -119,11 +138,24 @@ public final class RankTrainer {
                 state.checksum(),
                 imagesPerSecond(timed.steps(), timed.totalSeconds()),
                 imagesPerSecond(1, timed.medianStepSeconds()),
-                timed.medianSeconds());
+                timed.medianSeconds(),
+                !stopped);
     }
 
-    /** An epoch's training loss: the mean over the steps this attempt trained, and the last one. */
-    private record Epoch(double meanLoss, double lastLoss) {}
+    /**
+     * Whether the driver asked this attempt to end at this checkpoint (slots came back: the next attempt runs at
+     * full size). Rank 0 reads the request; a one-value all-reduce gives every rank its answer. Only a resized
+     * attempt is ever asked, so full-size runs pay nothing.
+     */
+    private boolean stopRequested() throws IOException {
+        return logical.accumulates() && fence.stopRequested(group, tensors.device());
+    }
+
+    /**
+     * An epoch's training loss (the mean over the steps this attempt trained, and the last one), the global step it
+     * ended at, and whether it stopped early at a checkpoint for the driver.
+     */
+    private record Epoch(double meanLoss, double lastLoss, long step, boolean stopped) {}
 
     /**
      * Trains the steps of {@code epoch} from global step {@code step} on; a run resumed mid-epoch skips the batches
@@ -131,7 +163,7 @@ public final class RankTrainer {
      */
     private Epoch trainOneEpoch(
             TrainStep trainStep,
-            InputPipeline train,
+            List<InputPipeline> train,
             long epoch,
             long stepsPerEpoch,
             long step,
@@ -144,37 +176,51 @@ public final class RankTrainer {
         long start = System.nanoTime();
         double lossSum = 0;
         double loss = Double.NaN;
-        try (BatchIterator batches = train.epoch(epoch)) {
+        try (LogicalBatches batches = new LogicalBatches(train, epoch, logical, tensors)) {
             for (long i = 0; i < stepsPerEpoch; i++) {
                 trainStep.phases().startStep(); // input wait included: the throughput a user gets
-                Batch b = batches.next();
+                List<Batch> micro = batches.next();
                 if (i < skip) {
                     trainStep.phases().discardStep();
                     continue;
                 }
                 double lr = schedule.lr(step);
                 try (StepScope ignored = StepScope.openWithoutTrim()) {
-                    var images = tensors.images(b);
-                    var labels = tensors.labels(b);
-                    trainStep.phases().end(StepPhases.Phase.INPUT);
-                    loss = trainStep.run(images, labels, lr);
+                    loss = batches.train(trainStep, micro, lr);
                 }
                 lossSum += loss;
                 step++;
                 double imagesPerSec = (i + 1 - skip) * (double) config.batch() / ((System.nanoTime() - start) / 1e9);
                 writer.stepDone(
                         new RunWriter.Progress(epoch + 1, i + 1, stepsPerEpoch, step, loss, lr, imagesPerSec), state);
+                // At a checkpoint inside the epoch (at its end the epoch's row comes first: run() asks there).
+                if (step % config.checkpointEvery() == 0 && i + 1 < stepsPerEpoch && stopRequested()) {
+                    return new Epoch(Double.NaN, loss, step, true);
+                }
             }
         }
         long trained = stepsPerEpoch - skip;
-        return new Epoch(trained > 0 ? lossSum / trained : Double.NaN, loss);
+        return new Epoch(trained > 0 ? lossSum / trained : Double.NaN, loss, step, false);
     }
 
-    /** This rank's share of a split, in the run's sample order. */
+    /** The shares of the training split of this executor's logical ranks, in the run's sample order. */
+    private List<InputPipeline> trainInputs() throws IOException {
+        List<InputPipeline> inputs = new ArrayList<>();
+        for (int r : logical.owned()) {
+            inputs.add(input("train", ImageTransform.train(config.imageSize()), r, config.ranks()));
+        }
+        return inputs;
+    }
+
+    /** This executor's share of a split (evaluation sums over the executors, whatever their number). */
     private InputPipeline input(String split, ImageTransform transform) throws IOException {
+        return input(split, transform, group.rank(), group.worldSize());
+    }
+
+    private InputPipeline input(String split, ImageTransform transform, int rank, int worldSize) throws IOException {
         return InputPipeline.builder(config.data() + "/" + split)
-                .rank(group.rank())
-                .worldSize(group.worldSize())
+                .rank(rank)
+                .worldSize(worldSize)
                 .seed(config.seed())
                 .batchSize(config.batchPerRank())
                 .transform(transform)
@@ -186,7 +232,7 @@ public final class RankTrainer {
     private long stepsPerEpoch(InputPipeline train) throws IOException {
         long available = train.plan(0).batchesPerRank();
         if (available == 0) {
-            throw new IllegalStateException(config.data() + "/train has too few images for " + group.worldSize()
+            throw new IllegalStateException(config.data() + "/train has too few images for " + config.ranks()
                     + " ranks x batch " + config.batchPerRank());
         }
         return config.maxStepsPerEpoch() > 0 ? Math.min(available, config.maxStepsPerEpoch()) : available;

@@ -30,8 +30,19 @@ final class RunFiles {
         return layout;
     }
 
-    /** At most every 2 s: progress is for people, and each write is a file-system round trip. */
-    void writeProgress(long epoch, long epochs, long step, long steps, double loss, double imagesPerSec, double lr)
+    /**
+     * At most every 2 s: progress is for people, and each write is a file-system round trip. {@code executors}:
+     * "k/ranks", the attempt's executors of the run's logical ranks.
+     */
+    void writeProgress(
+            long epoch,
+            long epochs,
+            long step,
+            long steps,
+            double loss,
+            double imagesPerSec,
+            double lr,
+            String executors)
             throws IOException {
         long now = System.nanoTime();
         if (now - lastProgress < PROGRESS_INTERVAL_NANOS && step != steps) {
@@ -40,14 +51,16 @@ final class RunFiles {
         lastProgress = now;
         String json = String.format(
                 Locale.ROOT,
-                "{\"epoch\":%d,\"epochs\":%d,\"step\":%d,\"steps\":%d,\"loss\":%.5f,\"imagesPerSec\":%.1f,\"lr\":%.6g}",
+                "{\"epoch\":%d,\"epochs\":%d,\"step\":%d,\"steps\":%d,\"loss\":%.5f,\"imagesPerSec\":%.1f,\"lr\":%.6g,"
+                        + "\"executors\":\"%s\"}",
                 epoch,
                 epochs,
                 step,
                 steps,
                 loss,
                 imagesPerSec,
-                lr);
+                lr,
+                executors);
         HadoopFiles.writeText(layout.progress(), json, conf);
     }
 
@@ -69,6 +82,13 @@ final class RunFiles {
 
     void writeStepLosses(String csv) throws IOException {
         HadoopFiles.writeText(layout.stepLosses(), csv, conf);
+    }
+
+    /** The driver, between attempts: a line (a resize) added to the metrics file, which rank 0 then keeps. */
+    void appendMetricsLine(String json) throws IOException {
+        String text = readMetrics();
+        HadoopFiles.writeText(
+                layout.metrics(), text + (text.isEmpty() || text.endsWith("\n") ? "" : "\n") + json + "\n", conf);
     }
 
     void writeMetrics(String text, byte[] curvesPng) throws IOException {

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
  * <pre>
  * &lt;run&gt;/run-config.json                    the settings (what rebuilds the model)
  * &lt;run&gt;/_progress.json                     rank 0's progress, polled by the driver's progress bar
+ * &lt;run&gt;/_attempt, _stop                    the current attempt's id (fences older ones), a request to stop it
  * &lt;run&gt;/metrics.jsonl, steps.csv, curves.png  per-epoch and per-step metrics, and their plot
  * &lt;run&gt;/checkpoints/step-NNNNNNNNN.safetensors  snapshots (model, optimizer state, metadata)
  * &lt;run&gt;/model.safetensors                  the final model, written when the run completes
@@ -35,6 +36,14 @@ public record RunLayout(String root) implements Serializable {
 
     public String progress() {
         return file("_progress.json");
+    }
+
+    public String attempt() {
+        return file("_attempt");
+    }
+
+    public String stopRequest() {
+        return file("_stop");
     }
 
     public String metrics() {

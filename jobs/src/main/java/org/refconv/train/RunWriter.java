@@ -14,9 +14,10 @@ import org.apache.hadoop.conf.Configuration;
 class RunWriter {
 
     /** The writer of {@code rank}: a real one for rank 0, a silent one for the others. */
-    static RunWriter forRank(int rank, TrainConfig config, int worldSize, long totalSteps, Configuration conf)
+    static RunWriter forRank(
+            int rank, TrainConfig config, int worldSize, long totalSteps, Configuration conf, AttemptFence fence)
             throws IOException {
-        return rank == 0 ? new RunWriter(config, worldSize, totalSteps, conf) : new RunWriter();
+        return rank == 0 ? new RunWriter(config, worldSize, totalSteps, conf, fence) : new RunWriter();
     }
 
     private final TrainConfig config;
@@ -24,8 +25,11 @@ class RunWriter {
     private final RunFiles files;
     private final TrainCheckpoints checkpoints;
     private final Metrics metrics;
+    private final AttemptFence fence;
 
-    private RunWriter(TrainConfig config, int worldSize, long totalSteps, Configuration conf) throws IOException {
+    private RunWriter(TrainConfig config, int worldSize, long totalSteps, Configuration conf, AttemptFence fence)
+            throws IOException {
+        this.fence = fence;
         this.config = config;
         this.worldSize = worldSize;
         this.files = new RunFiles(config.output(), conf);
@@ -41,6 +45,7 @@ class RunWriter {
         this.files = null;
         this.checkpoints = null;
         this.metrics = null;
+        this.fence = null;
     }
 
     private boolean silent() {
@@ -53,9 +58,17 @@ class RunWriter {
             return;
         }
         files.writeProgress(
-                p.epoch(), config.epochs(), p.stepInEpoch(), p.stepsPerEpoch(), p.loss(), p.imagesPerSec(), p.lr());
+                p.epoch(),
+                config.epochs(),
+                p.stepInEpoch(),
+                p.stepsPerEpoch(),
+                p.loss(),
+                p.imagesPerSec(),
+                p.lr(),
+                worldSize + "/" + config.ranks());
         metrics.step(p.globalStep(), p.loss(), p.lr());
         if (p.globalStep() % config.checkpointEvery() == 0) {
+            fence.check("checkpoint " + p.globalStep());
             checkpoint(state, p.globalStep(), p.epoch() - 1);
             metrics.writeSteps();
         }
@@ -77,6 +90,7 @@ class RunWriter {
         if (silent()) {
             return;
         }
+        fence.check("epoch " + epoch);
         metrics.append(epoch, step, meanLoss, val.top1(), val.top5(), lr);
         checkpoint(state, step, epoch);
     }
@@ -86,6 +100,7 @@ class RunWriter {
         if (silent()) {
             return null;
         }
+        fence.check("the model");
         return files.writeModel(state.modelState(), metadata(step, config.epochs()));
     }
 
@@ -103,6 +118,7 @@ class RunWriter {
         m.put("mode", config.mode());
         m.put("model", config.model());
         m.put("worldSize", String.valueOf(worldSize));
+        m.put("attempt", fence.attemptId());
         return m;
     }
 }

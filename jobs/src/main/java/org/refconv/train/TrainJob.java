@@ -45,7 +45,10 @@ public final class TrainJob {
         }
     }
 
-    /** Checks that need a file system but no cluster: the model exists, the inputs are there. */
+    /**
+     * Checks that need a file system but no cluster: the model exists, the data's shards open with the right schema
+     * and rows for every rank, checkpointIn fits the model.
+     */
     static void preflight(TrainConfig config, Configuration conf) throws IOException {
         if (!ModelZoo.names().contains(config.model())) {
             throw new ConfigException(
@@ -58,6 +61,8 @@ public final class TrainJob {
             requireExists(config.checkpointIn(), "checkpointIn", conf);
             ModelBuilder.checkCheckpointIn(config, conf);
         }
+        DataPreflight.check(config, conf);
+        Elasticity.of(config);
     }
 
     private static void requireExists(String uri, String what, Configuration conf) throws IOException {

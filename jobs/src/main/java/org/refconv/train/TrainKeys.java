@@ -62,6 +62,12 @@ public final class TrainKeys {
     public static final Key<Double> ADAPTER_SCALE =
             TABLE.add(doubleIn("adapterScale", 0.5, Double.MIN_VALUE, 100, TRAJECTORY, "Rep-Adapter branch scale"));
     public static final Key<Integer> RANKS = TABLE.add(positiveInt("ranks", 2, RESUMABLE, "data-parallel ranks"));
+    public static final Key<Integer> MIN_RANKS = TABLE.add(
+            intIn("minRanks", 0, 0, Integer.MAX_VALUE, OPERATIONAL, "fewest executors a resized run uses (0: ranks)"));
+    public static final Key<Integer> RESIZE_GRACE = TABLE.add(
+            positiveInt("resizeGrace", 60, OPERATIONAL, "seconds to wait for all ranks' slots before resizing"));
+    public static final Key<Integer> PEER_TIMEOUT = TABLE.add(
+            positiveInt("peerTimeout", 60, OPERATIONAL, "seconds without a heartbeat before an attempt is hung"));
     public static final Key<String> DEVICE =
             TABLE.add(oneOf("device", "cpu", List.of("cpu", "gpu"), RESUMABLE, "device"));
     public static final Key<Integer> THREADS_PER_RANK =

@@ -2,7 +2,9 @@ package org.refconv.train;
 
 import java.util.List;
 
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.refconv.dist.BlockingGradientSync;
 import org.refconv.dist.GradientSync;
 import org.refconv.engine.Autocast;
 import org.refconv.engine.ComputeTurns;
@@ -70,6 +72,51 @@ record TrainStep(
         }
         phases.end(Phase.UPDATE); // after the scope: freeing the step's tensors is part of its time
         return value;
+    }
+
+    /**
+     * One step over several logical ranks' micro-batches ({@link LogicalRanks}: an attempt on fewer executors than
+     * ranks): forward and backward of each in turn, their gradients scaled by {@code lossScale} and summed, then one
+     * blocking all-reduce (the overlapped sync would all-reduce inside every backward). The fused RefConv layers turn
+     * their dWt into dWr after each backward (they refuse a forward while one is pending; dWr is linear in dWt), so
+     * the sync must run over the parameters themselves. Returns the first micro-batch's loss: the executor's own rank.
+     */
+    double runAccumulated(List<Tensor> images, List<Tensor> labels, double lossScale, double lr) {
+        if (!(gradients instanceof BlockingGradientSync sum)) {
+            throw new IllegalStateException("accumulating micro-batches needs the blocking gradient sync");
+        }
+        phases.startStepIfNone();
+        double first = Double.NaN;
+        try (StepScope ignored = StepScope.open()) {
+            sgd.zeroGrad();
+            for (int i = 0; i < images.size(); i++) {
+                Tensor loss;
+                try (ComputeTurns.Turn turn = turns.take()) {
+                    Tensor logits;
+                    try (Autocast ignoredCast = precision.forward()) {
+                        logits = model.forward(images.get(i));
+                    }
+                    loss = Ops.crossEntropy(Autocast.toFloat(logits), labels.get(i));
+                }
+                phases.end(Phase.FORWARD);
+                try (ComputeTurns.Turn turn = turns.take()) {
+                    precision.scaler().scale(loss).mul(new Scalar(lossScale)).backward();
+                }
+                deferred.apply();
+                phases.end(Phase.BACKWARD_AND_SYNC);
+                if (i == 0) {
+                    first = loss.item_double();
+                }
+            }
+            sum.average();
+            phases.end(Phase.BACKWARD_AND_SYNC);
+            if (!precision.skipStep(this::parameterGradients)) {
+                sgd.setLearningRate(lr);
+                sgd.step();
+            }
+        }
+        phases.end(Phase.UPDATE);
+        return first;
     }
 
     private List<Tensor> parameterGradients() {

@@ -73,6 +73,7 @@ class CheckpointPreflightTest {
                 assertThrows(ConfigException.class, () -> TrainJob.preflight(config(model, checkpoint), CONF));
         double seconds = (System.nanoTime() - start) / 1e9;
         assertTrue(seconds < 30, "refused after " + seconds + " s");
+        System.out.printf("REFUSED %s in %.2f s%n", checkpoint.getFileName(), seconds);
         assertTrue(e.getMessage().contains(checkpoint.toString()), e.getMessage());
         assertTrue(SparkSession.getDefaultSession().isEmpty(), "no Spark session, so no job, may be made");
         return e.getMessage();

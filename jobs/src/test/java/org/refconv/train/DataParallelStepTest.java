@@ -100,6 +100,56 @@ class DataParallelStepTest {
         assertClose(blocking.get(0), overlapped.get(0), "overlapped vs blocking after " + steps + " steps");
     }
 
+    /**
+     * An attempt resized to fewer executors than ranks: each executor accumulates its logical ranks' micro-batches
+     * (4 logical ranks on 1 or 2 executors) and makes the update of 1 rank x B, fused RefConv layers included.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void executorsAccumulatingLogicalRanksMakeTheUpdateOfTheWholeBatch(boolean refocused) throws Exception {
+        float[] images = images();
+        float[] whole = LocalRanks.run(
+                        1, c -> train(c, images, GradientSync.Mode.BLOCKING, STEPS, ComputeTurns.NONE, refocused, true))
+                .get(0);
+        for (int executors : new int[] {1, 2}) {
+            List<float[]> got = LocalRanks.run(executors, c -> trainAccumulated(c, images, 4, refocused));
+            assertEquals(0.0, maxDiff(got.get(0), got.get(got.size() - 1)), "executors must hold identical parameters");
+            assertClose(whole, got.get(0), executors + " executors x 4 logical ranks vs 1 x B");
+        }
+        assertTrue(maxDiff(initialParameters(refocused), whole) > 1e-4);
+    }
+
+    /** Steps over this executor's logical ranks (contiguous shares of the batch), accumulated. */
+    private static float[] trainAccumulated(Collectives c, float[] images, int ranks, boolean refocused) {
+        Engine.setThreads(1);
+        Refocuser refocuser = refocused ? new Refocuser(RefocusRule.ALL, RefConvOptions.DEFAULT) : null;
+        Classifier model = model(refocuser, true);
+        DeferredGradients deferred = DeferredGradients.of(refocuser);
+        Map<String, Tensor> params = Modules.trainableParameters(model);
+        Sgd sgd = new Sgd(params, 0.05, 0.9, 4e-5);
+        LogicalRanks logical = new LogicalRanks(c.rank(), c.worldSize(), ranks);
+        int share = BATCH / ranks;
+        int px = 3 * 32 * 32;
+        try (GradientSync gradients = new org.refconv.dist.BlockingGradientSync(
+                c, new ArrayList<>(params.values()), 4096, ComputeTurns.NONE)) {
+            TrainStep step = new TrainStep(model, sgd, gradients, deferred, ComputeTurns.NONE);
+            for (int s = 0; s < STEPS; s++) {
+                List<Tensor> x = new ArrayList<>();
+                List<Tensor> y = new ArrayList<>();
+                for (int r : logical.owned()) {
+                    float[] xs = new float[share * px];
+                    System.arraycopy(images, r * share * px, xs, 0, xs.length);
+                    long[] ys = new long[share];
+                    System.arraycopy(LABELS, r * share, ys, 0, share);
+                    x.add(Tensors.fromFloats(xs, share, 3, 32, 32));
+                    y.add(Tensors.fromLongs(ys, share));
+                }
+                step.runAccumulated(x, y, logical.lossScale(), 0.05);
+            }
+        }
+        return flatten(model);
+    }
+
     private static float[] images() {
         float[] images = new float[BATCH * 3 * 32 * 32];
         java.util.Random rnd = new java.util.Random(5);

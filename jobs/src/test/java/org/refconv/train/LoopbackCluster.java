@@ -23,6 +23,7 @@ final class LoopbackCluster implements AutoCloseable {
     private final int masterPort;
     private final String classPath = System.getProperty("java.class.path");
     private final List<SparkSession> sessions = new ArrayList<>();
+    private final List<String> workerJvmOptions;
 
     LoopbackCluster(Path dir, int workers) throws IOException, InterruptedException {
         this(dir, workers, List.of());
@@ -31,6 +32,7 @@ final class LoopbackCluster implements AutoCloseable {
     /** @param workerJvmOptions extra -D options for the worker JVMs (e.g. the GPUs they offer) */
     LoopbackCluster(Path dir, int workers, List<String> workerJvmOptions) throws IOException, InterruptedException {
         this.dir = dir;
+        this.workerJvmOptions = workerJvmOptions;
         Files.createDirectories(dir.resolve("spark-home/jars"));
         masterPort = FreePort.find();
         processes.add(start(
@@ -46,24 +48,51 @@ final class LoopbackCluster implements AutoCloseable {
                         String.valueOf(FreePort.find()))));
         awaitPort(masterPort);
         for (int i = 0; i < workers; i++) {
-            Path work = Files.createDirectories(dir.resolve("worker-" + i));
-            processes.add(start(
-                    "worker-" + i,
-                    workerJvmOptions,
-                    List.of(
-                            "org.apache.spark.deploy.worker.Worker",
-                            "--host",
-                            "127.0.0.1",
-                            "--cores",
-                            "1",
-                            "--memory",
-                            "2g",
-                            "--webui-port",
-                            String.valueOf(FreePort.find()),
-                            "--work-dir",
-                            work.toString(),
-                            masterUrl())));
+            processes.add(startWorker(i));
         }
+    }
+
+    private Process startWorker(int i) throws IOException {
+        Path work = Files.createDirectories(dir.resolve("worker-" + i));
+        return start(
+                "worker-" + i + "-" + System.nanoTime(),
+                workerJvmOptions,
+                List.of(
+                        "org.apache.spark.deploy.worker.Worker",
+                        "--host",
+                        "127.0.0.1",
+                        "--cores",
+                        "1",
+                        "--memory",
+                        "2g",
+                        "--webui-port",
+                        String.valueOf(FreePort.find()),
+                        "--work-dir",
+                        work.toString(),
+                        masterUrl()));
+    }
+
+    /** Kills worker {@code i} for good: its JVM and its executors, at once (a host that is gone). */
+    void killWorker(int i) throws InterruptedException {
+        Process worker = processes.get(i + 1);
+        worker.descendants().forEach(ProcessHandle::destroyForcibly);
+        worker.destroyForcibly();
+        worker.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Starts worker {@code i} again (after {@link #killWorker}): a host that came back. */
+    void restartWorker(int i) throws IOException {
+        processes.set(i + 1, startWorker(i));
+    }
+
+    /** Pids of the executor JVMs worker {@code i} runs now. */
+    List<Long> executorPids(int i) {
+        return processes
+                .get(i + 1)
+                .descendants()
+                .filter(ProcessHandle::isAlive)
+                .map(ProcessHandle::pid)
+                .toList();
     }
 
     String masterUrl() {

@@ -67,8 +67,38 @@ public final class ShardFiles {
         return refs;
     }
 
-    /** Reads the samples of one row group, in stored order. */
+    /**
+     * Reads the samples of one row group, in stored order. Bytes that do not decode (a corrupt page, a checksum
+     * mismatch) are a {@link CorruptInputException} naming file and row group; other I/O errors stay IOExceptions.
+     */
     public static List<Sample> read(Configuration conf, RowGroupRef ref) throws IOException {
+        try {
+            return readRowGroup(conf, ref);
+        } catch (org.apache.parquet.ParquetRuntimeException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw new CorruptInputException(ref, e);
+        } catch (IOException e) {
+            if (damaged(e)) {
+                throw new CorruptInputException(ref, e);
+            }
+            throw e; // the file system's trouble (a lost connection, a missing file): a retry may not meet it
+        }
+    }
+
+    /**
+     * Whether an I/O error is damaged bytes: a checksum mismatch (HDFS raises it only once every replica failed) or
+     * a Parquet page header that does not parse (thrift's protocol error).
+     */
+    private static boolean damaged(IOException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof org.apache.hadoop.fs.ChecksumException
+                    || c.getClass().getName().contains(".thrift.")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<Sample> readRowGroup(Configuration conf, RowGroupRef ref) throws IOException {
         try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(ref.file()), conf))) {
             reader.setRequestedSchema(PROJECTION);
             RecordReader<Group> records = new ColumnIOFactory()
