@@ -6,11 +6,11 @@ import java.util.ArrayList;
 import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
+import org.refconv.data.input.Augment;
 import org.refconv.data.input.Batch;
 import org.refconv.data.input.BatchIterator;
 import org.refconv.data.input.ImageTransform;
 import org.refconv.data.input.InputPipeline;
-import org.refconv.data.input.Preprocessing;
 import org.refconv.dist.Collectives;
 import org.refconv.dist.GradientSync;
 import org.refconv.engine.Device;
@@ -70,15 +70,13 @@ public final class RankTrainer {
                 rank, Engine.setThreads(config.threadsPerRank()), RefocusKernel.status(), placement.describe(config));
         RankState state =
                 RankState.create(config, group, tensors.device(), conf, new TrainCheckpoints(config.output(), conf));
-        InputPipeline train = input("train", ImageTransform.train(config.imageSize()));
+        Augment augment = Augment.parse(config.get(TrainKeys.AUGMENT));
+        InputPipeline train = input("train", augment.train(config.imageSize()));
         long stepsPerEpoch = stepsPerEpoch(train);
         long totalSteps = stepsPerEpoch * config.epochs();
         WarmupCosine schedule = new WarmupCosine(config.lr(), stepsPerEpoch * config.warmupEpochs(), totalSteps);
         Evaluator evaluator = new Evaluator(
-                input("val", Preprocessing.transform(config.imageSize())),
-                config.numClasses(),
-                tensors,
-                placement.turns());
+                input("val", augment.eval(config.imageSize())), config.numClasses(), tensors, placement.turns());
         RunWriter writer = RunWriter.forRank(rank, config, group.worldSize(), totalSteps, conf);
 
         var deferred = state.deferredGradients();
@@ -139,7 +137,7 @@ public final class RankTrainer {
             RankState state,
             RunWriter writer)
             throws IOException {
-        state.model().train(true);
+        state.trainMode();
         long skip = step - epoch * stepsPerEpoch;
         long start = System.nanoTime();
         double lossSum = 0;
