@@ -97,7 +97,7 @@ public final class FashionMnistDemoDataset {
                 r.train(), r.val(), options.size(), options.output(), (System.nanoTime() - start) / 1e9);
     }
 
-    static Options parse(String[] args) {
+    public static Options parse(String[] args) {
         Settings s = Settings.fromArgs(args);
         for (String key : s.asMap().keySet()) {
             if (!List.of("source", "output", "size", "perClass", "valPerClass", "classes", "quality", "overwrite")
