@@ -94,6 +94,7 @@ class ConfFilesTest {
         TrainConfig probe = fewShot.runs("cifar_quick").get(0).get(0);
         assertEquals("linear-probe", probe.mode());
         assertEquals(5, probe.numClasses());
+        assertEquals("new", probe.get(TrainKeys.HEAD), "classes 5-9 are new though the basis also has 5 outputs");
         assertEquals("/tmp/b/cifar_quick/pretrain/model.safetensors", probe.checkpointIn());
     }
 }
