@@ -60,4 +60,31 @@ class FashionMnistDemoDatasetTest {
                 () -> FashionMnistDemoDataset.write(
                         new FashionMnistDemoDataset.Options(SOURCE, out, 32, 1, 95, false)));
     }
+
+    /** A class subset: only those labels' images, numbered 0..n-1 by the layout in label order. */
+    @Test
+    void aClassSubsetWritesOnlyThoseLabels() throws Exception {
+        assumeTrue(Files.exists(SOURCE.resolve("t10k-labels-idx1-ubyte.gz")), "needs dataset-fashion-mnist");
+        Path out = TestTrees.fresh(Path.of("target/test-data/fmnist-subset"))
+                .resolve("tree")
+                .toAbsolutePath();
+        FashionMnistDemoDataset.Result r = FashionMnistDemoDataset.write(
+                new FashionMnistDemoDataset.Options(SOURCE, out, 16, 4, 2, 95, false, List.of(9, 5, 7)));
+        assertEquals(12, r.train());
+        assertEquals(6, r.val());
+        DatasetTree tree = new DatasetTree(
+                FileSystem.getLocal(new Configuration()), new org.apache.hadoop.fs.Path(out.toString()));
+        LabelledDataset d = DatasetLayout.detect(tree).read(tree, List.of("train", "val"));
+        assertEquals(List.of("n90000005", "n90000007", "n90000009"), d.classes().wnids());
+        for (List<ImageEntry> split : d.splits().values()) {
+            for (ImageEntry e : split) {
+                int label = Integer.parseInt(e.wnid().substring(1)) - 90000000;
+                assertEquals(List.of(5, 7, 9).indexOf(label), e.label(), e.key());
+            }
+        }
+        assertEquals(
+                List.of(5, 6),
+                FashionMnistDemoDataset.parse(new String[] {"--output", "x", "--classes", "6,5"})
+                        .classes());
+    }
 }

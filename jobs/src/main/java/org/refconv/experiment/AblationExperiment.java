@@ -59,8 +59,24 @@ public final class AblationExperiment {
                 c.perClass(),
                 c.valPerClass(),
                 95,
-                false);
+                false,
+                c.classes());
         System.out.println("experiment: dataset " + DatasetStage.ensure(spark, conf, tree, c.prepare()));
+        if (c.transfer() != null) {
+            TransferBasis t = c.transfer();
+            FashionMnistDemoDataset.Options basisTree = new FashionMnistDemoDataset.Options(
+                    Path.of(c.fashionMnist()),
+                    Path.of(new org.apache.hadoop.fs.Path(t.prepare().get(PrepareConfig.INPUT))
+                            .toUri()
+                            .getPath()),
+                    c.imageSize(),
+                    t.basisPerClass(),
+                    c.valPerClass(),
+                    95,
+                    false,
+                    t.basisClasses());
+            System.out.println("experiment: basis dataset " + DatasetStage.ensure(spark, conf, basisTree, t.prepare()));
+        }
         int total = c.models().size() * (1 + c.methods().size() * c.seeds());
         int done = 0;
         ResultTable table = new ResultTable();
@@ -126,7 +142,13 @@ public final class AblationExperiment {
                 c.perClass(),
                 c.valPerClass(),
                 c.seeds(),
-                table.markdown(BASIS),
+                c.transfer() == null
+                        ? table.markdown(BASIS)
+                        : table.markdown("linear-probe", "vs linear-probe")
+                                + "\nThe basis was pretrained on classes "
+                                + c.transfer().basisClasses()
+                                + " (its top-1 is on those); the methods adapt it to classes " + c.classes()
+                                + " with a new head.\n",
                 seconds / 60,
                 c.work());
         byte[] md = text.getBytes(StandardCharsets.UTF_8);

@@ -32,6 +32,8 @@ public record ExperimentConfig(
         String fashionMnist,
         int perClass,
         int valPerClass,
+        List<Integer> classes,
+        TransferBasis transfer,
         int imageSize,
         List<String> models,
         List<Method> methods,
@@ -55,6 +57,17 @@ public record ExperimentConfig(
             TABLE.add(intIn("perClass", 1000, 0, 6000, TRAJECTORY, "train images per class (0: all)"));
     public static final Key<Integer> VAL_PER_CLASS =
             TABLE.add(intIn("valPerClass", 300, 0, 1000, TRAJECTORY, "validation images per class (0: all)"));
+    public static final Key<List<Integer>> CLASSES =
+            TABLE.add(of("classes", "0,1,2,3,4,5,6,7,8,9", TRAJECTORY, "Fashion-MNIST labels", TransferBasis::labels));
+    public static final Key<List<Integer>> BASIS_CLASSES = TABLE.add(
+            of("basisClasses", "", TRAJECTORY, "labels the basis is pretrained on (empty: classes)", (v, k) -> {
+                String s = v.string(k);
+                return s == null || s.isBlank() ? List.of() : TransferBasis.labels(v, k);
+            }));
+    public static final Key<Integer> BASIS_PER_CLASS =
+            TABLE.add(intIn("basisPerClass", 0, 0, 6000, TRAJECTORY, "basis train images per class (0: all)"));
+    public static final Key<String> BASIS_WORK = TABLE.add(
+            string("basisWork", "", OPERATIONAL, "where the bases and their dataset go (empty: work), to share them"));
     public static final Key<Integer> IMAGE_SIZE = TABLE.add(intIn("imageSize", 32, 8, 4096, TRAJECTORY, "image size"));
     public static final Key<List<String>> MODELS =
             TABLE.add(of("models", "cifar_quick,resnet18_small", TRAJECTORY, "models", ExperimentConfig::models));
@@ -115,6 +128,30 @@ public record ExperimentConfig(
                 section(sections, "prepare"),
                 Map.of("input", work + "/fashion-mnist-tree", "output", data, "overwrite", "true", "master", master)));
 
+        List<Integer> classes = v.get(CLASSES);
+        List<Integer> basisClasses = v.get(BASIS_CLASSES);
+        String basisWork =
+                v.get(BASIS_WORK).isEmpty() ? work : v.get(BASIS_WORK).replaceAll("/+$", "");
+        TransferBasis transfer = null;
+        String basisData = data;
+        if (!basisClasses.isEmpty()) {
+            basisData = basisWork + "/basis-data";
+            transfer = new TransferBasis(
+                    basisClasses,
+                    v.get(BASIS_PER_CLASS),
+                    PrepareConfig.from(merge(
+                            section(sections, "prepare"),
+                            Map.of(
+                                    "input",
+                                    basisWork + "/basis-tree",
+                                    "output",
+                                    basisData,
+                                    "overwrite",
+                                    "true",
+                                    "master",
+                                    master))));
+        }
+
         Map<String, TrainConfig> pretrain = new LinkedHashMap<>();
         Map<String, List<List<TrainConfig>>> runs = new LinkedHashMap<>();
         for (String model : models) {
@@ -122,7 +159,7 @@ public record ExperimentConfig(
                     "model",
                     model,
                     "numClasses",
-                    "10",
+                    String.valueOf(classes.size()),
                     "inChannels",
                     "3",
                     "imageSize",
@@ -134,7 +171,10 @@ public record ExperimentConfig(
             Settings base = section(sections, "train");
             Settings modelOwn = section(sections, Settings.camelCase(model)); // keys are stored camelCased
             Map<String, String> pre = new LinkedHashMap<>(wiring);
-            pre.putAll(Map.of("mode", "pretrain", "checkpointIn", "", "output", work + "/" + model + "/pretrain"));
+            pre.putAll(Map.of("mode", "pretrain", "checkpointIn", "", "output", basisWork + "/" + model + "/pretrain"));
+            if (transfer != null) {
+                pre.putAll(Map.of("data", basisData, "numClasses", String.valueOf(basisClasses.size())));
+            }
             // The pretrain section wins over the model's: e.g. pretrain.epochs for every basis, <model>.epochs for
             // that model's method runs.
             Settings pretrainSettings = base.overlay(modelOwn).overlay(section(sections, "pretrain"));
@@ -163,6 +203,8 @@ public record ExperimentConfig(
                 v.get(FASHION_MNIST),
                 v.get(PER_CLASS),
                 v.get(VAL_PER_CLASS),
+                classes,
+                transfer,
                 imageSize,
                 models,
                 methods,

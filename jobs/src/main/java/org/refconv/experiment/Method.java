@@ -16,6 +16,8 @@ public enum Method {
     RETRAIN("retrain", Map.of("mode", "retrain")),
     FINETUNE("finetune", Map.of("mode", "finetune")),
     REP_ADAPTER("rep-adapter", Map.of("mode", "rep-adapter")),
+    /** Only the (new) classifier head trains, over the frozen basis: the few-shot reference. */
+    LINEAR_PROBE("linear-probe", Map.of("mode", "linear-probe")),
     /** RefConv-ZI: Wr = 0, so training starts exactly at the basis. */
     REFCONV_ZERO_INIT("refconv-zi", Map.of("mode", "refocus", "wrInit", "zero")),
     REFCONV_NO_IDENTITY("refconv-noid", Map.of("mode", "refocus", "identity", "false")),

@@ -55,8 +55,13 @@ public final class ResultTable {
 
     /** A Markdown table (readable as plain text too), top-1 in percent. */
     public String markdown(String basisMethod) {
+        return markdown(basisMethod, "vs basis");
+    }
+
+    /** As above, the last column the difference to {@code basisMethod}'s mean, headed {@code column}. */
+    public String markdown(String basisMethod, String column) {
         StringBuilder b = new StringBuilder();
-        b.append("| model | method | runs | top-1 % (mean ± std) | vs basis |\n");
+        b.append("| model | method | runs | top-1 % (mean ± std) | " + column + " |\n");
         b.append("|---|---|---:|---:|---:|\n");
         summaries().forEach((model, byMethod) -> {
             Summary basis = byMethod.get(basisMethod);

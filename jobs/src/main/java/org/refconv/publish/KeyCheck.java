@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.refconv.checkpoint.HostTensor;
 import org.refconv.checkpoint.StateDict;
@@ -18,8 +19,16 @@ public final class KeyCheck {
 
     /** The differences, empty when the key sets and every shape agree. */
     public static List<String> differences(StateDict published, StateDict reference) {
+        return differences(published, reference, Set.of());
+    }
+
+    /** As above, where the keys of a new classifier head ({@code newKeys}) may differ in shape or be absent. */
+    public static List<String> differences(StateDict published, StateDict reference, Set<String> newKeys) {
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, HostTensor> e : reference.entries()) {
+            if (newKeys.contains(e.getKey())) {
+                continue;
+            }
             if (!published.contains(e.getKey())) {
                 out.add("missing " + e.getKey());
             } else if (!Arrays.equals(
@@ -30,7 +39,7 @@ public final class KeyCheck {
             }
         }
         for (String k : published.keys()) {
-            if (!reference.contains(k)) {
+            if (!reference.contains(k) && !newKeys.contains(k)) {
                 out.add("unexpected " + k);
             }
         }

@@ -60,6 +60,18 @@ public final class ModelCard {
         return this;
     }
 
+    /**
+     * The classifier head: which layers are new (trained from their init for this dataset's classes, not taken from
+     * the basis checkpoint), and why.
+     */
+    public ModelCard head(String layer, boolean isNew, String reason) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> arch = (Map<String, Object>) root.get("architecture");
+        arch.put("newLayers", isNew ? List.of(layer) : List.of());
+        arch.put("head", layer + ": " + (isNew ? "new, initialised as torchvision does (" + reason + ")" : reason));
+        return this;
+    }
+
     public ModelCard preprocessing(Map<String, Object> p) {
         root.put("preprocessing", p);
         return this;

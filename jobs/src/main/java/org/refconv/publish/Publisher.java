@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +14,7 @@ import org.apache.hadoop.fs.Path;
 import org.refconv.checkpoint.Checkpoints;
 import org.refconv.checkpoint.SafeTensors;
 import org.refconv.checkpoint.StateDict;
+import org.refconv.data.input.Augment;
 import org.refconv.data.input.Preprocessing;
 import org.refconv.data.prepare.DatasetOutput;
 import org.refconv.engine.Engine;
@@ -20,9 +22,11 @@ import org.refconv.engine.Modules;
 import org.refconv.io.HadoopFiles;
 import org.refconv.models.Classifier;
 import org.refconv.train.Evaluator;
+import org.refconv.train.HeadChoice;
 import org.refconv.train.RunConfigFile;
 import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
+import org.refconv.train.TrainKeys;
 
 /**
  * Publishes a finished train run: rebuild and fold the model, verify it (keys and shapes equal the basis'; folded
@@ -65,24 +69,27 @@ public final class Publisher {
         StateDict reference =
                 hasBasis ? Checkpoints.read(tc.checkpointIn(), conf) : Modules.toStateDict(RunModels.plainModel(tc));
         String referenceName = hasBasis ? tc.checkpointIn() : "the " + tc.model() + " architecture";
-        List<String> differences = KeyCheck.differences(published, reference);
+        HeadChoice head = HeadChoice.decide(tc, Modules.stateDict(models.plain()), hasBasis ? reference : null);
+        List<String> differences =
+                KeyCheck.differences(published, reference, head.isNew() ? Set.copyOf(head.keys()) : Set.of());
         if (!differences.isEmpty()) {
             throw new VerificationException(
                     "the model to publish does not have the keys and shapes of " + referenceName + ": " + differences);
         }
 
         // (b) folded vs trained (RefConv or Rep-Adapter) logits, (c) accuracy of the published model (and of the basis,
-        // for comparison).
+        // for comparison; a basis with another head has no scores on these classes).
         Classifier baseline = null;
-        if (hasBasis) {
+        if (hasBasis && !head.isNew()) {
             baseline = RunModels.plainModel(tc);
             Modules.load(baseline, reference, true);
             baseline.eval();
         }
         System.out.println("publish: evaluating on " + data + "/val");
+        Augment augment = Augment.parse(tc.get(TrainKeys.AUGMENT));
         ValidationPass.Result r = new ValidationPass(
                         data + "/val",
-                        tc.imageSize(),
+                        augment.eval(tc.imageSize()),
                         tc.numClasses(),
                         pc.get(PublishConfig.EVAL_BATCH),
                         pc.get(PublishConfig.THREADS),
@@ -115,8 +122,9 @@ public final class Publisher {
                         Modules.count(Modules.stateDict(models.plain()).values()),
                         published.size(),
                         models.foldedLayers())
+                .head(head.layer(), head.isNew(), head.reason())
                 .classes(datasetManifest(data).path("classes"))
-                .preprocessing(Preprocessing.describe(tc.imageSize()))
+                .preprocessing(Preprocessing.describe(augment, tc.imageSize()))
                 .verification(CardSections.verification(referenceName, published.size(), r, pc))
                 .metrics(CardSections.metrics(data, r))
                 .training(RunConfigFile.toJson(tc), epochMetrics(pc.get(PublishConfig.RUN)))

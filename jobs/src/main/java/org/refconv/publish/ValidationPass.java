@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
 import org.bytedeco.pytorch.Tensor;
+import org.refconv.data.input.ImageTransform;
 import org.refconv.data.input.InputPipeline;
 import org.refconv.data.input.Preprocessing;
 import org.refconv.data.input.RowGroupRef;
@@ -29,7 +30,7 @@ public final class ValidationPass {
             Evaluator.Scores published, Evaluator.Scores baseline, long sampledImages, double maxRelativeDifference) {}
 
     private final String splitDir;
-    private final int imageSize;
+    private final ImageTransform transform;
     private final int numClasses;
     private final int maxBatch;
     private final int threads;
@@ -37,8 +38,14 @@ public final class ValidationPass {
 
     public ValidationPass(
             String splitDir, int imageSize, int numClasses, int maxBatch, int threads, Configuration conf) {
+        this(splitDir, Preprocessing.transform(imageSize), numClasses, maxBatch, threads, conf);
+    }
+
+    /** {@code transform}: the run's evaluation transform ({@code Augment#eval}). */
+    public ValidationPass(
+            String splitDir, ImageTransform transform, int numClasses, int maxBatch, int threads, Configuration conf) {
         this.splitDir = splitDir;
-        this.imageSize = imageSize;
+        this.transform = transform;
         this.numClasses = numClasses;
         this.maxBatch = maxBatch;
         this.threads = threads;
@@ -60,7 +67,7 @@ public final class ValidationPass {
                 .worldSize(1)
                 .seed(0)
                 .batchSize(batchSize(rows, maxBatch))
-                .transform(Preprocessing.transform(imageSize))
+                .transform(transform)
                 .threads(threads)
                 .hadoopConf(conf)
                 .build();

@@ -1,9 +1,13 @@
 package org.refconv.train;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 import org.apache.hadoop.conf.Configuration;
 import org.refconv.checkpoint.Checkpoints;
+import org.refconv.checkpoint.StateDict;
 import org.refconv.config.ConfigException;
 import org.refconv.engine.Init;
 import org.refconv.engine.Modules;
@@ -22,15 +26,22 @@ import org.refconv.reparam.ReparamConvFactory;
 import org.refconv.reparam.Reparameterization;
 
 /**
- * The model a training run starts from: plain (pretrain, retrain, finetune) or re-parameterized over a pretrained
- * basis (refocus: RefConv; rep-adapter).
+ * The model a training run starts from: plain (pretrain, retrain, finetune, linear-probe) or re-parameterized over a
+ * pretrained basis (refocus: RefConv; rep-adapter), with the checkpoint's classifier head or a new one
+ * ({@link HeadChoice}).
  */
 public final class ModelBuilder {
 
+    /** The mode that trains only the classifier head. */
+    public static final String LINEAR_PROBE = "linear-probe";
+
     private ModelBuilder() {}
 
-    /** The model and, for re-parameterized runs, the factory that knows its layers (needed to fold it later). */
-    record Built(Classifier model, ReparamConvFactory<?> factory) {}
+    /**
+     * The model, for re-parameterized runs the factory that knows its layers (needed to fold it later), and the
+     * classifier head it trains.
+     */
+    record Built(Classifier model, ReparamConvFactory<?> factory, HeadChoice head) {}
 
     /** The run's RefConv or Rep-Adapter factory; null for the plain modes. */
     public static ReparamConvFactory<?> reparamFactory(TrainConfig c) {
@@ -74,19 +85,53 @@ public final class ModelBuilder {
 
     static Built build(TrainConfig c, Configuration conf) throws IOException {
         ReparamConvFactory<?> factory = reparamFactory(c);
-        if (factory == null) {
-            Classifier model = model(c, ConvFactory.plain());
-            if (!c.checkpointIn().isEmpty()) {
-                Modules.load(model, Checkpoints.read(c.checkpointIn(), conf), true);
+        Classifier model = model(c, factory == null ? ConvFactory.plain() : factory);
+        StateDict checkpoint = c.checkpointIn().isEmpty() ? null : Checkpoints.read(c.checkpointIn(), conf);
+        HeadChoice head = HeadChoice.decide(c, Modules.stateDict(model), checkpoint);
+        if (checkpoint != null) {
+            System.out.println(c.model() + " from " + c.checkpointIn() + ": " + head.describe());
+            StateDict basis = head.basis(checkpoint);
+            if (factory == null) {
+                loadPlain(model, basis, head);
+            } else {
+                Reparameterization.loadBasis(
+                        model, factory, basis, c.checkpointIn(), head.isNew() ? Set.copyOf(head.keys()) : Set.of());
             }
-            return new Built(model, null);
         }
-        Classifier model = model(c, factory);
-        Reparameterization.loadBasis(model, factory, Checkpoints.read(c.checkpointIn(), conf), c.checkpointIn());
         if (c.randomBasis()) {
             randomizeBasis((Refocuser) factory); // validated: randomBasis is a refocus-only setting
         }
-        return new Built(model, factory);
+        if (c.mode().equals(LINEAR_PROBE)) {
+            freezeAllBut(model, head);
+        }
+        return new Built(model, factory, head);
+    }
+
+    /** A plain model from its checkpoint: every key and shape must match, except a new head's (left at its init). */
+    private static void loadPlain(Classifier model, StateDict basis, HeadChoice head) {
+        if (!head.isNew()) {
+            Modules.load(model, basis, true);
+            return;
+        }
+        Modules.LoadReport report = Modules.compare(model, basis);
+        if (!report.missing().equals(head.keys())
+                || !report.unexpected().isEmpty()
+                || !report.mismatched().isEmpty()) {
+            List<String> missing = new ArrayList<>(report.missing());
+            missing.removeAll(head.keys());
+            throw new IllegalArgumentException("state_dict does not match the model (besides its new head "
+                    + head.layer() + "): " + new Modules.LoadReport(missing, report.unexpected(), report.mismatched()));
+        }
+        Modules.load(model, basis, false);
+    }
+
+    /** Linear probing: only the head's parameters stay trainable. */
+    private static void freezeAllBut(Classifier model, HeadChoice head) {
+        Modules.trainableParameters(model).forEach((name, t) -> {
+            if (!head.keys().contains(name)) {
+                t.requires_grad_(false);
+            }
+        });
     }
 
     /**

@@ -33,12 +33,22 @@ final class RankState {
     private final ModelBuilder.Built built;
     private final Map<String, Tensor> trainable;
     private final Sgd sgd;
+    private final ParamGroups groups;
+    private final boolean linearProbe;
     private final long startStep;
 
-    private RankState(ModelBuilder.Built built, Map<String, Tensor> trainable, Sgd sgd, long startStep) {
+    private RankState(
+            ModelBuilder.Built built,
+            Map<String, Tensor> trainable,
+            Sgd sgd,
+            ParamGroups groups,
+            boolean linearProbe,
+            long startStep) {
         this.built = built;
         this.trainable = trainable;
         this.sgd = sgd;
+        this.groups = groups;
+        this.linearProbe = linearProbe;
         this.startStep = startStep;
     }
 
@@ -50,18 +60,28 @@ final class RankState {
         ModelBuilder.Built built = ModelBuilder.build(config, conf);
         Modules.moveTo(built.model(), device);
         Map<String, Tensor> trainable = Modules.trainableParameters(built.model());
-        Sgd sgd = new Sgd(trainable, config.lr(), config.momentum(), config.weightDecay());
-        long startStep = resume(config, checkpoints, built.model(), sgd, device, group.rank());
+        ParamGroups groups = ParamGroups.of(config, trainable, built.head());
+        Sgd sgd = new Sgd(trainable, config.lr(), config.momentum(), groups.groups());
+        if (group.rank() == 0) {
+            System.out.println("parameter groups: " + groups.describe());
+        }
+        long startStep = resume(config, checkpoints, built.model(), sgd, groups, device, group.rank());
         // Every rank starts from rank 0's exact state (init, basis and resumed tensors alike).
         group.broadcast(new ArrayList<>(Modules.stateDict(built.model()).values()), 0);
         if (!sgd.state().isEmpty()) {
             group.broadcast(new ArrayList<>(sgd.state().values()), 0);
         }
-        return new RankState(built, trainable, sgd, startStep);
+        return new RankState(built, trainable, sgd, groups, config.mode().equals(ModelBuilder.LINEAR_PROBE), startStep);
     }
 
     private static long resume(
-            TrainConfig config, TrainCheckpoints checkpoints, Classifier model, Sgd sgd, Device device, int rank)
+            TrainConfig config,
+            TrainCheckpoints checkpoints,
+            Classifier model,
+            Sgd sgd,
+            ParamGroups groups,
+            Device device,
+            int rank)
             throws IOException {
         Optional<TrainCheckpoints.Snapshot> found = checkpoints.latest();
         if (found.isEmpty()) {
@@ -73,6 +93,11 @@ final class RankState {
             throw new ConfigException("checkpoint " + s.uri() + " was written by a run with another configuration"
                     + " (hash " + hash + ", this run " + config.trajectoryHash() + "): use another output, or --force"
                     + " true to continue from it anyway");
+        }
+        String recorded = s.metadata().get(ParamGroups.METADATA_KEY);
+        if (recorded != null && !recorded.equals(groups.describe()) && !config.force()) {
+            throw new IllegalStateException("checkpoint " + s.uri() + " was trained with other parameter groups ("
+                    + recorded + "; this run: " + groups.describe() + "): use another output, or --force true");
         }
         Modules.load(model, s.model(), true);
         Map<String, Tensor> momentum = new LinkedHashMap<>();
@@ -96,6 +121,19 @@ final class RankState {
 
     Sgd sgd() {
         return sgd;
+    }
+
+    /**
+     * Puts the model in training mode for an epoch; linear probing keeps it in eval mode, so the frozen backbone's
+     * BatchNorm statistics (and dropout) stay as evaluated.
+     */
+    void trainMode() {
+        built.model().train(!linearProbe);
+    }
+
+    /** The optimizer's parameter groups, as checkpoints record them. */
+    String paramGroups() {
+        return groups.describe();
     }
 
     /** The step the run continues from: 0, or the resumed checkpoint's. */

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
+import org.refconv.data.input.Augment;
 import org.refconv.data.input.Batch;
 import org.refconv.data.input.ImageTransform;
 import org.refconv.data.input.InputPipeline;
-import org.refconv.data.input.Preprocessing;
 import org.refconv.dist.Collectives;
 import org.refconv.dist.GradientSync;
 import org.refconv.engine.Device;
@@ -83,15 +83,13 @@ public final class RankTrainer {
                 rank, Engine.setThreads(config.threadsPerRank()), RefocusKernel.status(), placement.describe(config));
         RankState state =
                 RankState.create(config, group, tensors.device(), conf, new TrainCheckpoints(config.output(), conf));
-        List<InputPipeline> train = trainInputs();
+        Augment augment = Augment.parse(config.get(TrainKeys.AUGMENT));
+        List<InputPipeline> train = trainInputs(augment.train(config.imageSize()));
         long stepsPerEpoch = stepsPerEpoch(train.get(0));
         long totalSteps = stepsPerEpoch * config.epochs();
         WarmupCosine schedule = new WarmupCosine(config.lr(), stepsPerEpoch * config.warmupEpochs(), totalSteps);
         Evaluator evaluator = new Evaluator(
-                input("val", Preprocessing.transform(config.imageSize())),
-                config.numClasses(),
-                tensors,
-                placement.turns());
+                input("val", augment.eval(config.imageSize())), config.numClasses(), tensors, placement.turns());
         RunWriter writer = RunWriter.forRank(rank, config, group.worldSize(), totalSteps, conf, fence);
 
         var deferred = state.deferredGradients();
@@ -171,7 +169,7 @@ public final class RankTrainer {
             RankState state,
             RunWriter writer)
             throws IOException {
-        state.model().train(true);
+        state.trainMode();
         long skip = step - epoch * stepsPerEpoch;
         long start = System.nanoTime();
         double lossSum = 0;
@@ -204,10 +202,10 @@ public final class RankTrainer {
     }
 
     /** The shares of the training split of this executor's logical ranks, in the run's sample order. */
-    private List<InputPipeline> trainInputs() throws IOException {
+    private List<InputPipeline> trainInputs(ImageTransform transform) throws IOException {
         List<InputPipeline> inputs = new ArrayList<>();
         for (int r : logical.owned()) {
-            inputs.add(input("train", ImageTransform.train(config.imageSize()), r, config.ranks()));
+            inputs.add(input("train", transform, r, config.ranks()));
         }
         return inputs;
     }

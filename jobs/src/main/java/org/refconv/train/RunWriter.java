@@ -101,15 +101,16 @@ class RunWriter {
             return null;
         }
         fence.check("the model");
-        return files.writeModel(state.modelState(), metadata(step, config.epochs()));
+        return files.writeModel(state.modelState(), metadata(step, config.epochs(), state));
     }
 
     private void checkpoint(RankState state, long step, long epoch) throws IOException {
-        checkpoints.save(step, state.modelState(), state.momentum(), metadata(step, epoch), config.keepCheckpoints());
+        checkpoints.save(
+                step, state.modelState(), state.momentum(), metadata(step, epoch, state), config.keepCheckpoints());
     }
 
     /** What each checkpoint and the final model record about the run. */
-    private Map<String, String> metadata(long step, long epoch) {
+    private Map<String, String> metadata(long step, long epoch, RankState state) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("configHash", config.trajectoryHash());
         m.put("epoch", String.valueOf(epoch));
@@ -119,6 +120,7 @@ class RunWriter {
         m.put("model", config.model());
         m.put("worldSize", String.valueOf(worldSize));
         m.put("attempt", fence.attemptId());
+        m.put(ParamGroups.METADATA_KEY, state.paramGroups());
         return m;
     }
 }

@@ -27,9 +27,11 @@ public final class TrainKeys {
     /**
      * pretrain: the plain model, from scratch or from checkpointIn. The others all start from the basis checkpointIn:
      * refocus (RefConv), rep-adapter, retrain (the plain model trained again with the same recipe) and finetune (the
-     * plain model with the small finetuneLr): the columns of the paper's Tables 4 and 5.
+     * plain model with the small finetuneLr): the columns of the paper's Tables 4 and 5; linear-probe trains only the
+     * classifier head over the frozen basis (its BatchNorm statistics frozen too).
      */
-    public static final List<String> MODES = List.of("pretrain", "refocus", "rep-adapter", "retrain", "finetune");
+    public static final List<String> MODES =
+            List.of("pretrain", "refocus", "rep-adapter", "retrain", "finetune", "linear-probe");
 
     public static final Key<String> MODE = TABLE.add(oneOf("mode", "refocus", MODES, TRAJECTORY, "what to train"));
     public static final Key<String> MODEL = TABLE.add(required("model", TRAJECTORY, "architecture (models.ModelZoo)"));
@@ -41,6 +43,12 @@ public final class TrainKeys {
     public static final Key<String> DATA = TABLE.add(required("data", TRAJECTORY, "a prepared dataset (train, val)"));
     public static final Key<String> CHECKPOINT_IN =
             TABLE.add(string("checkpointIn", "", TRAJECTORY, "pretrained weights (.safetensors or .pth)"));
+    public static final Key<String> HEAD = TABLE.add(oneOf(
+            "head",
+            "auto",
+            List.of("auto", "new", "keep"),
+            TRAJECTORY,
+            "classifier head: new when its shapes differ from checkpointIn's (auto), always new, or kept"));
     public static final Key<String> OUTPUT = TABLE.add(required("output", OPERATIONAL, "the run folder (RunLayout)"));
     public static final Key<Integer> EPOCHS = TABLE.add(positiveInt("epochs", 100, TRAJECTORY, "epochs"));
     public static final Key<Integer> WARMUP_EPOCHS =
@@ -52,6 +60,18 @@ public final class TrainKeys {
     public static final Key<Double> MOMENTUM = TABLE.add(doubleIn("momentum", 0.9, 0, 1, TRAJECTORY, "SGD momentum"));
     public static final Key<Double> WEIGHT_DECAY =
             TABLE.add(doubleIn("weightDecay", 4e-5, 0, 1, TRAJECTORY, "SGD weight decay"));
+    public static final Key<Double> HEAD_LR_SCALE =
+            TABLE.add(doubleIn("headLrScale", 1, 0, 1000, TRAJECTORY, "learning-rate multiplier of the head"));
+    public static final Key<Double> BACKBONE_LR_SCALE = TABLE.add(
+            doubleIn("backboneLrScale", 1, 0, 1000, TRAJECTORY, "learning-rate multiplier of all but the head"));
+    public static final Key<Boolean> NO_DECAY_NORM_BIAS = TABLE.add(
+            bool("noDecayNormBias", false, TRAJECTORY, "no weight decay on BatchNorm and bias (1-D) parameters"));
+    public static final Key<String> AUGMENT = TABLE.add(oneOf(
+            "augment",
+            "imagenet",
+            List.of("imagenet", "cifar", "none"),
+            TRAJECTORY,
+            "training augmentation preset (data.input.Augment)"));
     public static final Key<String> WR_INIT =
             TABLE.add(oneOf("wrInit", "xavier", List.of("xavier", "zero", "kaiming"), TRAJECTORY, "Wr initialisation"));
     public static final Key<String> REFOCUS_RULE =

@@ -11,6 +11,7 @@ import org.refconv.publish.PublishConfig;
 import org.refconv.retrain.DemoJob;
 import org.refconv.retrain.PipelineConfig;
 import org.refconv.train.TrainConfig;
+import org.refconv.train.TrainKeys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -81,5 +82,19 @@ class ConfFilesTest {
         ExperimentConfig e = ExperimentConfig.fromArgs(
                 new String[] {"--config", CONF.resolve("experiment.conf").toString(), "--work", "/tmp/x"});
         assertTrue(e.models().contains("resnet18_small"));
+        ExperimentConfig converged = ExperimentConfig.fromArgs(new String[] {
+            "--config", CONF.resolve("experiment-converged.conf").toString(), "--work", "/tmp/x"
+        });
+        assertEquals("cifar", converged.runs("cifar_quick").get(0).get(0).get(TrainKeys.AUGMENT));
+        ExperimentConfig fewShot = ExperimentConfig.fromArgs(new String[] {
+            "--config", CONF.resolve("experiment-fewshot.conf").toString(), "--work", "/tmp/x", "--basisWork", "/tmp/b"
+        });
+        assertEquals(5, fewShot.pretrain().get("cifar_quick").numClasses());
+        assertEquals("/tmp/b/basis-data", fewShot.pretrain().get("cifar_quick").data());
+        TrainConfig probe = fewShot.runs("cifar_quick").get(0).get(0);
+        assertEquals("linear-probe", probe.mode());
+        assertEquals(5, probe.numClasses());
+        assertEquals("new", probe.get(TrainKeys.HEAD), "classes 5-9 are new though the basis also has 5 outputs");
+        assertEquals("/tmp/b/cifar_quick/pretrain/model.safetensors", probe.checkpointIn());
     }
 }

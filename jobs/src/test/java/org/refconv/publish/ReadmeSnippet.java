@@ -66,12 +66,17 @@ final class ReadmeSnippet {
      * @param javaModel the Java plain model with the published weights, in eval mode
      */
     static void assertLoadsAndMatches(String publishRoot, Classifier javaModel) throws Exception {
+        assertLoadsAndMatches(publishRoot, "cifar_quick", javaModel);
+    }
+
+    /** As above, for a registry of {@code model} (the snippet names the demo's cifar_quick). */
+    static void assertLoadsAndMatches(String publishRoot, String model, Classifier javaModel) throws Exception {
         assumeTrue(
                 run(List.of(PYTHON, "-c", "import torch, torchvision"), repoRoot(), 60).exitCode == 0,
                 "README snippet not run: " + PYTHON + " cannot import torch and torchvision "
                         + "(apt-get install python3-torch python3-torchvision, or deploy/bin/setup tests)");
         String code = snippet();
-        assertTrue(code.contains(DEMO_ROOT), "the snippet loads the demo's model from " + DEMO_ROOT);
+        assertTrue(code.contains(DEMO_ROOT + "/cifar_quick"), "the snippet loads the demo's model from " + DEMO_ROOT);
         assertFalse(code.contains("strict=False"), "the snippet loads strictly");
         Path work = Files.createDirectories(Path.of("target", "readme-snippet").toAbsolutePath());
 
@@ -94,7 +99,7 @@ final class ReadmeSnippet {
         Path script = work.resolve("snippet.py");
         Files.writeString(
                 script,
-                code.replace(DEMO_ROOT, root)
+                code.replace(DEMO_ROOT + "/cifar_quick", root + "/" + model)
                         + "\nimport json as _json\n"
                         + "with torch.no_grad():\n"
                         + "    _logits = model(load_file(sys.argv[1])[\"x\"])\n"

@@ -46,31 +46,32 @@ class CheckpointPreflightTest {
                 CONF);
     }
 
-    private static TrainConfig config(String model, Path checkpoint) {
-        return TrainConfig.fromArgs(new String[] {
-            "--config",
-            Path.of(System.getProperty("refconv.repo.root", ".."), "conf", "train.conf")
-                    .toString(),
-            "--model",
-            model,
-            "--numClasses",
-            "10",
-            "--imageSize",
-            "32",
-            "--data",
-            data.toString(),
-            "--output",
-            dir.resolve("out").toString(),
-            "--checkpointIn",
-            checkpoint.toString()
-        });
+    private static TrainConfig config(String model, Path checkpoint, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "--config",
+                Path.of(System.getProperty("refconv.repo.root", ".."), "conf", "train.conf")
+                        .toString(),
+                "--model",
+                model,
+                "--numClasses",
+                "10",
+                "--imageSize",
+                "32",
+                "--data",
+                data.toString(),
+                "--output",
+                dir.resolve("out").toString(),
+                "--checkpointIn",
+                checkpoint.toString()));
+        args.addAll(List.of(more));
+        return TrainConfig.fromArgs(args.toArray(String[]::new));
     }
 
     /** Runs the preflight, which must refuse within 30 s naming the file; returns the message. */
-    private static String refused(String model, Path checkpoint) {
+    private static String refused(String model, Path checkpoint, String... more) {
         long start = System.nanoTime();
         ConfigException e =
-                assertThrows(ConfigException.class, () -> TrainJob.preflight(config(model, checkpoint), CONF));
+                assertThrows(ConfigException.class, () -> TrainJob.preflight(config(model, checkpoint, more), CONF));
         double seconds = (System.nanoTime() - start) / 1e9;
         assertTrue(seconds < 30, "refused after " + seconds + " s");
         System.out.printf("REFUSED %s in %.2f s%n", checkpoint.getFileName(), seconds);
@@ -85,6 +86,24 @@ class CheckpointPreflightTest {
         assertTrue(m.contains("layer1.2"), m); // resnet34 has three blocks in layer1, resnet18 two
         // The same file for its own architecture passes.
         ModelBuilder.checkCheckpointIn(config("resnet18", resnet18), CONF);
+    }
+
+    /**
+     * Another class count: head auto (the default) and new accept the file with a new head, for every mode that
+     * starts from a basis; head keep refuses it as before; a file of another architecture stays refused.
+     */
+    @Test
+    void aHeadOfAnotherClassCountIsNewUnderAutoAndRefusedUnderKeep() {
+        for (String mode : List.of("refocus", "rep-adapter", "retrain", "finetune", "linear-probe")) {
+            ModelBuilder.checkCheckpointIn(config("resnet18", resnet18, "--numClasses", "3", "--mode", mode), CONF);
+        }
+        ModelBuilder.checkCheckpointIn(config("resnet18", resnet18, "--numClasses", "3", "--head", "new"), CONF);
+        String keep = refused("resnet18", resnet18, "--numClasses", "3", "--head", "keep");
+        assertTrue(keep.contains("fc.weight: checkpoint [10, 512] vs model [3, 512]"), keep);
+        for (String head : List.of("auto", "new")) {
+            String other = refused("resnet34", resnet18, "--numClasses", "3", "--head", head);
+            assertTrue(other.contains("layer1.2"), other);
+        }
     }
 
     @Test

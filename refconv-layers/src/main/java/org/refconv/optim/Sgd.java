@@ -21,14 +21,36 @@ public final class Sgd {
     private final Map<String, Tensor> params;
     private final Map<String, Tensor> momentum = new LinkedHashMap<>();
     private final double momentumFactor;
-    private final double weightDecay;
+    private final Map<String, Group> groups;
     private double lr;
 
+    /**
+     * A parameter's group, as torch.optim.SGD's param_groups: its learning rate is the schedule's times
+     * {@code lrScale}, and its own weight decay.
+     */
+    public record Group(double lrScale, double weightDecay) {}
+
     public Sgd(Map<String, Tensor> trainable, double lr, double momentum, double weightDecay) {
+        this(trainable, lr, momentum, uniform(trainable, new Group(1, weightDecay)));
+    }
+
+    /** {@code groups}: the group of every trainable parameter, by name. */
+    public Sgd(Map<String, Tensor> trainable, double lr, double momentum, Map<String, Group> groups) {
         this.params = new LinkedHashMap<>(trainable);
         this.lr = lr;
         this.momentumFactor = momentum;
-        this.weightDecay = weightDecay;
+        for (String name : trainable.keySet()) {
+            if (!groups.containsKey(name)) {
+                throw new IllegalArgumentException("no parameter group for '" + name + "'");
+            }
+        }
+        this.groups = new LinkedHashMap<>(groups);
+    }
+
+    private static Map<String, Group> uniform(Map<String, Tensor> trainable, Group group) {
+        Map<String, Group> out = new LinkedHashMap<>();
+        trainable.keySet().forEach(k -> out.put(k, group));
+        return out;
     }
 
     public void setLearningRate(double lr) {
@@ -55,14 +77,17 @@ public final class Sgd {
                 if (!g.defined()) {
                     continue;
                 }
+                Group group = groups.get(e.getKey());
+                double weightDecay = group.weightDecay();
+                double rate = lr * group.lrScale();
                 if (momentumFactor == 0) {
-                    p.add_(withDecay(g, p), new Scalar(-lr));
+                    p.add_(withDecay(g, p, weightDecay), new Scalar(-rate));
                     continue;
                 }
                 Tensor buf = momentum.get(e.getKey());
                 if (buf == null) {
                     // With weight decay the first buffer, g + wd * p, is already a new tensor: no clone needed.
-                    buf = Tensors.keepAlive(weightDecay != 0 ? withDecay(g, p) : g.clone());
+                    buf = Tensors.keepAlive(weightDecay != 0 ? withDecay(g, p, weightDecay) : g.clone());
                     momentum.put(e.getKey(), buf);
                 } else {
                     Ops.addScaledInto(buf, g, buf, momentumFactor);
@@ -70,13 +95,13 @@ public final class Sgd {
                         buf.add_(p, new Scalar(weightDecay));
                     }
                 }
-                p.add_(buf, new Scalar(-lr));
+                p.add_(buf, new Scalar(-rate));
             }
         }
     }
 
     /** g + wd * p as a new tensor, or g itself without weight decay. */
-    private Tensor withDecay(Tensor g, Tensor p) {
+    private static Tensor withDecay(Tensor g, Tensor p, double weightDecay) {
         return weightDecay != 0 ? g.add(p, new Scalar(weightDecay)) : g;
     }
 

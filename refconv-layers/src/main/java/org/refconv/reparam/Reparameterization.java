@@ -31,6 +31,15 @@ public final class Reparameterization {
      * checkpoint that is already re-parameterized, or of another model, is refused.
      */
     public static void loadBasis(Module model, ReparamConvFactory<?> factory, StateDict pretrained, String source) {
+        loadBasis(model, factory, pretrained, source, Set.of());
+    }
+
+    /**
+     * As {@link #loadBasis(Module, ReparamConvFactory, StateDict, String)}, where the checkpoint may also lack the
+     * keys {@code keepInit} (a new classifier head), which keep their init.
+     */
+    public static void loadBasis(
+            Module model, ReparamConvFactory<?> factory, StateDict pretrained, String source, Set<String> keepInit) {
         Set<String> added = addedKeys(factory);
         for (String k : pretrained.keys()) {
             if (added.contains(k) || k.endsWith(MAP_SUFFIX)) {
@@ -41,6 +50,7 @@ public final class Reparameterization {
         Modules.LoadReport report = Modules.compare(model, pretrained);
         List<String> missing = new ArrayList<>(report.missing());
         missing.removeAll(added);
+        missing.removeAll(keepInit);
         if (!missing.isEmpty()
                 || !report.unexpected().isEmpty()
                 || !report.mismatched().isEmpty()) {

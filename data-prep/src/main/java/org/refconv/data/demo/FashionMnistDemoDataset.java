@@ -26,18 +26,49 @@ import org.refconv.data.layout.KaggleLayout;
  *
  * <pre>
  * FashionMnistDemoDataset --output DIR [--source /usr/share/datasets/fashion-mnist] [--size 32]
- *     [--perClass N (0 = all)] [--valPerClass N (default: perClass)] [--quality 95] [--overwrite]
+ *     [--perClass N (0 = all)] [--valPerClass N (default: perClass)] [--classes 5,6,7,8,9 (default: all)]
+ *     [--quality 95] [--overwrite]
  * </pre>
+ *
+ * <p>{@code classes} keeps only those labels (a transfer experiment's source or target classes); a prepared tree
+ * numbers its classes in wnid order, so labels 5-9 become classes 0-4 of the smaller dataset.
  */
 public final class FashionMnistDemoDataset {
     public static final String DEFAULT_SOURCE = "/usr/share/datasets/fashion-mnist";
     public static final List<String> CLASS_NAMES = List.of(
             "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
-    /** Options of the command. */
-    /** @param valPerClass validation images per class (0 = all 1,000); the other constructor takes perClass */
+    /** Every Fashion-MNIST label, 0-9. */
+    public static final List<Integer> ALL_CLASSES =
+            IntStream.range(0, 10).boxed().toList();
+
+    /**
+     * Options of the command.
+     *
+     * @param valPerClass validation images per class (0 = all 1,000); the other constructors take perClass
+     * @param classes the labels written, ascending (the others are left out)
+     */
     public record Options(
-            Path source, Path output, int size, int perClass, int valPerClass, int quality, boolean overwrite) {
+            Path source,
+            Path output,
+            int size,
+            int perClass,
+            int valPerClass,
+            int quality,
+            boolean overwrite,
+            List<Integer> classes) {
+        public Options {
+            classes = classes.stream().sorted().distinct().toList();
+            if (classes.isEmpty() || classes.get(0) < 0 || classes.get(classes.size() - 1) >= CLASS_NAMES.size()) {
+                throw new ConfigException("classes must be Fashion-MNIST labels 0-9, got " + classes);
+            }
+        }
+
+        public Options(
+                Path source, Path output, int size, int perClass, int valPerClass, int quality, boolean overwrite) {
+            this(source, output, size, perClass, valPerClass, quality, overwrite, ALL_CLASSES);
+        }
+
         public Options(Path source, Path output, int size, int perClass, int quality, boolean overwrite) {
             this(source, output, size, perClass, perClass, quality, overwrite);
         }
@@ -66,10 +97,10 @@ public final class FashionMnistDemoDataset {
                 r.train(), r.val(), options.size(), options.output(), (System.nanoTime() - start) / 1e9);
     }
 
-    static Options parse(String[] args) {
+    public static Options parse(String[] args) {
         Settings s = Settings.fromArgs(args);
         for (String key : s.asMap().keySet()) {
-            if (!List.of("source", "output", "size", "perClass", "valPerClass", "quality", "overwrite")
+            if (!List.of("source", "output", "size", "perClass", "valPerClass", "classes", "quality", "overwrite")
                     .contains(key)) {
                 throw new ConfigException(s.get(key).origin() + ": unknown option '" + key + "'");
             }
@@ -88,7 +119,19 @@ public final class FashionMnistDemoDataset {
                 intOption(s, "valPerClass", intOption(s, "perClass", 0, 0, Integer.MAX_VALUE), 0, Integer.MAX_VALUE),
                 intOption(s, "quality", 95, 1, 100),
                 s.get("overwrite") != null
-                        && Boolean.parseBoolean(s.get("overwrite").value()));
+                        && Boolean.parseBoolean(s.get("overwrite").value()),
+                s.get("classes") == null ? ALL_CLASSES : classes(s));
+    }
+
+    private static List<Integer> classes(Settings s) {
+        try {
+            return java.util.Arrays.stream(s.get("classes").value().split(","))
+                    .map(String::trim)
+                    .map(Integer::parseInt)
+                    .toList();
+        } catch (NumberFormatException e) {
+            throw new ConfigException(s.get("classes").origin() + ": expected labels 0-9 separated by commas");
+        }
     }
 
     private static int intOption(Settings s, String key, int fallback, int min, int max) {
@@ -118,7 +161,7 @@ public final class FashionMnistDemoDataset {
         deleteTree(temp);
         Path data = temp.resolve(KaggleLayout.DATA_DIR);
         List<String> mapping = new ArrayList<>();
-        for (int label = 0; label < CLASS_NAMES.size(); label++) {
+        for (int label : o.classes()) {
             mapping.add(wnid(label) + " " + CLASS_NAMES.get(label));
             Files.createDirectories(data.resolve("train").resolve(wnid(label)));
         }
@@ -127,7 +170,7 @@ public final class FashionMnistDemoDataset {
 
         IdxFile trainLabels = IdxFile.read(o.source().resolve("train-labels-idx1-ubyte.gz"));
         IdxFile trainImages = IdxFile.read(o.source().resolve("train-images-idx3-ubyte.gz"));
-        List<Integer> train = select(trainLabels, o.perClass());
+        List<Integer> train = select(trainLabels, o.perClass(), o.classes());
         writeImages(o, trainImages, train, i -> {
             String w = wnid(trainLabels.data()[i]);
             return data.resolve("train").resolve(w).resolve(w + "_" + (i + 1) + ".JPEG");
@@ -135,7 +178,7 @@ public final class FashionMnistDemoDataset {
 
         IdxFile valLabels = IdxFile.read(o.source().resolve("t10k-labels-idx1-ubyte.gz"));
         IdxFile valImages = IdxFile.read(o.source().resolve("t10k-images-idx3-ubyte.gz"));
-        List<Integer> val = select(valLabels, o.valPerClass());
+        List<Integer> val = select(valLabels, o.valPerClass(), o.classes());
         writeImages(o, valImages, val, i -> data.resolve("val").resolve(valId(i) + ".JPEG"));
         List<String> csv = new ArrayList<>(List.of("ImageId,PredictionString"));
         int last = o.size() - 1;
@@ -153,11 +196,16 @@ public final class FashionMnistDemoDataset {
 
     /** Indices of the first {@code perClass} items of each label (all when 0), in file order. */
     static List<Integer> select(IdxFile labels, int perClass) {
+        return select(labels, perClass, ALL_CLASSES);
+    }
+
+    /** As above, for the labels in {@code classes} only. */
+    static List<Integer> select(IdxFile labels, int perClass, List<Integer> classes) {
         int[] taken = new int[256];
         List<Integer> out = new ArrayList<>();
         for (int i = 0; i < labels.count(); i++) {
             int label = labels.data()[i] & 0xFF;
-            if (perClass == 0 || taken[label] < perClass) {
+            if (classes.contains(label) && (perClass == 0 || taken[label] < perClass)) {
                 taken[label]++;
                 out.add(i);
             }

@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 
 /** Turns a decoded image into a normalised {@code 3 x size x size} float tensor (CHW, RGB). */
 public sealed interface ImageTransform extends Serializable
-        permits ImageTransform.RandomResizedCropFlip, ImageTransform.ResizeCenterCrop {
+        permits ImageTransform.RandomResizedCropFlip, ImageTransform.ResizeCenterCrop, ImageTransform.PadCropFlip {
 
     int size();
 
@@ -17,6 +17,14 @@ public sealed interface ImageTransform extends Serializable
     /** torchvision's RandomResizedCrop(size, scale=(0.08, 1), ratio=(3/4, 4/3)) + RandomHorizontalFlip(). */
     static ImageTransform train(int size) {
         return new RandomResizedCropFlip(size, 0.08, 1.0, 3.0 / 4, 4.0 / 3, 0.5);
+    }
+
+    /**
+     * The CIFAR recipe: the image at {@code size} (Resize + CenterCrop), then torchvision's RandomCrop(size,
+     * padding=4) (zero padding) + RandomHorizontalFlip().
+     */
+    static ImageTransform cifar(int size) {
+        return new PadCropFlip(new ResizeCenterCrop(size, size), 4, 0.5);
     }
 
     /** Resize(shorter side = resize) + CenterCrop(crop); ImageNet's 256 -> 224. */
@@ -121,6 +129,50 @@ public sealed interface ImageTransform extends Serializable
         /** Source pixels per output pixel: the shorter side becomes {@code resize}. */
         public double sourcePerOutput(int width, int height) {
             return (double) Math.min(width, height) / resize;
+        }
+    }
+
+    /**
+     * {@code base} (a deterministic resize), then a random {@code size x size} window of the result padded by
+     * {@code padding} black pixels on each side, mirrored with probability p: torchvision's RandomCrop(size, padding)
+     * + RandomHorizontalFlip() after the resize. The window is moved over the normalised output, so every decoding
+     * path shares it ({@link SampleDecoder.Kind#create}).
+     */
+    record PadCropFlip(ResizeCenterCrop base, int padding, double flipProbability) implements ImageTransform {
+
+        @Override
+        public int size() {
+            return base.size();
+        }
+
+        @Override
+        public void apply(BufferedImage bgr, SplittableRandom random, Normalization norm, float[] out, int offset) {
+            float[] resized = new float[3 * size() * size()];
+            base.apply(bgr, random, norm, resized, 0);
+            shift(resized, random, norm, out, offset);
+        }
+
+        /**
+         * Writes the random window of {@code resized} (3 x size x size, normalised) into {@code out}; the padding
+         * is pixel value 0, i.e. -mean / std after normalisation. Draws the window's top, its left, then the flip.
+         */
+        public void shift(float[] resized, SplittableRandom random, Normalization norm, float[] out, int offset) {
+            int size = size();
+            int top = random.nextInt(2 * padding + 1) - padding;
+            int left = random.nextInt(2 * padding + 1) - padding;
+            boolean flip = random.nextDouble() < flipProbability;
+            int plane = size * size;
+            for (int c = 0; c < 3; c++) {
+                float black = -norm.mean()[c] / norm.std()[c];
+                for (int y = 0; y < size; y++) {
+                    int sy = y + top;
+                    for (int x = 0; x < size; x++) {
+                        int sx = (flip ? size - 1 - x : x) + left;
+                        boolean inside = sy >= 0 && sy < size && sx >= 0 && sx < size;
+                        out[offset + c * plane + y * size + x] = inside ? resized[c * plane + sy * size + sx] : black;
+                    }
+                }
+            }
         }
     }
 }

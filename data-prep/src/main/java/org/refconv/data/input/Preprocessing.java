@@ -21,18 +21,24 @@ public final class Preprocessing {
     }
 
     public static Map<String, Object> describe(int imageSize) {
+        return describe(Augment.IMAGENET, imageSize);
+    }
+
+    /** The evaluation preprocessing that goes with training augmentation {@code augment} ({@link Augment#eval}). */
+    public static Map<String, Object> describe(Augment augment, int imageSize) {
+        int resize = augment.evalResize(imageSize);
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("resizeShorterSide", resize(imageSize));
+        m.put("resizeShorterSide", resize);
         m.put("centerCrop", imageSize);
         m.put("channels", "RGB");
         m.put("scale", "pixel / 255");
         m.put("mean", Normalization.IMAGENET.mean());
         m.put("std", Normalization.IMAGENET.std());
         m.put("layout", "NCHW float32");
+        m.put("trainingAugmentation", augment.label());
         m.put(
                 "torchvision",
-                "Resize(" + resize(imageSize) + ") + CenterCrop(" + imageSize
-                        + ") + ToTensor() + Normalize(mean, std)");
+                "Resize(" + resize + ") + CenterCrop(" + imageSize + ") + ToTensor() + Normalize(mean, std)");
         return m;
     }
 }

@@ -21,6 +21,14 @@ public interface SampleDecoder {
         IMAGEIO_TWELVEMONKEYS;
 
         public SampleDecoder create(ImageTransform transform, Normalization norm) {
+            if (transform instanceof ImageTransform.PadCropFlip t) {
+                SampleDecoder base = create(t.base(), norm);
+                float[] resized = new float[3 * t.size() * t.size()];
+                return (sample, imageSeed, out, offset) -> {
+                    base.decodeInto(sample, imageSeed, resized, 0);
+                    t.shift(resized, new java.util.SplittableRandom(imageSeed), norm, out, offset);
+                };
+            }
             return switch (this) {
                 case OPENCV -> new OpenCvSampleDecoder(transform, norm);
                 case IMAGEIO_JDK -> new ImageIoSampleDecoder(transform, norm, ImageDecoder.JpegReader.JDK);
