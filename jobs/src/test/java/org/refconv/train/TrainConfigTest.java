@@ -130,7 +130,12 @@ class TrainConfigTest {
                 () -> TrainJob.preflight(
                         parse(TrainArgs.run("cifar_quick", dir.toString(), "/o").with("mode", "pretrain")), conf));
         assertTrue(split.getMessage().contains("train"), split.getMessage());
-        TrainJob.preflight(parse(TrainArgs.run("cifar_quick", data, "/o").with("mode", "pretrain")), conf);
+        // Empty split folders are not a prepare output (DataPreflightTest has the passing case).
+        ConfigException empty = assertThrows(
+                ConfigException.class,
+                () -> TrainJob.preflight(
+                        parse(TrainArgs.run("cifar_quick", data, "/o").with("mode", "pretrain")), conf));
+        assertTrue(empty.getMessage().contains("manifest.json"), empty.getMessage());
     }
 
     @Test
