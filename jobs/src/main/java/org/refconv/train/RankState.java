@@ -17,14 +17,16 @@ import org.refconv.dist.Collectives;
 import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
+import org.refconv.engine.Precision;
 import org.refconv.engine.Tensors;
 import org.refconv.models.Classifier;
+import org.refconv.optim.LossScaler;
 import org.refconv.optim.Sgd;
 import org.refconv.reparam.DeferredGradients;
 
 /**
  * A rank's training state: the model the config builds (plain, or re-parameterized over its basis), its trainable
- * parameters and the SGD optimizer; resumed from the run's newest checkpoint, then made equal to rank 0's on every
+ * parameters, the SGD optimizer and fp16's loss scale; resumed from the run's newest checkpoint, then made equal to rank 0's on every
  * rank, so that all ranks start from one exact state.
  */
 final class RankState {
@@ -32,35 +34,53 @@ final class RankState {
     private final ModelBuilder.Built built;
     private final Map<String, Tensor> trainable;
     private final Sgd sgd;
+    private final LossScaler scaler;
     private final long startStep;
 
-    private RankState(ModelBuilder.Built built, Map<String, Tensor> trainable, Sgd sgd, long startStep) {
+    private RankState(
+            ModelBuilder.Built built, Map<String, Tensor> trainable, Sgd sgd, LossScaler scaler, long startStep) {
         this.built = built;
         this.trainable = trainable;
         this.sgd = sgd;
+        this.scaler = scaler;
         this.startStep = startStep;
     }
 
-    /** Builds the model, resumes from {@code checkpoints} if they hold a snapshot, and broadcasts rank 0's state. */
+    /**
+     * Builds the model, resumes from {@code checkpoints} if they hold a snapshot, and broadcasts rank 0's state.
+     * {@code precision}: the rank's resolved one, which decides whether there is a loss scale to keep.
+     */
     static RankState create(
-            TrainConfig config, Collectives group, Device device, Configuration conf, TrainCheckpoints checkpoints)
+            TrainConfig config,
+            Collectives group,
+            Device device,
+            Precision precision,
+            Configuration conf,
+            TrainCheckpoints checkpoints)
             throws IOException {
         Engine.manualSeed(config.seed());
         ModelBuilder.Built built = ModelBuilder.build(config, conf);
         Modules.moveTo(built.model(), device);
         Map<String, Tensor> trainable = Modules.trainableParameters(built.model());
         Sgd sgd = new Sgd(trainable, config.lr(), config.momentum(), config.weightDecay());
-        long startStep = resume(config, checkpoints, built.model(), sgd, device, group.rank());
+        LossScaler scaler = LossScaler.forPrecision(precision);
+        long startStep = resume(config, checkpoints, built.model(), sgd, scaler, device, group.rank());
         // Every rank starts from rank 0's exact state (init, basis and resumed tensors alike).
         group.broadcast(new ArrayList<>(Modules.stateDict(built.model()).values()), 0);
         if (!sgd.state().isEmpty()) {
             group.broadcast(new ArrayList<>(sgd.state().values()), 0);
         }
-        return new RankState(built, trainable, sgd, startStep);
+        return new RankState(built, trainable, sgd, scaler, startStep);
     }
 
     private static long resume(
-            TrainConfig config, TrainCheckpoints checkpoints, Classifier model, Sgd sgd, Device device, int rank)
+            TrainConfig config,
+            TrainCheckpoints checkpoints,
+            Classifier model,
+            Sgd sgd,
+            LossScaler scaler,
+            Device device,
+            int rank)
             throws IOException {
         Optional<TrainCheckpoints.Snapshot> found = checkpoints.latest();
         if (found.isEmpty()) {
@@ -79,6 +99,7 @@ final class RankState {
             momentum.put(e.getKey(), Tensors.to(Tensors.fromHost(e.getValue()), device));
         }
         sgd.restoreState(momentum);
+        scaler.restoreFrom(s.metadata()); // every rank reads the same file, so every rank gets the same scale
         if (rank == 0) {
             System.out.println("resuming from " + s.uri() + " (step " + s.step() + ")");
         }
@@ -95,6 +116,11 @@ final class RankState {
 
     Sgd sgd() {
         return sgd;
+    }
+
+    /** fp16's dynamic loss scale (a disabled scaler in bf16 and fp32), saved in checkpoints. */
+    LossScaler lossScaler() {
+        return scaler;
     }
 
     /** The step the run continues from: 0, or the resumed checkpoint's. */

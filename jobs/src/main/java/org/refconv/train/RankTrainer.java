@@ -68,8 +68,13 @@ public final class RankTrainer {
         System.out.printf(
                 "rank %d: %s; refocusing transform: %s; %s%n",
                 rank, Engine.setThreads(config.threadsPerRank()), RefocusKernel.status(), placement.describe(config));
-        RankState state =
-                RankState.create(config, group, tensors.device(), conf, new TrainCheckpoints(config.output(), conf));
+        RankState state = RankState.create(
+                config,
+                group,
+                tensors.device(),
+                placement.precision().effective(),
+                conf,
+                new TrainCheckpoints(config.output(), conf));
         InputPipeline train = input("train", ImageTransform.train(config.imageSize()));
         long stepsPerEpoch = stepsPerEpoch(train);
         long totalSteps = stepsPerEpoch * config.epochs();
@@ -94,7 +99,7 @@ public final class RankTrainer {
                     gradients,
                     deferred,
                     placement.turns(),
-                    StepPrecision.of(placement.precision(), group));
+                    StepPrecision.of(placement.precision(), state.lossScaler(), group));
             for (long epoch = step / stepsPerEpoch; epoch < config.epochs(); epoch++) {
                 last = trainOneEpoch(trainStep, train, epoch, stepsPerEpoch, step, schedule, state, writer);
                 step = (epoch + 1) * stepsPerEpoch;
