@@ -18,14 +18,16 @@ import org.refconv.dist.Collectives;
 import org.refconv.engine.Device;
 import org.refconv.engine.Engine;
 import org.refconv.engine.Modules;
+import org.refconv.engine.Precision;
 import org.refconv.engine.Tensors;
 import org.refconv.models.Classifier;
+import org.refconv.optim.LossScaler;
 import org.refconv.optim.Sgd;
 import org.refconv.reparam.DeferredGradients;
 
 /**
  * A rank's training state: the model the config builds (plain, or re-parameterized over its basis), its trainable
- * parameters and the SGD optimizer; resumed from the run's newest checkpoint, then made equal to rank 0's on every
+ * parameters, the SGD optimizer and fp16's loss scale; resumed from the run's newest checkpoint, then made equal to rank 0's on every
  * rank, so that all ranks start from one exact state.
  */
 final class RankState {
@@ -35,6 +37,7 @@ final class RankState {
     private final Sgd sgd;
     private final ParamGroups groups;
     private final boolean linearProbe;
+    private final LossScaler scaler;
     private final long startStep;
 
     private RankState(
@@ -43,18 +46,28 @@ final class RankState {
             Sgd sgd,
             ParamGroups groups,
             boolean linearProbe,
+            LossScaler scaler,
             long startStep) {
         this.built = built;
         this.trainable = trainable;
         this.sgd = sgd;
         this.groups = groups;
         this.linearProbe = linearProbe;
+        this.scaler = scaler;
         this.startStep = startStep;
     }
 
-    /** Builds the model, resumes from {@code checkpoints} if they hold a snapshot, and broadcasts rank 0's state. */
+    /**
+     * Builds the model, resumes from {@code checkpoints} if they hold a snapshot, and broadcasts rank 0's state.
+     * {@code precision}: the rank's resolved one, which decides whether there is a loss scale to keep.
+     */
     static RankState create(
-            TrainConfig config, Collectives group, Device device, Configuration conf, TrainCheckpoints checkpoints)
+            TrainConfig config,
+            Collectives group,
+            Device device,
+            Precision precision,
+            Configuration conf,
+            TrainCheckpoints checkpoints)
             throws IOException {
         Engine.manualSeed(config.seed());
         ModelBuilder.Built built = ModelBuilder.build(config, conf);
@@ -65,13 +78,15 @@ final class RankState {
         if (group.rank() == 0) {
             System.out.println("parameter groups: " + groups.describe());
         }
-        long startStep = resume(config, checkpoints, built.model(), sgd, groups, device, group.rank());
+        LossScaler scaler = LossScaler.forPrecision(precision);
+        long startStep = resume(config, checkpoints, built.model(), sgd, groups, scaler, device, group.rank());
         // Every rank starts from rank 0's exact state (init, basis and resumed tensors alike).
         group.broadcast(new ArrayList<>(Modules.stateDict(built.model()).values()), 0);
         if (!sgd.state().isEmpty()) {
             group.broadcast(new ArrayList<>(sgd.state().values()), 0);
         }
-        return new RankState(built, trainable, sgd, groups, config.mode().equals(ModelBuilder.LINEAR_PROBE), startStep);
+        return new RankState(
+                built, trainable, sgd, groups, config.mode().equals(ModelBuilder.LINEAR_PROBE), scaler, startStep);
     }
 
     private static long resume(
@@ -80,6 +95,7 @@ final class RankState {
             Classifier model,
             Sgd sgd,
             ParamGroups groups,
+            LossScaler scaler,
             Device device,
             int rank)
             throws IOException {
@@ -96,8 +112,8 @@ final class RankState {
         }
         String recorded = s.metadata().get(ParamGroups.METADATA_KEY);
         if (recorded != null && !recorded.equals(groups.describe()) && !config.force()) {
-            throw new IllegalStateException("checkpoint " + s.uri() + " was trained with other parameter groups ("
-                    + recorded + "; this run: " + groups.describe() + "): use another output, or --force true");
+            throw new ConfigException("checkpoint " + s.uri() + " was trained with other parameter groups (" + recorded
+                    + "; this run: " + groups.describe() + "): use another output, or --force true");
         }
         Modules.load(model, s.model(), true);
         Map<String, Tensor> momentum = new LinkedHashMap<>();
@@ -105,6 +121,7 @@ final class RankState {
             momentum.put(e.getKey(), Tensors.to(Tensors.fromHost(e.getValue()), device));
         }
         sgd.restoreState(momentum);
+        scaler.restoreFrom(s.metadata()); // every rank reads the same file, so every rank gets the same scale
         if (rank == 0) {
             System.out.println("resuming from " + s.uri() + " (step " + s.step() + ")");
         }
@@ -134,6 +151,11 @@ final class RankState {
     /** The optimizer's parameter groups, as checkpoints record them. */
     String paramGroups() {
         return groups.describe();
+    }
+
+    /** fp16's dynamic loss scale (a disabled scaler in bf16 and fp32), saved in checkpoints. */
+    LossScaler lossScaler() {
+        return scaler;
     }
 
     /** The step the run continues from: 0, or the resumed checkpoint's. */

@@ -81,8 +81,13 @@ public final class RankTrainer {
         System.out.printf(
                 "rank %d: %s; refocusing transform: %s; %s%n",
                 rank, Engine.setThreads(config.threadsPerRank()), RefocusKernel.status(), placement.describe(config));
-        RankState state =
-                RankState.create(config, group, tensors.device(), conf, new TrainCheckpoints(config.output(), conf));
+        RankState state = RankState.create(
+                config,
+                group,
+                tensors.device(),
+                placement.precision().effective(),
+                conf,
+                new TrainCheckpoints(config.output(), conf));
         Augment augment = Augment.parse(config.get(TrainKeys.AUGMENT));
         List<InputPipeline> train = trainInputs(augment.train(config.imageSize()));
         long stepsPerEpoch = stepsPerEpoch(train.get(0));
@@ -106,7 +111,7 @@ public final class RankTrainer {
                     gradients,
                     deferred,
                     placement.turns(),
-                    StepPrecision.of(placement.precision(), group));
+                    StepPrecision.of(placement.precision(), state.lossScaler(), group));
             for (long epoch = step / stepsPerEpoch; epoch < config.epochs() && !stopped; epoch++) {
                 last = trainOneEpoch(trainStep, train, epoch, stepsPerEpoch, step, schedule, state, writer);
                 step = last.step();

@@ -105,8 +105,9 @@ class RunWriter {
     }
 
     private void checkpoint(RankState state, long step, long epoch) throws IOException {
-        checkpoints.save(
-                step, state.modelState(), state.momentum(), metadata(step, epoch, state), config.keepCheckpoints());
+        Map<String, String> metadata = metadata(step, epoch, state);
+        metadata.putAll(state.lossScaler().checkpointMetadata());
+        checkpoints.save(step, state.modelState(), state.momentum(), metadata, config.keepCheckpoints());
     }
 
     /** What each checkpoint and the final model record about the run. */

@@ -22,9 +22,13 @@ record StepPrecision(Precision precision, Device device, LossScaler scaler, Coll
         return new StepPrecision(Precision.FP32, Device.CPU, LossScaler.disabled(), null);
     }
 
-    static StepPrecision of(Precision.Resolved resolved, Collectives group) {
-        return new StepPrecision(
-                resolved.effective(), resolved.device(), LossScaler.forPrecision(resolved.effective()), group);
+    /** {@code scaler}: the rank's, kept in its state so that checkpoints save it ({@link RankState#lossScaler}). */
+    static StepPrecision of(Precision.Resolved resolved, LossScaler scaler, Collectives group) {
+        if (scaler.enabled() != resolved.effective().needsLossScaling()) {
+            throw new IllegalArgumentException("a loss scaler " + (scaler.enabled() ? "enabled" : "disabled")
+                    + " for precision " + resolved.effective().configName());
+        }
+        return new StepPrecision(resolved.effective(), resolved.device(), scaler, group);
     }
 
     /** Enters autocast for the forward pass (a scope that changes nothing in fp32). */

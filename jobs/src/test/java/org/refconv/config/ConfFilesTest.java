@@ -79,6 +79,10 @@ class ConfFilesTest {
                 new String[] {"--config", CONF.resolve("pipeline-demo.conf").toString()}));
         assertEquals("cifar_quick", demo.pipeline().refocus().model());
         assertEquals(2000, demo.demo().get(DemoJob.PER_CLASS));
+        assertEquals(
+                org.refconv.engine.Precision.AUTO, demo.pipeline().refocus().precision());
+        assertEquals(
+                org.refconv.engine.Precision.AUTO, demo.pipeline().pretrain().precision());
         ExperimentConfig e = ExperimentConfig.fromArgs(
                 new String[] {"--config", CONF.resolve("experiment.conf").toString(), "--work", "/tmp/x"});
         assertTrue(e.models().contains("resnet18_small"));

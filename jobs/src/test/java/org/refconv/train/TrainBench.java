@@ -38,7 +38,7 @@ import org.refconv.publish.TinyPipeline;
  * the steps this shared machine stalls), what a long run settles at. Variants
  * run in an order that rotates from round to round; each ratio is the median of its per-round ratios. Run:
  * {@code mvn -Pbench -pl jobs -am test -Dtest=TrainBench -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dbench.batch=N} (global batch B, default 64),
- * {@code -Dbench.steps=N} (24), {@code -Dbench.rounds=N} (5) and {@code -Dbench.variants=...} (default
+ * {@code -Dbench.steps=N} (24), {@code -Dbench.rounds=N} (5), {@code -Dbench.imageSize=N} (32) and {@code -Dbench.variants=...} (default
  * {@code one,half,two,pair,refocus}; also {@code blocking}: the all-reduce after backward, {@code fp16}: the
  * float16-compressed all-reduce) adjust it. Prints figures; asserts nothing.
  */
@@ -50,6 +50,8 @@ class TrainBench {
     private static final int ROUNDS = Integer.parseInt(System.getProperty("bench.rounds", "5"));
     /** Global batch: 64 is 32 per rank on 2 ranks, the paper's per-GPU batch (256 on 8 GPUs). */
     private static final int BATCH = Integer.parseInt(System.getProperty("bench.batch", "64"));
+    /** The training crop: the Fashion-MNIST tree is 32 px, larger crops upsample it (224: ImageNet's shapes). */
+    private static final int IMAGE_SIZE = Integer.parseInt(System.getProperty("bench.imageSize", "32"));
 
     private static final GradientSync.Mode OVERLAPPED = GradientSync.Mode.OVERLAPPED;
     private static final GradientSync.Mode BLOCKING = GradientSync.Mode.BLOCKING;
@@ -61,6 +63,8 @@ class TrainBench {
     private static final String REFOCUS = "2 ranks x B/2 refocus";
     private static final String BLOCKING_ROW = "2 ranks x B/2, all-reduce after backward";
     private static final String FP16 = "2 ranks x B/2, float16-compressed all-reduce";
+    private static final String BF16 = "2 ranks x B/2, precision bf16";
+    private static final String BF16_REFOCUS = "2 ranks x B/2 refocus, precision bf16";
     private static final Map<String, String> VARIANT_IDS = Map.of(
             "one",
             ONE,
@@ -75,10 +79,15 @@ class TrainBench {
             "blocking",
             BLOCKING_ROW,
             "fp16",
-            FP16);
+            FP16,
+            "bf16",
+            BF16,
+            "bf16-refocus",
+            BF16_REFOCUS);
     /**
      * Which variants to time. The blocking and float16 all-reduce are comparisons only (fp16 rounds gradients): not
-     * in the default. {@code -Dbench.variants=two,refocus} times only what refocus/pretrain needs.
+     * in the default; nor bf16 autocast ({@code bf16,bf16-refocus} beside {@code two,refocus}: bf16/fp32 step time
+     * through the job), emulated and several times slower than fp32 on CPUs without AVX512_BF16 or AMX. {@code -Dbench.variants=two,refocus} times only what refocus/pretrain needs.
      */
     private static final String VARIANTS = System.getProperty("bench.variants", "one,half,two,pair,refocus");
 
@@ -126,6 +135,8 @@ class TrainBench {
             all.put(
                     FP16,
                     r -> run("two-fp16-" + r, "pretrain", 2, BATCH, "", OVERLAPPED, GradientSync.Compression.FP16));
+            all.put(BF16, r -> run("two-bf16-" + r, "pretrain", 2, BATCH, "", OVERLAPPED, NONE, "bf16"));
+            all.put(BF16_REFOCUS, r -> run("ref-bf16-" + r, "refocus", 2, BATCH, basis, OVERLAPPED, NONE, "bf16"));
             Map<String, Variant> variants = new LinkedHashMap<>();
             for (String id : VARIANTS.split(",")) {
                 String name = VARIANT_IDS.get(id.trim());
@@ -154,9 +165,9 @@ class TrainBench {
                 System.out.println(line);
             }
             System.out.printf(
-                    "%nTRAIN BENCH %s 32 px, global batch %d, %d steps, 1 thread per rank, channels-last "
+                    "%nTRAIN BENCH %s %d px, global batch %d, %d steps, 1 thread per rank, channels-last "
                             + "batches; %d rounds, order rotated; img/s over all steps, and (from the median step)%n",
-                    MODEL, BATCH, STEPS, ROUNDS);
+                    MODEL, IMAGE_SIZE, BATCH, STEPS, ROUNDS);
             System.out.println("  each ratio: median over rounds of the ratio within a round (variants of one round ran"
                     + " minutes apart, rounds drift), [in brackets] the ratio of the medians");
             for (int k = 0; k < 2; k++) {
@@ -178,6 +189,8 @@ class TrainBench {
                 ratios.print("refocus/pretrain step time", TWO, 1, REFOCUS, 1);
                 ratios.print("weak scaling with " + BLOCKING_ROW, BLOCKING_ROW, 1, ONE_HALF, 2);
                 ratios.print("weak scaling with " + FP16, FP16, 1, ONE_HALF, 2);
+                ratios.print("bf16/fp32 step time, pretrain", TWO, 1, BF16, 1);
+                ratios.print("bf16/fp32 step time, refocus", REFOCUS, 1, BF16_REFOCUS, 1);
             }
             printPhases(phases);
         }
@@ -263,9 +276,24 @@ class TrainBench {
             GradientSync.Mode sync,
             GradientSync.Compression compression)
             throws Exception {
+        return run(name, mode, ranks, batch, basis, sync, compression, "fp32");
+    }
+
+    private Timing run(
+            String name,
+            String mode,
+            int ranks,
+            int batch,
+            String basis,
+            GradientSync.Mode sync,
+            GradientSync.Compression compression,
+            String precision)
+            throws Exception {
         TrainConfig c = TrainArgs.fashion(
                         mode, MODEL, data, root.resolve(name).toUri().toString())
                 .shortRun(1, batch, ranks, STEPS)
+                .with("imageSize", IMAGE_SIZE)
+                .with("precision", precision)
                 .with("checkpointEvery", 100000)
                 .with("checkpointIn", basis)
                 .with("gradientSync", sync.name())

@@ -1,6 +1,7 @@
 package org.refconv.optim;
 
 import java.util.List;
+import java.util.Map;
 
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -38,6 +39,11 @@ public final class LossScaler {
     public static final double GROWTH_FACTOR = 2.0;
     public static final double BACKOFF_FACTOR = 0.5;
     public static final int GROWTH_INTERVAL = 2000;
+
+    /** Checkpoint metadata keys of an enabled scaler's state (a bf16 or fp32 run writes neither). */
+    public static final String SCALE_KEY = "lossScale";
+
+    public static final String GOOD_STEPS_KEY = "lossScaleGoodSteps";
 
     private final boolean enabled;
     private final double growthFactor;
@@ -153,6 +159,41 @@ public final class LossScaler {
     /** Steps skipped so far, for a log line. */
     public long skippedSteps() {
         return skippedSteps;
+    }
+
+    /**
+     * What a checkpoint keeps of this scaler: its scale and growth count, exactly (as Java's shortest round-tripping
+     * decimal); empty when disabled, so that a run resumed in fp16 from a bf16 or fp32 checkpoint starts from
+     * GradScaler's initial scale.
+     */
+    public Map<String, String> checkpointMetadata() {
+        return enabled
+                ? Map.of(SCALE_KEY, Double.toString(scale), GOOD_STEPS_KEY, Integer.toString(goodSteps))
+                : Map.of();
+    }
+
+    /**
+     * Restores the state {@link #checkpointMetadata()} wrote, if the metadata holds one; a disabled scaler (the run
+     * resumes in bf16 or fp32) ignores it.
+     */
+    public void restoreFrom(Map<String, String> metadata) {
+        String savedScale = metadata.get(SCALE_KEY);
+        String savedGoodSteps = metadata.get(GOOD_STEPS_KEY);
+        if (savedScale == null && savedGoodSteps == null) {
+            return;
+        }
+        if (savedScale == null || savedGoodSteps == null) {
+            throw new IllegalArgumentException("loss scaler: a checkpoint has only one of " + SCALE_KEY + " and "
+                    + GOOD_STEPS_KEY + ": " + metadata);
+        }
+        try {
+            restore(Double.parseDouble(savedScale), Integer.parseInt(savedGoodSteps));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "loss scaler: unreadable state in a checkpoint: " + SCALE_KEY + "=" + savedScale + ", "
+                            + GOOD_STEPS_KEY + "=" + savedGoodSteps,
+                    e);
+        }
     }
 
     /** Restores what a checkpoint saved ({@link #scale()} and {@link #goodSteps()}): a resumed run keeps its scale. */

@@ -661,7 +661,8 @@ class ZooBench {
         for (String variant : List.of("plain", "refconv")) {
             headers.add("Java " + variant);
             columns.add(profile(runJava(w, steps, threads, allocator, true, variant, p), steps, w, allocator));
-            if (torch) {
+            // -Dbench.breakdown.torch=false: Java's columns only (PyTorch 1.13's emulated bf16 takes many minutes).
+            if (torch && !"false".equals(System.getProperty("bench.breakdown.torch"))) {
                 List<String> out = runTorchIn(w, steps, threads, allocator, false, true, p, variant);
                 if (out.stream().anyMatch(l -> l.startsWith("step_seconds"))) {
                     headers.add("PyT " + variant);

@@ -130,4 +130,25 @@ class LossScalerTest {
             }
         }
     }
+
+    @Test
+    void theMetadataRoundTripsExactlyAndAHalfStateIsRefused() {
+        LossScaler scaler = new LossScaler(3.0517578125e-5, 2, 0.5, 10);
+        scaler.update(false);
+        LossScaler fresh = new LossScaler(1, 2, 0.5, 10);
+        fresh.restoreFrom(scaler.checkpointMetadata());
+        assertEquals(3.0517578125e-5, fresh.scale());
+        assertEquals(1, fresh.goodSteps());
+        assertEquals(java.util.Map.of(), LossScaler.disabled().checkpointMetadata());
+        LossScaler untouched = new LossScaler(8, 2, 0.5, 10);
+        untouched.restoreFrom(java.util.Map.of("epoch", "3"));
+        assertEquals(8, untouched.scale(), "a checkpoint without a scale leaves it");
+        for (var bad : List.of(
+                java.util.Map.of(LossScaler.SCALE_KEY, "8.0"),
+                java.util.Map.of(LossScaler.SCALE_KEY, "x", LossScaler.GOOD_STEPS_KEY, "1"),
+                java.util.Map.of(LossScaler.SCALE_KEY, "-2.0", LossScaler.GOOD_STEPS_KEY, "1"))) {
+            org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> untouched.restoreFrom(bad), bad.toString());
+        }
+    }
 }
