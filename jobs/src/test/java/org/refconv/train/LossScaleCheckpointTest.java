@@ -33,7 +33,9 @@ class LossScaleCheckpointTest {
 
     /** Rank 0's writer records step {@code step} (a multiple of checkpointEvery: a checkpoint is written). */
     private static String checkpointAt(TrainConfig config, RankState state, long step) throws Exception {
-        RunWriter.forRank(0, config, 1, 100, CONF)
+        RunLayout layout = RunLayout.of(config.output());
+        AttemptFence.record(layout, CONF, "1.0");
+        RunWriter.forRank(0, config, 1, 100, CONF, new AttemptFence(layout, CONF, "1.0"))
                 .stepDone(new RunWriter.Progress(1, step, 100, step, 2.0, 0.01, 10), state);
         return RunLayout.of(config.output()).checkpoint(step);
     }
