@@ -28,6 +28,8 @@ public final class DistributedTraining {
     public static RankTrainer.Result[] run(SparkSession spark, TrainConfig config, long slotWaitMillis)
             throws InterruptedException, IOException {
         SparkContext sc = spark.sparkContext();
+        FixedSlots.check(sc.getConf());
+        NativeMemory.warn(sc.getConf(), config);
         awaitSlots(sc, config.ranks(), slotWaitMillis);
         // What rebuilds this run's model later (publish); written before any work so a partial run has it too.
         RunConfigFile.write(config, sc.hadoopConfiguration());
