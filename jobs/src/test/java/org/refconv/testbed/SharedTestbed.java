@@ -15,14 +15,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * ends. A class that injects a fault heals it before it ends ({@link Testbed#heal()}), so the classes' order does not
  * matter. Skipped, loudly, only where network namespaces cannot be made (not root, no iproute2).
  *
- * <p>Settings: {@code -Drefconv.testbed.timeout=600} (seconds, per test bed command); {@code
+ * <p>Settings: {@code -Drefconv.testbed.timeout=900} (seconds, per test bed command); {@code
  * -Drefconv.testbed.keep=true} leaves the test bed up after the run (to look at its logs, or to rerun quickly).
  */
 public final class SharedTestbed implements BeforeAllCallback {
     /** h0 the head; h1..h3 workers: two for a job's ranks, one spare for a rank's host killed mid-run. */
     public static final int HOSTS = 4;
 
-    static final Duration TIMEOUT = Duration.ofSeconds(Long.getLong("refconv.testbed.timeout", 600));
+    static final Duration TIMEOUT = Duration.ofSeconds(Long.getLong("refconv.testbed.timeout", 900));
 
     private static Testbed testbed;
     private static String unavailable;

@@ -53,7 +53,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * trainer writes checkpoints; the pretrain stage again on YARN with a whole rank host killed midway. No YARN
  * container may be killed for memory in any of these runs.
  *
- * <p>Settings: {@code -Drefconv.testbed.timeout=600} (seconds, per submission and per test bed command).
+ * <p>Settings: {@code -Drefconv.testbed.timeout=900} (seconds, per submission and per test bed command).
  */
 @Tag("testbed")
 @ExtendWith(SharedTestbed.class)
