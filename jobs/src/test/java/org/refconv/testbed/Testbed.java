@@ -237,9 +237,9 @@ public final class Testbed {
         return files;
     }
 
-    /** Copies an HDFS path (file or folder) to the local {@code target} (hdfs dfs -get, on h1). */
+    /** Copies an HDFS path (file or folder) to the local {@code target} (hdfs dfs -get on h0, which no fault kills). */
     public void get(String hdfsPath, Path target) throws IOException {
-        check(script("fs", "h1", "-get", "-f", hdfsPath, target.toString()));
+        check(script("fs", "h0", "-get", "-f", hdfsPath, target.toString()));
     }
 
     /**
