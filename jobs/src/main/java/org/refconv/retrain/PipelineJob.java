@@ -6,6 +6,7 @@ import org.refconv.cli.ExitCode;
 import org.refconv.cli.JobMain;
 import org.refconv.config.ConfigException;
 import org.refconv.data.SparkJobs;
+import org.refconv.train.FixedSlots;
 
 /**
  * Job {@code pipeline}: prepare -> pretrain (without a basis) -> refocus -> publish under one run id.
@@ -29,6 +30,7 @@ public final class PipelineJob {
     /** Checks what needs no cluster, then runs every stage in one Spark session. */
     public static ExitCode run(PipelineConfig config) {
         try {
+            FixedSlots.check();
             Pipeline.preflight(config, new Configuration());
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("pipeline: " + e.getMessage());

@@ -37,6 +37,8 @@ public final class DistributedTraining {
     public static RankTrainer.Result[] run(SparkSession spark, TrainConfig config, long slotWaitMillis)
             throws InterruptedException, IOException {
         SparkContext sc = spark.sparkContext();
+        FixedSlots.check(sc.getConf());
+        NativeMemory.warn(sc.getConf(), config);
         Elasticity elastic = Elasticity.of(config);
         AttemptPlan plan = new AttemptPlan(
                 config, elastic, sc.conf().getInt("spark.stage.maxConsecutiveAttempts", 4), sc.hadoopConfiguration());

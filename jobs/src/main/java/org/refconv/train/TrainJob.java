@@ -23,6 +23,7 @@ public final class TrainJob {
     public static void main(String[] args) throws Exception {
         TrainConfig config = JobMain.parseOrExit("train", () -> {
             TrainConfig c = TrainConfig.fromArgs(args);
+            FixedSlots.check();
             preflight(c, new Configuration());
             return c;
         });

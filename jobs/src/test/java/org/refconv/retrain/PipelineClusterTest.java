@@ -86,7 +86,9 @@ class PipelineClusterTest {
                 String.valueOf(FreePort.find()),
                 "--webui-port",
                 String.valueOf(FreePort.find()));
+        // The cluster runs with Spark's authentication on; its secret is in a file only this user can read.
         spark = TestSpark.onCluster("PipelineClusterTest", master, dir.resolve("spark-local"))
+                .config(TestSpark.authenticated(TestSpark.secretIn(dir.resolve("cluster/spark-auth.conf"))))
                 .getOrCreate();
     }
 

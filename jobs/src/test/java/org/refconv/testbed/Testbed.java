@@ -161,6 +161,135 @@ public final class Testbed {
         return killed;
     }
 
+    /** Starts again whatever a fault stopped (testbed up is idempotent: killed daemons, a host's link). */
+    public Result heal() throws IOException {
+        return up(SharedTestbed.HOSTS);
+    }
+
+    /** Every container log file {@code name} ("stdout", "stderr") of a YARN application, on every host. */
+    public List<Path> containerLogs(String applicationId, String name) throws IOException {
+        try (Stream<Path> files = Files.find(
+                dir(),
+                6,
+                (p, a) -> p.getFileName().toString().equals(name)
+                        && p.toString().contains("/nm-logs/" + applicationId + "/"))) {
+            return files.sorted().toList();
+        }
+    }
+
+    /** Every executor log file {@code name} of a standalone application ({@code app-...}), on every worker host. */
+    public List<Path> standaloneExecutorLogs(String appId, String name) throws IOException {
+        try (Stream<Path> files = Files.find(
+                dir(),
+                5,
+                (p, a) -> p.getFileName().toString().equals(name)
+                        && p.toString().contains("/spark-work/" + appId + "/"))) {
+            return files.sorted().toList();
+        }
+    }
+
+    /** The test bed host ("h1") whose state folder holds {@code file}. */
+    public String hostOf(Path file) {
+        return dir().relativize(file).getName(0).toString();
+    }
+
+    /**
+     * The ranks' own lines "rank R/W on ADDRESS, store at ..." in the given executor stdout files: for each line,
+     * "R ADDRESS HOST" with HOST the test bed host whose logs hold it.
+     */
+    public List<String> rankLines(List<Path> stdouts) throws IOException {
+        Pattern rank = Pattern.compile("^rank (\\d+)/\\d+ on (\\S+), store at");
+        List<String> out = new ArrayList<>();
+        for (Path f : stdouts) {
+            for (String l : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                Matcher m = rank.matcher(l);
+                if (m.find()) {
+                    out.add(m.group(1) + " " + m.group(2) + " " + hostOf(f));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The files of an HDFS folder with their modification times (ms since the epoch; WebHDFS LISTSTATUS from h0, no
+     * JVM started), in name order; empty when the folder does not exist.
+     */
+    public java.util.SortedMap<String, Long> list(String hdfsPath) throws IOException {
+        Result r = script(
+                "exec",
+                "h0",
+                "curl",
+                "-sf",
+                "--max-time",
+                "10",
+                "http://h0:9870/webhdfs/v1" + hdfsPath + "?op=LISTSTATUS");
+        java.util.SortedMap<String, Long> files = new java.util.TreeMap<>();
+        if (r.exitCode() != 0 || r.stdout().isBlank()) {
+            return files;
+        }
+        com.fasterxml.jackson.databind.JsonNode statuses = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(r.stdout())
+                .at("/FileStatuses/FileStatus");
+        for (com.fasterxml.jackson.databind.JsonNode f : statuses) {
+            files.put(f.get("pathSuffix").asText(), f.get("modificationTime").asLong());
+        }
+        return files;
+    }
+
+    /** Copies an HDFS path (file or folder) to the local {@code target} (hdfs dfs -get on h0, which no fault kills). */
+    public void get(String hdfsPath, Path target) throws IOException {
+        check(script("fs", "h0", "-get", "-f", hdfsPath, target.toString()));
+    }
+
+    /**
+     * The executor containers of a YARN application as its application master saw them: the containers it launched,
+     * and the YARN exit status the ResourceManager reported for each that completed while the application ran (-104
+     * killed for exceeding physical memory, -105 virtual memory, -100 its node lost, 0 or 143 ended on request).
+     */
+    public record Containers(List<String> launched, java.util.Map<String, Integer> exitStatus) {
+        /** The completed containers whose status says YARN killed them for memory. */
+        public List<String> killedForMemory() {
+            return exitStatus.entrySet().stream()
+                    .filter(e -> e.getValue() == -104 || e.getValue() == -105)
+                    .map(e -> e.getKey() + " exit status " + e.getValue())
+                    .toList();
+        }
+    }
+
+    public Containers containers(String applicationId) throws IOException {
+        String am = Files.readString(amLog(applicationId, "stderr"));
+        List<String> launched = new ArrayList<>();
+        Matcher l =
+                Pattern.compile("Launching container (container_\\S+) on host").matcher(am);
+        while (l.find()) {
+            launched.add(l.group(1));
+        }
+        java.util.Map<String, Integer> status = new java.util.TreeMap<>();
+        Matcher c = Pattern.compile("Completed container (container_[0-9_e]+).*?exit status: (-?\\d+)")
+                .matcher(am);
+        while (c.find()) {
+            status.put(c.group(1), Integer.parseInt(c.group(2)));
+        }
+        if (!am.contains("ApplicationMaster")) {
+            throw new IOException("not an application master's log: " + amLog(applicationId, "stderr"));
+        }
+        return new Containers(launched, status);
+    }
+
+    /** An application's report from the ResourceManager's REST API (JSON), e.g. its finalStatus and diagnostics. */
+    public String applicationReport(String applicationId) throws IOException {
+        return check(script(
+                        "exec",
+                        "h0",
+                        "curl",
+                        "-sf",
+                        "--max-time",
+                        "10",
+                        "http://h0:8088/ws/v1/cluster/apps/" + applicationId))
+                .stdout();
+    }
+
     /** A jar of the classes under {@code classes}/{@code packagePath} (e.g. the test bed's own test applications). */
     public static Path jar(Path classes, String packagePath, Path out) throws IOException {
         Files.createDirectories(out.getParent());
@@ -184,6 +313,54 @@ public final class Testbed {
     }
 
     static Result run(List<String> cmd, Duration timeout) throws IOException {
+        return run(cmd, timeout, java.util.Map.of());
+    }
+
+    /** SparkSubmit on h0 with a driver JVM of {@code heap} (client deploy mode runs the driver there). */
+    public Result submit(String heap, List<String> args) throws IOException {
+        return submit(args, java.util.Map.of("REFCONV_DRIVER_JAVA_OPTS", "-Xmx" + heap));
+    }
+
+    /** SparkSubmit on h0 with more environment (e.g. REFCONV_SPARK_SECRET_FILE empty: without the secret). */
+    public Result submit(List<String> args, java.util.Map<String, String> env) throws IOException {
+        List<String> cmd = new ArrayList<>(
+                List.of("bash", repo.resolve("deploy/bin/testbed").toString(), "submit"));
+        cmd.addAll(args);
+        return run(cmd, timeout, env);
+    }
+
+    /** The standalone cluster's shared secret (spark.authenticate.secret in the test bed's private file). */
+    public String sparkSecret() throws IOException {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader r = Files.newBufferedReader(dir().resolve("spark-auth.conf"))) {
+            p.load(r);
+        }
+        return p.getProperty("spark.authenticate.secret");
+    }
+
+    /**
+     * The newest application folder ({@code application_...} under a NodeManager's logs, or a standalone worker's
+     * {@code app-...}) made at or after {@code sinceMillis}, or null: the id of an application still running.
+     */
+    public String newestApplication(String prefix, long sinceMillis) throws IOException {
+        String newest = null;
+        try (Stream<Path> dirs = Files.find(
+                dir(),
+                3,
+                (p, a) -> a.isDirectory()
+                        && p.getFileName().toString().startsWith(prefix)
+                        && a.lastModifiedTime().toMillis() >= sinceMillis - 1000)) {
+            for (Path d : dirs.toList()) {
+                String name = d.getFileName().toString();
+                if (newest == null || name.compareTo(newest) > 0) {
+                    newest = name;
+                }
+            }
+        }
+        return newest;
+    }
+
+    static Result run(List<String> cmd, Duration timeout, java.util.Map<String, String> env) throws IOException {
         Path out = Files.createTempFile("testbed", ".out");
         Path err = Files.createTempFile("testbed", ".err");
         try {
@@ -193,6 +370,7 @@ public final class Testbed {
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             // The test JVM pins Spark to loopback; the test bed's processes choose their hosts' addresses.
             pb.environment().remove("SPARK_LOCAL_IP");
+            pb.environment().putAll(env);
             Process p = pb.start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -3,16 +3,14 @@ package org.refconv.testbed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,15 +19,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The multi-host test bed ({@code deploy/bin/testbed}): three hosts h0..h2, each a network namespace whose own name
- * resolves to 127.0.1.1 on itself, with real HDFS, YARN and Spark standalone daemons. One {@code up} for the class.
- * Skipped, loudly, only where network namespaces cannot be made (not root, no iproute2).
- *
- * <p>Settings: {@code -Drefconv.testbed.timeout=600} (seconds, per test bed command).
+ * The multi-host test bed ({@code deploy/bin/testbed}): hosts h0..h3, each a network namespace whose own name
+ * resolves to 127.0.1.1 on itself, with real HDFS, YARN and Spark standalone daemons; one {@code up} shared with the
+ * other test bed classes ({@link SharedTestbed}).
  */
 @Tag("testbed")
+@ExtendWith(SharedTestbed.class)
 class TestbedTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(Long.getLong("refconv.testbed.timeout", 600));
     private static final String ARCHIVE = "hdfs://h0:8020/testbed/spark-libs.jar";
 
     private static Testbed testbed;
@@ -37,37 +33,14 @@ class TestbedTest {
 
     @BeforeAll
     static void up() throws IOException {
-        String why = Testbed.whyUnavailable();
-        if (why != null) {
-            System.err.println("\n**********************************************************************\n"
-                    + "** TestbedTest SKIPPED: " + why + "\n"
-                    + "** The multi-host test bed (HDFS, YARN, Spark over network namespaces) was NOT tested.\n"
-                    + "**********************************************************************\n");
-            Assumptions.abort(why);
-        }
+        testbed = SharedTestbed.get();
         Path repo = Testbed.repoRoot();
-        testbed = new Testbed(repo, TIMEOUT);
-        long start = System.nanoTime();
-        Testbed.Result up = testbed.up(3);
-        System.err.printf("testbed up in %.0f s%n", (System.nanoTime() - start) / 1e9);
-        assertTrue(up.stdout().contains("export REFCONV_TESTBED_HDFS=hdfs://h0:8020"), up.stdout());
-        assertTrue(up.stdout().contains("export REFCONV_TESTBED_HOSTS=\"h0 h1 h2\""), up.stdout());
         Path classes = Path.of(HostsPi.class
                 .getProtectionDomain()
                 .getCodeSource()
                 .getLocation()
                 .getPath());
         appJar = Testbed.jar(classes, "org/refconv/testbed", repo.resolve("target/testbed/testbed-apps.jar"));
-    }
-
-    @AfterAll
-    static void down() throws IOException {
-        if (testbed != null) {
-            Testbed.Result down = testbed.down();
-            assertEquals(0, down.exitCode(), down.stderr());
-            Testbed.Result netns = Testbed.run(List.of("ip", "netns", "list"), Duration.ofSeconds(10));
-            assertFalse(netns.stdout().contains("rctb-"), "namespaces left after down: " + netns.stdout());
-        }
     }
 
     @Test
@@ -81,7 +54,8 @@ class TestbedTest {
             assertEquals(
                     content,
                     ok(testbed.script("fs", "h2", "-cat", "/junit/hello.txt")).stdout());
-            // Both worker hosts' DataNodes hold a replica (the client writes the pipeline by bridge address).
+            // Two of the three worker hosts' DataNodes hold a replica (the client writes the pipeline by bridge
+            // address).
             String fsck = ok(testbed.script(
                             "hadoop",
                             "h0",
@@ -91,7 +65,10 @@ class TestbedTest {
                             "-blocks",
                             "-locations"))
                     .stdout();
-            assertTrue(fsck.contains("10.77.0.11:9866") && fsck.contains("10.77.0.12:9866"), fsck);
+            long replicas = java.util.stream.Stream.of("10.77.0.11:9866", "10.77.0.12:9866", "10.77.0.13:9866")
+                    .filter(fsck::contains)
+                    .count();
+            assertEquals(2, replicas, fsck);
             assertTrue(fsck.contains("is HEALTHY"), fsck);
         } finally {
             Files.deleteIfExists(local);
@@ -118,6 +95,45 @@ class TestbedTest {
                 appJar.toString(),
                 "4")));
         checkHostsPi(r.stdout(), "h0");
+        // The test bed's submit added the cluster's secret (its master and workers refuse anyone without it).
+        String secret = testbed.sparkSecret();
+        assertFalse(r.stdout().contains(secret) || r.stderr().contains(secret), "the secret was printed");
+    }
+
+    /**
+     * The standalone master and workers run with Spark's authentication on (a secret made per test bed, readable by
+     * root only): an application submitted without the secret is refused (the one above carried it).
+     */
+    @Test
+    void theStandaloneMasterRefusesASubmissionWithoutTheSecret() throws IOException {
+        Path secretFile = testbed.dir().resolve("spark-auth.conf");
+        assertEquals(
+                Set.of(
+                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE),
+                Files.getPosixFilePermissions(secretFile));
+        String secret = testbed.sparkSecret();
+        assertTrue(secret != null && secret.length() >= 32, "no secret in " + secretFile);
+        List<String> args = List.of(
+                "--master",
+                "spark://10.77.0.10:7077",
+                "--conf",
+                "spark.cores.max=2",
+                "--conf",
+                "spark.executor.memory=512m",
+                "--conf",
+                "spark.ui.enabled=false",
+                "--class",
+                HostsPi.class.getName(),
+                appJar.toString(),
+                "4");
+        Testbed.Result refused = testbed.submit(args, java.util.Map.of("REFCONV_SPARK_SECRET_FILE", ""));
+        assertNotEquals(0, refused.exitCode(), "a submission without the secret ran:\n" + refused.stdout());
+        assertTrue(refused.line("PI") == null, refused.stdout());
+        assertTrue(
+                refused.stderr().contains("All masters are unresponsive"),
+                "not refused by the master: " + tail(refused.stderr()));
+        assertFalse(refused.stderr().contains(secret), "the secret was printed");
     }
 
     @Test
@@ -140,7 +156,7 @@ class TestbedTest {
         assertNotNull(app, r.stderr());
         String driver = testbed.amStdout(app);
         String driverHost = new HostsPiOutput(driver).driver;
-        assertTrue(Set.of("h1", "h2").contains(driverHost), driver);
+        assertTrue(Set.of("h1", "h2", "h3").contains(driverHost), driver);
         checkHostsPi(driver, driverHost);
         String driverLog = Files.readString(testbed.amLog(app, "stderr"));
         assertFalse(driverLog.contains("FetchFailed"), "a shuffle fetch across hosts failed:\n" + tail(driverLog));
@@ -217,6 +233,38 @@ class TestbedTest {
         assertFalse(killed.isEmpty(), "no container of " + app + " was killed for memory:\n" + r.stderr());
     }
 
+    /**
+     * GPUs on YARN, the scheduling logic only: the NodeManagers declare 2 of the resource type yarn.io/gpu, Spark asks
+     * YARN for one per executor (spark.executor.resource.gpu.amount), each executor names its addresses with the fake
+     * discovery script, and each task sees the address it was given.
+     */
+    @Test
+    void yarnSchedulesGpusAndATaskSeesItsAddress() throws IOException {
+        String script =
+                Testbed.repoRoot().resolve("deploy/gpu/fake-discover-gpus.sh").toString();
+        Testbed.Result r = ok(testbed.submit(yarn(
+                "client",
+                List.of(
+                        "--conf", "spark.executor.resource.gpu.amount=1",
+                        "--conf", "spark.task.resource.gpu.amount=1",
+                        "--conf", "spark.executor.resource.gpu.discoveryScript=" + script,
+                        "--conf", "spark.executorEnv.FAKE_GPUS=1",
+                        "--class", GpuAddresses.class.getName()),
+                "2")));
+        List<String> gpus = r.stdout().lines().filter(l -> l.startsWith("GPU ")).toList();
+        assertEquals(2, gpus.size(), r.stdout());
+        for (String g : gpus) {
+            assertTrue(g.matches("GPU h[1-3] 0"), g);
+        }
+        String app = Testbed.applicationId(r);
+        assertNotNull(app, r.stderr());
+        // YARN itself granted the GPUs: the application's resource-seconds include yarn.io/gpu.
+        String report = testbed.applicationReport(app);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"key\":\"yarn.io/gpu\",\"value\":\"?(\\d+)")
+                .matcher(report);
+        assertTrue(m.find() && Long.parseLong(m.group(1)) > 0, report);
+    }
+
     private static List<String> yarn(String deployMode, List<String> extra, String... appArgs) {
         List<String> args = new ArrayList<>(List.of(
                 "--master", "yarn",
@@ -237,14 +285,22 @@ class TestbedTest {
                 // failed now and then to start the context (ConcurrentModificationException in Jetty's ServletHandler).
                 "--conf", "spark.ui.enabled=false"));
         args.addAll(extra);
-        args.addAll(List.of("--class", HostsPi.class.getName(), appJar.toString()));
+        String main = HostsPi.class.getName();
+        int c = extra.indexOf("--class");
+        if (c >= 0) { // another of the test bed's applications
+            main = extra.get(c + 1);
+            args.subList(args.size() - extra.size() + c, args.size() - extra.size() + c + 2)
+                    .clear();
+        }
+        args.addAll(List.of("--class", main, appJar.toString()));
         args.addAll(appArgs.length > 0 ? List.of(appArgs) : List.of("4"));
         return args;
     }
 
     private static void checkHostsPi(String stdout, String driverHost) {
         HostsPiOutput out = new HostsPiOutput(stdout);
-        assertEquals(List.of("h1", "h2"), out.hosts, stdout);
+        assertEquals(2, out.hosts.size(), stdout);
+        assertFalse(out.hosts.contains("h0"), stdout);
         assertEquals(driverHost, out.driver, stdout);
         assertEquals(3.14159, out.pi, 0.01, stdout);
         assertEquals(1000, out.shuffled, stdout);

@@ -95,7 +95,7 @@ class GpuSchedulingClusterTest {
                 .with("ranks", 2)
                 .with("device", "gpu")
                 .config();
-        Exception e = assertThrows(Exception.class, () -> DistributedTraining.run(spark, gpu, 60_000));
+        Exception e = assertThrows(Exception.class, () -> DistributedTraining.run(spark, gpu, 180_000));
         StringBuilder causes = new StringBuilder();
         for (Throwable c = e; c != null; c = c.getCause()) {
             causes.append(c.getMessage());

@@ -24,6 +24,8 @@ final class LoopbackCluster implements AutoCloseable {
     private final String classPath = System.getProperty("java.class.path");
     private final List<SparkSession> sessions = new ArrayList<>();
     private final List<String> workerJvmOptions;
+    /** Spark's authentication is on, as conf/spark-standalone.conf has it, with a secret made for this cluster. */
+    private final Path secretFile;
 
     LoopbackCluster(Path dir, int workers) throws IOException, InterruptedException {
         this(dir, workers, List.of());
@@ -34,6 +36,18 @@ final class LoopbackCluster implements AutoCloseable {
         this.dir = dir;
         this.workerJvmOptions = workerJvmOptions;
         Files.createDirectories(dir.resolve("spark-home/jars"));
+        secretFile = dir.resolve("spark-auth.conf");
+        byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        Files.deleteIfExists(secretFile);
+        Files.createFile(
+                secretFile,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(
+                secretFile,
+                "spark.authenticate true\nspark.authenticate.secret "
+                        + java.util.HexFormat.of().formatHex(secret) + "\nspark.network.crypto.enabled true\n");
         masterPort = FreePort.find();
         processes.add(start(
                 "master",
@@ -45,7 +59,9 @@ final class LoopbackCluster implements AutoCloseable {
                         "--port",
                         String.valueOf(masterPort),
                         "--webui-port",
-                        String.valueOf(FreePort.find()))));
+                        String.valueOf(FreePort.find()),
+                        "--properties-file",
+                        secretFile.toString())));
         awaitPort(masterPort);
         for (int i = 0; i < workers; i++) {
             processes.add(startWorker(i));
@@ -69,6 +85,8 @@ final class LoopbackCluster implements AutoCloseable {
                         String.valueOf(FreePort.find()),
                         "--work-dir",
                         work.toString(),
+                        "--properties-file",
+                        secretFile.toString(),
                         masterUrl()));
     }
 
@@ -105,10 +123,16 @@ final class LoopbackCluster implements AutoCloseable {
     }
 
     SparkSession session(String appName, java.util.Map<String, Object> extraConf) {
-        SparkSession session = TestSpark.onCluster(appName, masterUrl(), dir.resolve("local"))
-                .config("spark.stage.maxConsecutiveAttempts", "4")
-                .config(extraConf)
-                .getOrCreate();
+        SparkSession session;
+        try {
+            session = TestSpark.onCluster(appName, masterUrl(), dir.resolve("local"))
+                    .config(TestSpark.authenticated(TestSpark.secretIn(secretFile)))
+                    .config("spark.stage.maxConsecutiveAttempts", "4")
+                    .config(extraConf)
+                    .getOrCreate();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         sessions.add(session);
         return session;
     }

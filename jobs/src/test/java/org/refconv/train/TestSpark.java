@@ -35,6 +35,27 @@ public final class TestSpark {
                 .config("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
     }
 
+    /**
+     * Spark's own security as conf/spark-standalone.conf turns it on, with the cluster's shared secret: what a
+     * driver needs to join a standalone cluster whose master and workers were started with that secret.
+     */
+    public static java.util.Map<String, Object> authenticated(String secret) {
+        return java.util.Map.of(
+                "spark.authenticate", "true",
+                "spark.authenticate.secret", secret,
+                "spark.network.crypto.enabled", "true",
+                "spark.io.encryption.enabled", "true");
+    }
+
+    /** The value of {@code spark.authenticate.secret} in a Spark properties file. */
+    public static String secretIn(Path propertiesFile) throws java.io.IOException {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader r = java.nio.file.Files.newBufferedReader(propertiesFile)) {
+            p.load(r);
+        }
+        return p.getProperty("spark.authenticate.secret");
+    }
+
     /** The add-opens flags Spark needs on Java 17, as this JVM got them from the build (the parent pom's list). */
     public static List<String> jvmFlags() {
         return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
