@@ -95,7 +95,7 @@ class PublishedBasisPreflightTest {
         Path file = published("v1", null);
         String sha = sha256sum(file);
         file = published("v1", sha.toUpperCase(java.util.Locale.ROOT)); // hex case does not matter
-        TrainJob.preflight(config(file), CONF);
+        ModelBuilder.checkCheckpointIn(config(file), CONF); // the data preflight after it needs a prepared split
     }
 
     @Test
@@ -130,6 +130,6 @@ class PublishedBasisPreflightTest {
     void aFileWithoutACardIsNotAPublishedModel() throws Exception {
         Path alone = Files.createDirectories(dir.resolve("alone")).resolve("basis.safetensors");
         Files.write(alone, model);
-        TrainJob.preflight(config(alone), CONF);
+        ModelBuilder.checkCheckpointIn(config(alone), CONF);
     }
 }
