@@ -47,24 +47,10 @@ class CheckpointPreflightTest {
     }
 
     private static TrainConfig config(String model, Path checkpoint, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of(
-                "--config",
-                Path.of(System.getProperty("refconv.repo.root", ".."), "conf", "train.conf")
-                        .toString(),
-                "--model",
-                model,
-                "--numClasses",
-                "10",
-                "--imageSize",
-                "32",
-                "--data",
-                data.toString(),
-                "--output",
-                dir.resolve("out").toString(),
-                "--checkpointIn",
-                checkpoint.toString()));
-        args.addAll(List.of(more));
-        return TrainConfig.fromArgs(args.toArray(String[]::new));
+        return TrainArgs.shipped(model, data.toString(), dir.resolve("out").toString())
+                .with("checkpointIn", checkpoint)
+                .and(more)
+                .config();
     }
 
     /** Runs the preflight, which must refuse within 30 s naming the file; returns the message. */

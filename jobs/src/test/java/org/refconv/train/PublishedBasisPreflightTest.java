@@ -71,23 +71,10 @@ class PublishedBasisPreflightTest {
     }
 
     private static TrainConfig config(Path checkpoint) {
-        return TrainConfig.fromArgs(new String[] {
-            "--config",
-            Path.of(System.getProperty("refconv.repo.root", ".."), "conf", "train.conf")
-                    .toString(),
-            "--model",
-            "cifar_quick",
-            "--numClasses",
-            "10",
-            "--imageSize",
-            "32",
-            "--data",
-            data.toString(),
-            "--output",
-            dir.resolve("out").toString(),
-            "--checkpointIn",
-            checkpoint.toString()
-        });
+        return TrainArgs.shipped(
+                        "cifar_quick", data.toString(), dir.resolve("out").toString())
+                .with("checkpointIn", checkpoint)
+                .config();
     }
 
     @Test

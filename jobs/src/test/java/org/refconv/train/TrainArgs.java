@@ -29,6 +29,19 @@ public final class TrainArgs {
                 .with("output", output);
     }
 
+    /** A 10-class, 32 px run on the shipped conf/train.conf, as a user's command line starts from it. */
+    public static TrainArgs shipped(String model, String data, String output) {
+        String conf = java.nio.file.Path.of(System.getProperty("refconv.repo.root", ".."), "conf", "train.conf")
+                .toString();
+        return new TrainArgs()
+                .with("config", conf)
+                .with("model", model)
+                .with("numClasses", 10)
+                .with("imageSize", 32)
+                .with("data", data)
+                .with("output", output);
+    }
+
     /** A short run: no warm-up, learning rate 0.02, the given epochs, global batch, ranks and steps per epoch. */
     public TrainArgs shortRun(int epochs, int batch, int ranks, int maxStepsPerEpoch) {
         return with("epochs", epochs)
