@@ -265,16 +265,7 @@ class DataParallelStepTest {
 
     /** Every trainable parameter's values, one after another in state_dict order. */
     private static float[] flatten(Classifier model) {
-        List<float[]> parts = Modules.trainableParameters(model).values().stream()
-                .map(Tensors::toFloats)
-                .toList();
-        float[] out = new float[parts.stream().mapToInt(p -> p.length).sum()];
-        int at = 0;
-        for (float[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
+        return LossScaledStepTest.flatten(Modules.trainableParameters(model));
     }
 
     private static double maxDiff(float[] a, float[] b) {

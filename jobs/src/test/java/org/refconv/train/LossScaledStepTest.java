@@ -82,7 +82,8 @@ class LossScaledStepTest {
         return new Trace(parameters, momentum, scaler.scale(), scaler.skippedSteps());
     }
 
-    private static float[] flatten(Map<String, Tensor> tensors) {
+    /** The tensors' values one after another, in the map's order. */
+    static float[] flatten(Map<String, Tensor> tensors) {
         List<float[]> parts = tensors.values().stream().map(Tensors::toFloats).toList();
         float[] out = new float[parts.stream().mapToInt(p -> p.length).sum()];
         int at = 0;
