@@ -194,11 +194,11 @@ public final class Testbed {
     }
 
     /**
-     * The ranks' own lines "rank R/W on ADDRESS, store at ..." in the given executor stdout files: for each line,
+     * The ranks' own lines "rank R/W [of attempt A] on ADDRESS, store at ..." in the given executor stdout files: for each line,
      * "R ADDRESS HOST" with HOST the test bed host whose logs hold it.
      */
     public List<String> rankLines(List<Path> stdouts) throws IOException {
-        Pattern rank = Pattern.compile("^rank (\\d+)/\\d+ on (\\S+), store at");
+        Pattern rank = Pattern.compile("^rank (\\d+)/\\d+ (?:of attempt \\S+ )?on (\\S+), store at");
         List<String> out = new ArrayList<>();
         for (Path f : stdouts) {
             for (String l : Files.readAllLines(f, StandardCharsets.UTF_8)) {

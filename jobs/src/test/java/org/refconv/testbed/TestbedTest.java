@@ -190,6 +190,9 @@ class TestbedTest {
                     "h" + (rank + 1),
                     "java",
                     "-Xmx256m",
+                    // What Spark gives every executor JVM: the store's socket is handed to libtorch by descriptor.
+                    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                    "--add-opens=java.base/java.io=ALL-UNNAMED",
                     "-Drendezvous.seconds=15",
                     "-Dorg.bytedeco.javacpp.cachedir="
                             + System.getProperty(
