@@ -168,22 +168,21 @@ public final class Testbed {
 
     /** Every container log file {@code name} ("stdout", "stderr") of a YARN application, on every host. */
     public List<Path> containerLogs(String applicationId, String name) throws IOException {
-        try (Stream<Path> files = Files.find(
-                dir(),
-                6,
-                (p, a) -> p.getFileName().toString().equals(name)
-                        && p.toString().contains("/nm-logs/" + applicationId + "/"))) {
-            return files.sorted().toList();
-        }
+        return logs(6, "/nm-logs/" + applicationId + "/", name);
     }
 
     /** Every executor log file {@code name} of a standalone application ({@code app-...}), on every worker host. */
     public List<Path> standaloneExecutorLogs(String appId, String name) throws IOException {
+        return logs(5, "/spark-work/" + appId + "/", name);
+    }
+
+    /** Files named {@code name} under the test bed's folder, at most {@code depth} deep, in a folder {@code under}. */
+    private List<Path> logs(int depth, String under, String name) throws IOException {
         try (Stream<Path> files = Files.find(
                 dir(),
-                5,
-                (p, a) -> p.getFileName().toString().equals(name)
-                        && p.toString().contains("/spark-work/" + appId + "/"))) {
+                depth,
+                (p, a) ->
+                        p.getFileName().toString().equals(name) && p.toString().contains(under))) {
             return files.sorted().toList();
         }
     }
