@@ -2,8 +2,9 @@ package org.refconv.train;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
 import org.refconv.config.ConfigException;
@@ -39,19 +40,17 @@ final class AttemptPlan {
     void started(Attempt attempt, int executors, RunFiles files, Configuration conf) throws IOException {
         String id = attempt.id(0);
         AttemptFence.record(files.layout(), conf, id);
-        List<Long> steps = checkpoints.steps();
-        checkpointAtStart = steps.isEmpty() ? 0 : steps.get(steps.size() - 1);
+        checkpointAtStart = newestCheckpoint();
         if (executors != lastExecutors && (lastExecutors != -1 || executors < elastic.ranks())) {
-            String line = String.format(
-                    Locale.ROOT,
-                    "{\"event\":\"resize\",\"time\":\"%s\",\"attempt\":\"%s\",\"step\":%d,\"executors\":%d,"
-                            + "\"ranks\":%d,\"reason\":\"%s\"}",
-                    Instant.now(),
-                    id,
-                    checkpointAtStart,
-                    executors,
-                    elastic.ranks(),
-                    reason.replace("\\", "\\\\").replace("\"", "'"));
+            Map<String, Object> event = new LinkedHashMap<>();
+            event.put("event", "resize");
+            event.put("time", Instant.now().toString());
+            event.put("attempt", id);
+            event.put("step", checkpointAtStart);
+            event.put("executors", executors);
+            event.put("ranks", elastic.ranks());
+            event.put("reason", reason);
+            String line = JsonLines.line(event);
             files.appendMetricsLine(line);
             System.out.printf(
                     "RESIZE attempt %s: %d executor(s) for %d ranks from step %d (%s)%n",
@@ -72,15 +71,19 @@ final class AttemptPlan {
                         "the run failed with an error that recurs on every retry: " + firstLine(failure), failure);
             }
         }
-        List<Long> steps = checkpoints.steps();
-        long newest = steps.isEmpty() ? 0 : steps.get(steps.size() - 1);
-        failuresWithoutProgress = newest > checkpointAtStart ? 1 : failuresWithoutProgress + 1;
+        failuresWithoutProgress = newestCheckpoint() > checkpointAtStart ? 1 : failuresWithoutProgress + 1;
         if (failuresWithoutProgress >= maxFailures) {
             throw new IllegalStateException(
                     maxFailures + " attempts in a row failed without a new checkpoint; last: " + firstLine(failure),
                     failure);
         }
         return firstLine(failure);
+    }
+
+    /** The step of the newest checkpoint, 0 before the first. */
+    private long newestCheckpoint() throws IOException {
+        List<Long> steps = checkpoints.steps();
+        return steps.isEmpty() ? 0 : steps.get(steps.size() - 1);
     }
 
     /** What the attempt after this one is told it follows. */
