@@ -114,10 +114,12 @@ public record ExperimentConfig(
         List<String> models = v.get(MODELS);
         List<Method> methods = v.get(METHODS);
         for (String section : sections.keySet()) {
+            // A model's section may stay in the conf file when --models leaves that model out of a run.
             if (!List.of("train", "pretrain", "prepare").contains(section)
-                    && models.stream().noneMatch(m -> Settings.camelCase(m).equals(section))) {
+                    && ModelZoo.names().stream()
+                            .noneMatch(m -> Settings.camelCase(m).equals(section))) {
                 throw new ConfigException("unknown section '" + section + "' (sections: train, pretrain, prepare,"
-                        + " or one of the models " + models + ")");
+                        + " or a model of the zoo: " + String.join(", ", ModelZoo.names()) + ")");
             }
         }
         int seeds = v.get(SEEDS);

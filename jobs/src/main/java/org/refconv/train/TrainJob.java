@@ -2,10 +2,12 @@ package org.refconv.train;
 
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Optional;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.refconv.cli.ExitCode;
 import org.refconv.cli.JobMain;
 import org.refconv.config.ConfigException;
 import org.refconv.data.SparkJobs;
@@ -21,12 +23,24 @@ public final class TrainJob {
     private TrainJob() {}
 
     public static void main(String[] args) throws Exception {
-        TrainConfig config = JobMain.parseOrExit("train", () -> {
+        run(args).exit();
+    }
+
+    /**
+     * Runs the job: BAD_CONFIG, before any Spark session or job, when a setting, the data or checkpointIn is refused;
+     * OK when the run is done. A run that fails throws.
+     */
+    public static ExitCode run(String[] args) throws Exception {
+        Optional<TrainConfig> settings = JobMain.parse("train", () -> {
             TrainConfig c = TrainConfig.fromArgs(args);
             FixedSlots.check();
             preflight(c, new Configuration());
             return c;
         });
+        if (settings.isEmpty()) {
+            return ExitCode.BAD_CONFIG;
+        }
+        TrainConfig config = settings.get();
         String appName = "refconv-train-" + config.mode() + "-" + config.model();
         try (SparkSession spark = SparkJobs.session(appName, config.master())) {
             RankTrainer.Result[] results = DistributedTraining.run(spark, config, 120_000);
@@ -44,6 +58,7 @@ public final class TrainJob {
                     100 * r0.top5(),
                     r0.model());
         }
+        return ExitCode.OK;
     }
 
     /**

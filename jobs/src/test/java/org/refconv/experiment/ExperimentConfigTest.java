@@ -57,10 +57,17 @@ class ExperimentConfigTest {
     }
 
     @Test
+    void aRunOfOneModelKeepsTheOtherModelsSectionsOfTheConfFile() {
+        ExperimentConfig c = parse("--models", "cifar_quick", "--methods", "refconv");
+        assertEquals(List.of("cifar_quick"), c.models());
+        assertEquals(1, c.runs("cifar_quick").size());
+    }
+
+    @Test
     void badSettingsAreRefusedBeforeAnythingRuns() {
         assertRefused("unknown method 'dropout'", "--methods", "refconv,dropout");
         assertRefused("unknown model 'vgg16'", "--models", "vgg16");
-        assertRefused("unknown section 'resnet50'", "--resnet50.epochs", "3");
+        assertRefused("unknown section 'resnet05'", "--resnet05.epochs", "3");
         assertRefused("'output' is set by the experiment", "--train.output", "/elsewhere");
         assertRefused("divisible", "--train.batch", "63", "--train.ranks", "2");
     }

@@ -74,6 +74,8 @@ class TestbedPipelineTest {
     };
     /** Tolerance on every parameter of a resumed run against the uninterrupted one (float32, same reductions). */
     private static final double RESUME_TOLERANCE = 1e-5;
+    /** Seconds of silence after which the driver ends an attempt (the job's default is 60). */
+    private static final int PEER_TIMEOUT = 20;
 
     private static Testbed testbed;
     private static Path repo;
@@ -208,16 +210,7 @@ class TestbedPipelineTest {
     void aRankHostKilledMidTrainingIsReplacedAndTheRunEndsAsAnUninterruptedOne() throws Exception {
         Path reference = local.resolve("uninterrupted");
         testbed.get(HDFS + ROOT + "/work/yarn/pretrain", reference);
-        List<String> args = new ArrayList<>();
-        JsonNode config =
-                new ObjectMapper().readTree(reference.resolve("run-config.json").toFile());
-        config.fields().forEachRemaining(e -> {
-            args.add("--" + e.getKey());
-            args.add(
-                    e.getKey().equals("output")
-                            ? HDFS + ROOT + "/work/hostkill"
-                            : e.getValue().asText());
-        });
+        List<String> args = argsOf(reference.resolve("run-config.json"), HDFS + ROOT + "/work/hostkill");
         List<String> faultTolerant = List.of(
                 // The surviving rank may sit in a Gloo collective whose peer vanished without a reset: Spark then
                 // kills its executor when the task does not end on request, and both ranks are placed again.
@@ -319,6 +312,141 @@ class TestbedPipelineTest {
                 driverErr.contains("spark.dynamicAllocation.enabled = true: training runs as a barrier stage"),
                 tail(driverErr));
         assertEquals(List.of(), testbed.containers(appId).launched(), "executors were started");
+    }
+
+    /**
+     * Issue 25: the host of rank 0 (the writer) cut off mid-run on the standalone master (its link down, its processes
+     * running) and healed once the run trains again without it. The driver notices the silent executor within
+     * {@code peerTimeout} (not Spark's 120 s heartbeat timeout), ends the attempt, kills and replaces both executors
+     * and resumes from the newest checkpoint; the cut-off rank, awake again, belongs to a replaced attempt and commits
+     * nothing. The run ends with the uninterrupted run's parameters.
+     */
+    @Test
+    @Order(5)
+    void aRankHostCutOffMidTrainingAndHealedLaterEndsAsAnUninterruptedOne() throws Exception {
+        Path reference =
+                TinyPipeline.fresh(local.resolve("partition-reference")).resolve("pretrain");
+        testbed.get(HDFS + ROOT + "/work/yarn/pretrain", reference);
+        String output = ROOT + "/work/partition";
+        List<String> args = argsOf(reference.resolve("run-config.json"), HDFS + output);
+        args.addAll(List.of("--peerTimeout", String.valueOf(PEER_TIMEOUT)));
+        long start = System.currentTimeMillis();
+        CompletableFuture<Testbed.Result> run =
+                async(() -> testbed.submit("1g", standalone(TrainJob.class.getName(), args.toArray(String[]::new))));
+        String cutOff = null;
+        long cutAt = 0;
+        long healedAt = 0;
+        String appId = null;
+        try {
+            while (healedAt == 0 && !run.isDone()) {
+                Thread.sleep(500);
+                appId = appId != null ? appId : testbed.newestApplication("app-", start);
+                if (appId == null) {
+                    continue;
+                }
+                SortedMap<String, Long> kept = testbed.list(output + "/checkpoints");
+                if (cutOff == null && !checkpointSteps(kept).isEmpty()) {
+                    cutOff = testbed.rankLines(testbed.standaloneExecutorLogs(appId, "stdout")).stream()
+                            .filter(l -> l.startsWith("0 "))
+                            .map(l -> l.split(" ")[2])
+                            .findFirst()
+                            .orElse(null);
+                    if (cutOff != null) {
+                        ok(testbed.script("partition", cutOff));
+                        cutAt = System.currentTimeMillis();
+                        System.err.printf("cut off %s (rank 0) after %.0f s%n", cutOff, (cutAt - start) / 1e3);
+                    }
+                } else if (cutOff != null) {
+                    // Healed once a checkpoint of the new attempt is there: the run trains again without the host.
+                    final long cut = cutAt;
+                    if (kept.entrySet().stream().anyMatch(e -> e.getKey().startsWith("step-") && e.getValue() > cut)) {
+                        ok(testbed.script("heal", cutOff));
+                        healedAt = System.currentTimeMillis();
+                        System.err.printf(
+                                "first checkpoint without %s %.0f s after the cut; healed%n",
+                                cutOff, (healedAt - cutAt) / 1e3);
+                    }
+                }
+            }
+            Testbed.Result r = run.get(SharedTestbed.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            System.err.printf("train with a host cut off: %.0f s%n", (System.currentTimeMillis() - start) / 1e3);
+            r.stdout()
+                    .lines()
+                    .filter(l -> l.startsWith("attempt ") || l.startsWith("killed and replaced"))
+                    .forEach(l -> System.err.println("driver: " + l));
+            ok(r);
+            assertNotNull(cutOff, "the run ended before its first checkpoint could be seen:\n" + r.stdout());
+            assertTrue(
+                    healedAt > 0, "the run ended before it wrote a checkpoint without " + cutOff + ":\n" + r.stdout());
+            Matcher silent = Pattern.compile("executor \\S+ sent no heartbeat for (\\d+) s")
+                    .matcher(r.stdout() + r.stderr());
+            assertTrue(silent.find(), "the driver did not name the silent executor:\n" + tail(r.stdout() + r.stderr()));
+            Matcher done = Pattern.compile("train pretrain cifar_quick: (\\d+) steps \\(resumed from (\\d+)\\)")
+                    .matcher(r.stdout());
+            assertTrue(done.find(), r.stdout());
+            assertEquals(30, Integer.parseInt(done.group(1)), r.stdout());
+            assertTrue(Integer.parseInt(done.group(2)) >= 2, "resumed from step " + done.group(2));
+
+            // Two attempts ran, and whatever the cut-off rank did once healed, it wrote nothing: the run folder
+            // names the last attempt, and the model is the uninterrupted run's.
+            List<String> attempts = attemptsOf(testbed.standaloneExecutorLogs(appId, "stdout"));
+            assertTrue(attempts.size() >= 2, "attempts " + attempts);
+            Path fence = local.resolve("partition-attempt");
+            testbed.get(HDFS + output + "/_attempt", fence);
+            assertEquals(
+                    attempts.get(attempts.size() - 1), Files.readString(fence).strip());
+            final String host = cutOff;
+            StringBuilder woken = new StringBuilder();
+            for (Path f : testbed.standaloneExecutorLogs(appId, "stderr")) {
+                if (testbed.hostOf(f).equals(host)) {
+                    woken.append(Files.readString(f));
+                }
+            }
+            System.err.println("the cut-off rank after the heal: "
+                    + (woken.indexOf("does not write") >= 0 ? "refused to commit (fenced)" : "wrote nothing"));
+
+            Path resumed = local.resolve("partition.safetensors");
+            testbed.get(HDFS + output + "/model.safetensors", resumed);
+            double diff = maxAbsDifference(
+                    SafeTensors.read(
+                            reference.resolve("model.safetensors").toUri().toString(), null),
+                    SafeTensors.read(resumed.toUri().toString(), null));
+            System.err.printf("cut off and healed vs uninterrupted: max |difference| %.3g%n", diff);
+            assertTrue(diff <= RESUME_TOLERANCE, "max |difference| " + diff);
+        } finally {
+            if (!run.isDone()) {
+                run.get(SharedTestbed.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            }
+            testbed.heal();
+        }
+    }
+
+    /** A train job's arguments from its run-config.json, writing to {@code output} instead. */
+    private static List<String> argsOf(Path runConfig, String output) throws IOException {
+        List<String> args = new ArrayList<>();
+        new ObjectMapper().readTree(runConfig.toFile()).fields().forEachRemaining(e -> {
+            args.add("--" + e.getKey());
+            args.add(e.getKey().equals("output") ? output : e.getValue().asText());
+        });
+        return args;
+    }
+
+    /** The attempt ids in the ranks' lines "rank R/W of attempt A on ...", in order of first appearance. */
+    private static List<String> attemptsOf(List<Path> stdouts) throws IOException {
+        Pattern line = Pattern.compile("^rank \\d+/\\d+ of attempt (\\S+) on ");
+        List<String> ids = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        for (Path f : stdouts) {
+            lines.addAll(Files.readAllLines(f));
+        }
+        for (String l : lines) {
+            Matcher m = line.matcher(l);
+            if (m.find() && !ids.contains(m.group(1))) {
+                ids.add(m.group(1));
+            }
+        }
+        ids.sort(java.util.Comparator.comparingDouble(Double::parseDouble));
+        return ids;
     }
 
     private static String[] pipelineArgs(String runId) {
