@@ -191,10 +191,7 @@ class TestbedPipelineTest {
                 assertTrue(c.contains("conv1.weight") && c.contains("fc2.bias"), name + ": " + c.keys());
             }
         } finally {
-            if (!run.isDone()) {
-                run.get(SharedTestbed.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            }
-            testbed.heal();
+            awaitThenHeal(run);
         }
     }
 
@@ -272,19 +269,9 @@ class TestbedPipelineTest {
             assertTrue(containers.launched().size() > 2, "no executor was started again: " + containers);
             assertEquals(List.of(), containers.killedForMemory());
 
-            Path resumed = local.resolve("resumed.safetensors");
-            testbed.get(HDFS + ROOT + "/work/hostkill/model.safetensors", resumed);
-            double diff = maxAbsDifference(
-                    SafeTensors.read(
-                            reference.resolve("model.safetensors").toUri().toString(), null),
-                    SafeTensors.read(resumed.toUri().toString(), null));
-            System.err.printf("resumed vs uninterrupted: max |difference| %.3g%n", diff);
-            assertTrue(diff <= RESUME_TOLERANCE, "max |difference| " + diff);
+            assertSameModel(reference, ROOT + "/work/hostkill", "resumed");
         } finally {
-            if (!run.isDone()) {
-                run.get(SharedTestbed.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            }
-            testbed.heal();
+            awaitThenHeal(run);
         }
     }
 
@@ -405,19 +392,9 @@ class TestbedPipelineTest {
             System.err.println("the cut-off rank after the heal: "
                     + (woken.indexOf("does not write") >= 0 ? "refused to commit (fenced)" : "wrote nothing"));
 
-            Path resumed = local.resolve("partition.safetensors");
-            testbed.get(HDFS + output + "/model.safetensors", resumed);
-            double diff = maxAbsDifference(
-                    SafeTensors.read(
-                            reference.resolve("model.safetensors").toUri().toString(), null),
-                    SafeTensors.read(resumed.toUri().toString(), null));
-            System.err.printf("cut off and healed vs uninterrupted: max |difference| %.3g%n", diff);
-            assertTrue(diff <= RESUME_TOLERANCE, "max |difference| " + diff);
+            assertSameModel(reference, output, "cut off and healed");
         } finally {
-            if (!run.isDone()) {
-                run.get(SharedTestbed.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            }
-            testbed.heal();
+            awaitThenHeal(run);
         }
     }
 
@@ -559,6 +536,25 @@ class TestbedPipelineTest {
         return files.keySet().stream()
                 .filter(n -> n.matches("step-\\d+\\.safetensors"))
                 .toList();
+    }
+
+    /** The model of the run in HDFS folder {@code run} equals the uninterrupted run's in {@code reference}. */
+    private static void assertSameModel(Path reference, String run, String label) throws IOException {
+        Path model = local.resolve(label.replace(' ', '-') + ".safetensors");
+        testbed.get(HDFS + run + "/model.safetensors", model);
+        double diff = maxAbsDifference(
+                SafeTensors.read(reference.resolve("model.safetensors").toUri().toString(), null),
+                SafeTensors.read(model.toUri().toString(), null));
+        System.err.printf("%s vs uninterrupted: max |difference| %.3g%n", label, diff);
+        assertTrue(diff <= RESUME_TOLERANCE, "max |difference| " + diff);
+    }
+
+    /** After a fault test: waits for its submission to end, then starts again whatever the fault stopped. */
+    private static void awaitThenHeal(CompletableFuture<Testbed.Result> run) throws Exception {
+        if (!run.isDone()) {
+            run.get(SharedTestbed.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+        testbed.heal();
     }
 
     private static double maxAbsDifference(StateDict a, StateDict b) {
