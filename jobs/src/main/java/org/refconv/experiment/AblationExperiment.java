@@ -130,17 +130,22 @@ public final class AblationExperiment {
         HadoopFiles.writeAtomically(c.work() + "/results.csv", conf, out -> out.write(csv));
     }
 
+    /** A per-class image cap as the table's title says it: 0 takes every image. */
+    private static String perClass(int cap) {
+        return cap == 0 ? "all" : String.format(Locale.ROOT, "at most %,d", cap);
+    }
+
     private String report(ExperimentConfig c, ResultTable table, double seconds) throws IOException {
         String text = String.format(
                 Locale.ROOT,
-                "Ablation on Fashion-MNIST (%d px; %,d train images per class at most,"
-                        + " %,d validation images per class; %d seeds; validation top-1 after the last epoch)%n%n%s%n"
+                "Ablation on Fashion-MNIST (%d px; %s train images per class,"
+                        + " %s validation images per class; %d seeds; validation top-1 after the last epoch)%n%n%s%n"
                         + "Reference, the paper (ImageNet, not this data): RefConv improves top-1 by up to 1.47 points"
                         + " over the baseline (abstract). Its per-method Tables 4-5 could not be retrieved here, so"
                         + " no per-cell paper numbers are printed.%nTotal %.1f min; runs in %s/results.csv%n",
                 c.imageSize(),
-                c.perClass(),
-                c.valPerClass(),
+                perClass(c.perClass()),
+                perClass(c.valPerClass()),
                 c.seeds(),
                 c.transfer() == null
                         ? table.markdown(BASIS)
