@@ -114,6 +114,39 @@ class InputPipelineTest {
         assertTrue(seen.size() >= ROWS - world * (batch + 8), "too many rows dropped: " + (ROWS - seen.size()));
     }
 
+    /** Evaluation reads every row once over the ranks, a smaller last batch included, images matching labels. */
+    @Test
+    void everyRowCoversTheSplitOnceWithAPartialLastBatch() throws Exception {
+        int world = 3;
+        int batch = 7;
+        List<String> seen = new ArrayList<>();
+        for (int r = 0; r < world; r++) {
+            List<RowGroupRef> share = EpochPlan.create(
+                            ShardFiles.rowGroups(new Configuration(), train), world, 0, 5, batch)
+                    .rowGroupsOf(r);
+            long rows = share.stream().mapToLong(RowGroupRef::rows).sum();
+            List<Batch> batches = new ArrayList<>();
+            try (BatchIterator it =
+                    pipeline(r, world, batch, ImageTransform.val(36, 32)).everyRow()) {
+                assertEquals((rows + batch - 1) / batch, it.batches());
+                it.forEachRemaining(batches::add);
+            }
+            assertEquals((rows + batch - 1) / batch, batches.size(), "rank " + r);
+            for (int i = 0; i < batches.size(); i++) {
+                Batch b = batches.get(i);
+                int expected = i < batches.size() - 1 ? batch : (int) (rows - (long) batch * (batches.size() - 1));
+                assertEquals(expected, b.size(), "rank " + r + " batch " + i);
+                assertEquals(b.size() * 3 * 32 * 32, b.images().length);
+                for (int k = 0; k < b.size(); k++) {
+                    assertEquals(Integer.parseInt(b.keys()[k].substring(3)) % 4, b.labels()[k]);
+                    seen.add(b.keys()[k]);
+                }
+            }
+        }
+        assertEquals(ROWS, seen.size(), "a row read twice or not at all");
+        assertEquals(ALL_KEYS, new HashSet<>(seen));
+    }
+
     @Test
     void sameEpochSameBatchesOtherEpochOtherOrder() throws Exception {
         InputPipeline p = pipeline(1, 2, 5, ImageTransform.train(24));

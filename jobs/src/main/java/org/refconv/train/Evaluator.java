@@ -71,7 +71,7 @@ public final class Evaluator {
     public List<Scores> score(List<Classifier> models, BatchListener listener) throws IOException {
         models.forEach(Classifier::eval);
         long[][] counts = new long[models.size()][3];
-        try (BatchIterator batches = split.epoch(0)) {
+        try (BatchIterator batches = split.everyRow()) {
             while (batches.hasNext()) {
                 Batch b = batches.next();
                 try (StepScope ignored = StepScope.openWithoutTrim();

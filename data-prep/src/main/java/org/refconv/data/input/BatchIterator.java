@@ -20,18 +20,27 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     private final InputPipeline.Options options;
     private final long seed;
     private final long total;
+    private final long samplesTotal;
     private final ExecutorService workers;
     private final ThreadLocal<SampleDecoder> decoders;
     private final Deque<CompletableFuture<Batch>> inFlight = new ArrayDeque<>();
     private long submitted;
+    private long samplesSubmitted;
     private long delivered;
     private long position;
 
+    /** {@code total} full batches. */
     BatchIterator(RankSamples samples, InputPipeline.Options options, long seed, long total) {
+        this(samples, options, seed, total, total * options.batchSize());
+    }
+
+    /** {@code samplesTotal} samples in batches of the pipeline's size, the last one smaller when they do not divide. */
+    BatchIterator(RankSamples samples, InputPipeline.Options options, long seed, long total, long samplesTotal) {
         this.samples = samples;
         this.options = options;
         this.seed = seed;
         this.total = total;
+        this.samplesTotal = samplesTotal;
         this.decoders =
                 ThreadLocal.withInitial(() -> options.decoder().create(options.transform(), options.normalization()));
         ThreadFactory daemons = r -> {
@@ -42,7 +51,7 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
         this.workers = Executors.newFixedThreadPool(options.threads(), daemons);
     }
 
-    /** Batches this iterator yields in total (equal on every rank). */
+    /** Batches this iterator yields in total (equal on every rank for a training epoch). */
     public long batches() {
         return total;
     }
@@ -70,7 +79,8 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     }
 
     private CompletableFuture<Batch> submit() {
-        int n = options.batchSize();
+        int n = (int) Math.min(options.batchSize(), samplesTotal - samplesSubmitted);
+        samplesSubmitted += n;
         int size = options.transform().size();
         int stride = 3 * size * size;
         float[] images = new float[n * stride];

@@ -72,6 +72,21 @@ public final class InputPipeline {
         return new BatchIterator(samples, options, rankSeed, batches);
     }
 
+    /**
+     * This rank's whole share of the split (epoch 0's deal), every row once, in batches of the pipeline's size and a
+     * smaller last one: for evaluation, where the ranks take no collective step per batch, so their batch counts may
+     * differ. The shares of all ranks together cover the split.
+     */
+    public BatchIterator everyRow() {
+        EpochPlan plan = plan(0);
+        List<RowGroupRef> share = plan.rowGroupsOf(options.rank());
+        long rows = share.stream().mapToLong(RowGroupRef::rows).sum();
+        long batches = (rows + options.batchSize() - 1) / options.batchSize();
+        long rankSeed = Seeds.mix(options.seed(), 0, options.rank());
+        RankSamples samples = new RankSamples(conf, share, options.shuffleWindow(), rankSeed, rows);
+        return new BatchIterator(samples, options, rankSeed, batches, rows);
+    }
+
     /** Builder with torchvision-like defaults: ImageNet normalisation, one worker per core, 2 batches ahead. */
     public static final class Builder {
         private final String splitDir;
