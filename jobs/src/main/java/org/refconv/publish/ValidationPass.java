@@ -8,8 +8,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.refconv.data.input.ImageTransform;
 import org.refconv.data.input.InputPipeline;
 import org.refconv.data.input.Preprocessing;
-import org.refconv.data.input.RowGroupRef;
-import org.refconv.data.input.ShardFiles;
 import org.refconv.engine.ComputeTurns;
 import org.refconv.engine.Ops;
 import org.refconv.models.Classifier;
@@ -20,8 +18,7 @@ import org.refconv.train.Evaluator;
  * One pass over the whole validation split on this host (rank 0 of a world of 1), decoding each image once: top-1
  * and top-5 of the model to publish and, when given, of the baseline; and on the first {@code sampleImages} the
  * largest logit difference between the model as trained (RefConv) and the folded one, relative to the largest
- * logit magnitude. The batch size is the largest divisor of the split's size not above the configured one, so no
- * image is dropped.
+ * logit magnitude. Every image is scored: the last batch is smaller when the batch size does not divide the split.
  */
 public final class ValidationPass {
 
@@ -59,14 +56,11 @@ public final class ValidationPass {
      */
     public Result run(Classifier published, Classifier trained, Classifier baseline, int sampleImages)
             throws IOException {
-        long rows = ShardFiles.rowGroups(conf, splitDir).stream()
-                .mapToLong(RowGroupRef::rows)
-                .sum();
         InputPipeline val = InputPipeline.builder(splitDir)
                 .rank(0)
                 .worldSize(1)
                 .seed(0)
-                .batchSize(batchSize(rows, maxBatch))
+                .batchSize(maxBatch)
                 .transform(transform)
                 .threads(threads)
                 .hadoopConf(conf)
@@ -107,15 +101,5 @@ public final class ValidationPass {
         double relativeDifference() {
             return trained == null || sampled == 0 ? Double.NaN : maxDiff / Math.max(maxAbs, 1e-30);
         }
-    }
-
-    /** The largest divisor of {@code rows} that is at most {@code max} (1 at worst). */
-    static int batchSize(long rows, int max) {
-        for (int b = (int) Math.min(max, Math.max(1, rows)); b > 1; b--) {
-            if (rows % b == 0) {
-                return b;
-            }
-        }
-        return 1;
     }
 }

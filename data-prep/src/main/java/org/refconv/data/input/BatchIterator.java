@@ -29,11 +29,6 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     private long delivered;
     private long position;
 
-    /** {@code total} full batches. */
-    BatchIterator(RankSamples samples, InputPipeline.Options options, long seed, long total) {
-        this(samples, options, seed, total, total * options.batchSize());
-    }
-
     /** {@code samplesTotal} samples in batches of the pipeline's size, the last one smaller when they do not divide. */
     BatchIterator(RankSamples samples, InputPipeline.Options options, long seed, long total, long samplesTotal) {
         this.samples = samples;

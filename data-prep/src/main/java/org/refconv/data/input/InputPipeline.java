@@ -62,14 +62,7 @@ public final class InputPipeline {
     public BatchIterator epoch(long epoch) {
         EpochPlan plan = plan(epoch);
         long batches = plan.batchesPerRank();
-        long rankSeed = Seeds.mix(options.seed(), epoch, options.rank());
-        RankSamples samples = new RankSamples(
-                conf,
-                plan.rowGroupsOf(options.rank()),
-                options.shuffleWindow(),
-                rankSeed,
-                batches * options.batchSize());
-        return new BatchIterator(samples, options, rankSeed, batches);
+        return batches(plan.rowGroupsOf(options.rank()), epoch, batches, batches * options.batchSize());
     }
 
     /**
@@ -78,13 +71,16 @@ public final class InputPipeline {
      * differ. The shares of all ranks together cover the split.
      */
     public BatchIterator everyRow() {
-        EpochPlan plan = plan(0);
-        List<RowGroupRef> share = plan.rowGroupsOf(options.rank());
+        List<RowGroupRef> share = plan(0).rowGroupsOf(options.rank());
         long rows = share.stream().mapToLong(RowGroupRef::rows).sum();
-        long batches = (rows + options.batchSize() - 1) / options.batchSize();
-        long rankSeed = Seeds.mix(options.seed(), 0, options.rank());
-        RankSamples samples = new RankSamples(conf, share, options.shuffleWindow(), rankSeed, rows);
-        return new BatchIterator(samples, options, rankSeed, batches, rows);
+        return batches(share, 0, (rows + options.batchSize() - 1) / options.batchSize(), rows);
+    }
+
+    /** {@code samples} samples of {@code share} in {@code batches} batches, with this rank's seed for {@code epoch}. */
+    private BatchIterator batches(List<RowGroupRef> share, long epoch, long batches, long samples) {
+        long rankSeed = Seeds.mix(options.seed(), epoch, options.rank());
+        RankSamples rows = new RankSamples(conf, share, options.shuffleWindow(), rankSeed, samples);
+        return new BatchIterator(rows, options, rankSeed, batches, samples);
     }
 
     /** Builder with torchvision-like defaults: ImageNet normalisation, one worker per core, 2 batches ahead. */
