@@ -195,25 +195,21 @@ class PipelineClusterTest {
 
     /** Runs PublishJob in its own JVM, paused at {@code point}, and kills it there with SIGKILL. */
     private static void killPublishAt(String point, String run, String version) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g",
-                "-Drefconv.publish.pauseAt=" + point,
-                "-cp",
-                System.getProperty("java.class.path")));
-        cmd.addAll(TestSpark.jvmFlags());
-        cmd.addAll(List.of(
-                "org.refconv.publish.PublishJob",
-                "--run",
-                run,
-                "--root",
-                hdfs + "/models",
-                "--version",
-                version,
-                "--promote",
-                "always",
-                "--evalBatch",
-                "64"));
+        List<String> cmd = TestSpark.childJvm(
+                "1g",
+                List.of("-Drefconv.publish.pauseAt=" + point),
+                List.of(
+                        "org.refconv.publish.PublishJob",
+                        "--run",
+                        run,
+                        "--root",
+                        hdfs + "/models",
+                        "--version",
+                        version,
+                        "--promote",
+                        "always",
+                        "--evalBatch",
+                        "64"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         List<String> seen = new ArrayList<>();
         try (BufferedReader out =

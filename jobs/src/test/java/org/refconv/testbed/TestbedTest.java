@@ -185,26 +185,12 @@ class TestbedTest {
     private static List<Testbed.Result> twoRanks(String mode, int port) throws Exception {
         List<java.util.concurrent.CompletableFuture<Testbed.Result>> ranks = new ArrayList<>();
         for (int rank = 0; rank < 2; rank++) {
-            List<String> cmd = List.of(
-                    "exec",
-                    "h" + (rank + 1),
-                    "java",
-                    "-Xmx256m",
-                    // What Spark gives every executor JVM: the store's socket is handed to libtorch by descriptor.
-                    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                    "--add-opens=java.base/java.io=ALL-UNNAMED",
-                    "-Drendezvous.seconds=15",
-                    "-Dorg.bytedeco.javacpp.cachedir="
-                            + System.getProperty(
-                                    "org.bytedeco.javacpp.cachedir",
-                                    System.getProperty("user.home") + "/.javacpp/cache"),
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    RendezvousProbe.class.getName(),
-                    String.valueOf(rank),
-                    "h1",
-                    String.valueOf(port),
-                    mode);
+            List<String> cmd = new ArrayList<>(List.of("exec", "h" + (rank + 1)));
+            // Spark's flags as every executor JVM gets them: the store's socket is handed to libtorch by descriptor.
+            cmd.addAll(org.refconv.train.TestSpark.childJvm(
+                    "256m",
+                    List.of("-Drendezvous.seconds=15"),
+                    List.of(RendezvousProbe.class.getName(), String.valueOf(rank), "h1", String.valueOf(port), mode)));
             ranks.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
                     return testbed.script(cmd.toArray(String[]::new));

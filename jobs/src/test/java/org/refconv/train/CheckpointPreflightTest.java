@@ -139,17 +139,9 @@ class CheckpointPreflightTest {
 
     @Test
     void theJobsJvmExitsWithTwoNamingTheFile() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g",
-                "-Dorg.bytedeco.javacpp.cachedir="
-                        + System.getProperty(
-                                "org.bytedeco.javacpp.cachedir", System.getProperty("user.home") + "/.javacpp/cache"),
-                "-cp",
-                System.getProperty("java.class.path")));
-        cmd.addAll(TestSpark.jvmFlags());
-        cmd.add(TrainJob.class.getName());
-        cmd.addAll(List.of(resnet34FromResnet18()));
+        List<String> job = new ArrayList<>(List.of(TrainJob.class.getName()));
+        job.addAll(List.of(resnet34FromResnet18()));
+        List<String> cmd = TestSpark.childJvm("1g", List.of(), job);
         long start = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -21,7 +21,6 @@ final class LoopbackCluster implements AutoCloseable {
     private final Path dir;
     private final List<Process> processes = new ArrayList<>();
     private final int masterPort;
-    private final String classPath = System.getProperty("java.class.path");
     private final List<SparkSession> sessions = new ArrayList<>();
     private final List<String> workerJvmOptions;
     /** Spark's authentication is on, as conf/spark-standalone.conf has it, with a secret made for this cluster. */
@@ -147,12 +146,7 @@ final class LoopbackCluster implements AutoCloseable {
     }
 
     private Process start(String name, List<String> jvmOptions, List<String> mainAndArgs) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp", classPath));
-        cmd.addAll(TestSpark.jvmFlags());
-        cmd.addAll(jvmOptions);
-        cmd.addAll(mainAndArgs);
-        ProcessBuilder pb = new ProcessBuilder(cmd)
+        ProcessBuilder pb = new ProcessBuilder(TestSpark.childJvm("512m", jvmOptions, mainAndArgs))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
         pb.environment().put("SPARK_HOME", dir.resolve("spark-home").toString());

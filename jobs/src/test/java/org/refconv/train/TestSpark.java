@@ -21,10 +21,7 @@ public final class TestSpark {
      * build: the test class path, the JavaCPP cache, Spark's add-opens flags and passive OpenMP threads.
      */
     public static SparkSession.Builder onCluster(String appName, String master, Path localDir) {
-        String javaOpts = "-Dorg.bytedeco.javacpp.cachedir="
-                + System.getProperty(
-                        "org.bytedeco.javacpp.cachedir", System.getProperty("user.home") + "/.javacpp/cache")
-                + " " + String.join(" ", jvmFlags());
+        String javaOpts = "-Dorg.bytedeco.javacpp.cachedir=" + javacppCache() + " " + String.join(" ", jvmFlags());
         return base(appName, master, localDir)
                 .config("spark.executor.cores", "1")
                 .config("spark.executor.memory", "1536m")
@@ -56,6 +53,23 @@ public final class TestSpark {
         return p.getProperty("spark.authenticate.secret");
     }
 
+    /**
+     * The command that starts {@code mainAndArgs} in a JVM of its own on this build's class path: this JVM's java,
+     * the heap given, the JavaCPP cache, Spark's add-opens flags, then {@code jvmOptions}.
+     */
+    public static List<String> childJvm(String heap, List<String> jvmOptions, List<String> mainAndArgs) {
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + heap,
+                "-Dorg.bytedeco.javacpp.cachedir=" + javacppCache(),
+                "-cp",
+                System.getProperty("java.class.path")));
+        cmd.addAll(jvmFlags());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(mainAndArgs);
+        return cmd;
+    }
+
     /** The add-opens flags Spark needs on Java 17, as this JVM got them from the build (the parent pom's list). */
     public static List<String> jvmFlags() {
         return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -64,6 +78,10 @@ public final class TestSpark {
                         || a.startsWith("-Dio.netty")
                         || a.startsWith("-Djdk.reflect"))
                 .toList();
+    }
+
+    private static String javacppCache() {
+        return System.getProperty("org.bytedeco.javacpp.cachedir", System.getProperty("user.home") + "/.javacpp/cache");
     }
 
     private static SparkSession.Builder base(String appName, String master, Path localDir) {
