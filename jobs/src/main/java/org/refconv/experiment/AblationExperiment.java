@@ -17,6 +17,7 @@ import org.refconv.retrain.DatasetStage;
 import org.refconv.train.DistributedTraining;
 import org.refconv.train.Metrics;
 import org.refconv.train.RankTrainer;
+import org.refconv.train.RunConfigFile;
 import org.refconv.train.RunLayout;
 import org.refconv.train.TrainConfig;
 
@@ -42,9 +43,30 @@ public final class AblationExperiment {
     }
 
     public static void main(String[] args) throws Exception {
-        ExperimentConfig c = JobMain.parseOrExit("experiment", () -> ExperimentConfig.fromArgs(args));
+        ExperimentConfig c = JobMain.parseOrExit("experiment", () -> {
+            ExperimentConfig parsed = ExperimentConfig.fromArgs(args);
+            requireSameSettings(parsed, new Configuration());
+            return parsed;
+        });
         try (SparkSession spark = SparkJobs.session("refconv-experiment", c.master())) {
             new AblationExperiment(spark).run(c);
+        }
+    }
+
+    /**
+     * Refuses, before any Spark, a rerun whose settings differ from those of the runs already in its work folder:
+     * finished runs are reused and partial ones resumed, which is only right when they were made with these settings
+     * (e.g. {@code --train.epochs 3} over a folder of 1-epoch runs needs another {@code --work}).
+     */
+    static void requireSameSettings(ExperimentConfig c, Configuration conf) throws IOException {
+        for (String model : c.models()) {
+            RunConfigFile.requireSameTrajectory(
+                    c.pretrain().get(model), conf, "use another basisWork (or work), or the same settings");
+            for (List<TrainConfig> perSeed : c.runs(model)) {
+                for (TrainConfig t : perSeed) {
+                    RunConfigFile.requireSameTrajectory(t, conf, "use another --work, or the same settings");
+                }
+            }
         }
     }
 

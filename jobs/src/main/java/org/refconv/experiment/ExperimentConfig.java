@@ -125,15 +125,24 @@ public record ExperimentConfig(
         int seeds = v.get(SEEDS);
         int imageSize = v.get(IMAGE_SIZE);
         String master = v.get(MASTER);
-        String data = work + "/data";
-        PrepareConfig prepare = PrepareConfig.from(merge(
-                section(sections, "prepare"),
-                Map.of("input", work + "/fashion-mnist-tree", "output", data, "overwrite", "true", "master", master)));
-
         List<Integer> classes = v.get(CLASSES);
         List<Integer> basisClasses = v.get(BASIS_CLASSES);
         String basisWork =
                 v.get(BASIS_WORK).isEmpty() ? work : v.get(BASIS_WORK).replaceAll("/+$", "");
+        // Without basisClasses the basis trains on the methods' dataset, so a shared basis shares that dataset too.
+        String dataHome = basisClasses.isEmpty() ? basisWork : work;
+        String data = dataHome + "/data";
+        PrepareConfig prepare = PrepareConfig.from(merge(
+                section(sections, "prepare"),
+                Map.of(
+                        "input",
+                        dataHome + "/fashion-mnist-tree",
+                        "output",
+                        data,
+                        "overwrite",
+                        "true",
+                        "master",
+                        master)));
         TransferBasis transfer = null;
         String basisData = data;
         if (!basisClasses.isEmpty()) {

@@ -88,14 +88,11 @@ public final class Pipeline {
     /** Runs a training stage unless its model exists; a partial run resumes from its newest checkpoint. */
     private void train(TrainConfig t, PipelineSummary.Builder summary, String name) throws Exception {
         Path model = new Path(RunLayout.of(t.output()).model());
+        RunConfigFile.requireSameTrajectory(
+                t, conf, "use a new runId for its " + name + " stage, or the same settings");
         if (model.getFileSystem(conf).exists(model)) {
-            requireSameSettings(t, name);
             summary.stage(name, "skipped: complete (" + model + ")");
             return;
-        }
-        Path runConfig = new Path(RunConfigFile.uri(t.output()));
-        if (runConfig.getFileSystem(conf).exists(runConfig)) {
-            requireSameSettings(t, name);
         }
         RankTrainer.Result r = DistributedTraining.run(spark, t, SLOT_WAIT_MILLIS)[0];
         summary.stage(
@@ -108,15 +105,6 @@ public final class Pipeline {
                         r.lastLoss(),
                         100 * r.top1(),
                         t.ranks()));
-    }
-
-    /** A rerun of a run id must not silently reuse a stage made with other settings. */
-    private void requireSameSettings(TrainConfig t, String name) throws IOException {
-        TrainConfig before = RunConfigFile.read(t.output(), conf);
-        if (!before.trajectoryHash().equals(t.trajectoryHash())) {
-            throw new ConfigException("stage " + name + " of this run id was started with other settings ("
-                    + RunConfigFile.uri(t.output()) + "): use a new runId, or the same settings");
-        }
     }
 
     private interface StageBody {

@@ -69,4 +69,24 @@ public final class RunConfigFile {
         }
         return TrainConfig.from(settings);
     }
+
+    /**
+     * Refuses to resume or reuse the run at {@code config.output()} when its run-config.json was written with other
+     * trajectory settings: a rerun with changed settings must not continue, or report, a run made with the old ones.
+     *
+     * @param instead what the user should do, e.g. "use a new runId, or the same settings"
+     * @throws ConfigException naming the file and every changed key
+     */
+    public static void requireSameTrajectory(TrainConfig config, Configuration conf, String instead)
+            throws IOException {
+        Path p = new Path(uri(config.output()));
+        if (!p.getFileSystem(conf).exists(p)) {
+            return;
+        }
+        java.util.List<String> changes = config.trajectoryChangesFrom(read(config.output(), conf));
+        if (!changes.isEmpty()) {
+            throw new ConfigException(uri(config.output()) + " was written by a run with other settings ("
+                    + String.join(", ", changes) + "): " + instead);
+        }
+    }
 }

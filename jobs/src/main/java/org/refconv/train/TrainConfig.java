@@ -82,6 +82,11 @@ public final class TrainConfig extends JobConfig {
         return KEYS.hash(values());
     }
 
+    /** The settings that shape the trajectory and differ from {@code before}'s ({@link KeyTable#trajectoryChanges}). */
+    public List<String> trajectoryChangesFrom(TrainConfig before) {
+        return KEYS.trajectoryChanges(before.values(), values());
+    }
+
     public String mode() {
         return get(MODE);
     }

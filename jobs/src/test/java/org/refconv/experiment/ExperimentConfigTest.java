@@ -4,8 +4,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.refconv.config.ConfigException;
+import org.refconv.data.prepare.PrepareConfig;
+import org.refconv.train.RunConfigFile;
 import org.refconv.train.TrainConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,12 +68,52 @@ class ExperimentConfigTest {
     }
 
     @Test
+    void aSharedBasisSharesItsDatasetAndTheMethodsRunsStayInWork() {
+        ExperimentConfig c = parse("--basisWork", "/b/", "--models", "cifar_quick");
+        assertEquals("/b/cifar_quick/pretrain", c.pretrain().get("cifar_quick").output());
+        assertEquals("/b/data", c.pretrain().get("cifar_quick").data());
+        TrainConfig refconv = c.runs("cifar_quick").get(0).get(0);
+        assertEquals("/b/data", refconv.data());
+        assertEquals("/b/cifar_quick/pretrain/model.safetensors", refconv.checkpointIn());
+        assertEquals("/w/cifar_quick/refconv/seed-0", refconv.output());
+        assertEquals("/b/fashion-mnist-tree", c.prepare().get(PrepareConfig.INPUT));
+
+        ExperimentConfig transfer = parse("--basisWork", "/b", "--basisClasses", "0,1", "--classes", "2,3");
+        assertEquals("/b/basis-data", transfer.pretrain().get("cifar_quick").data());
+        assertEquals("/w/data", transfer.runs("cifar_quick").get(0).get(0).data(), "new classes: work's dataset");
+    }
+
+    @Test
     void badSettingsAreRefusedBeforeAnythingRuns() {
         assertRefused("unknown method 'dropout'", "--methods", "refconv,dropout");
         assertRefused("unknown model 'vgg16'", "--models", "vgg16");
         assertRefused("unknown section 'resnet05'", "--resnet05.epochs", "3");
         assertRefused("'output' is set by the experiment", "--train.output", "/elsewhere");
         assertRefused("divisible", "--train.batch", "63", "--train.ranks", "2");
+    }
+
+    @Test
+    void aRerunWithOtherSettingsOverFinishedRunsIsRefusedNamingTheChangedKey(@TempDir Path work) throws Exception {
+        Configuration conf = new Configuration();
+        String w = work.toUri().toString();
+        ExperimentConfig first = parse("--work", w, "--models", "cifar_quick", "--methods", "refconv", "--seeds", "1");
+        RunConfigFile.write(first.pretrain().get("cifar_quick"), conf);
+        RunConfigFile.write(first.runs("cifar_quick").get(0).get(0), conf);
+        AblationExperiment.requireSameSettings(first, conf); // the same settings resume
+        AblationExperiment.requireSameSettings(parse("--work", w, "--models", "cifar_quick", "--seeds", "2"), conf);
+
+        ExperimentConfig longer = parse(
+                "--work", w, "--models", "cifar_quick", "--methods", "refconv", "--seeds", "1", "--train.epochs", "3");
+        String message = assertThrows(ConfigException.class, () -> AblationExperiment.requireSameSettings(longer, conf))
+                .getMessage();
+        assertTrue(message.contains("refconv/seed-0/run-config.json"), message);
+        assertTrue(message.contains("epochs: 2 -> 3") && message.contains("--work"), message);
+
+        ExperimentConfig otherBasis = parse(
+                "--work", w, "--models", "cifar_quick", "--methods", "refconv", "--seeds", "1", "--pretrain.lr", "0.1");
+        message = assertThrows(ConfigException.class, () -> AblationExperiment.requireSameSettings(otherBasis, conf))
+                .getMessage();
+        assertTrue(message.contains("pretrain/run-config.json") && message.contains("lr: 0.05 -> 0.1"), message);
     }
 
     private static void assertRefused(String reason, String... overrides) {

@@ -113,12 +113,7 @@ public final class KeyTable {
      * by the other. Values are taken as parsed ({@code 0.10} and {@code 0.1} hash alike), keys in name order.
      */
     public String hash(Values values) {
-        Map<String, String> sorted = new TreeMap<>();
-        for (Key<?> k : keys.values()) {
-            if (k.kind() == Key.Kind.TRAJECTORY) {
-                sorted.put(k.name(), String.valueOf(values.get(k)));
-            }
-        }
+        Map<String, String> sorted = trajectory(values);
         StringBuilder text = new StringBuilder();
         sorted.forEach((k, val) -> text.append(k).append('=').append(val).append('\n'));
         try {
@@ -128,5 +123,31 @@ public final class KeyTable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The {@link Key.Kind#TRAJECTORY} keys whose parsed values differ, each as {@code key: before -> after} in name
+     * order: empty exactly when the two {@link #hash}es are equal.
+     */
+    public List<String> trajectoryChanges(Values before, Values after) {
+        Map<String, String> a = trajectory(before);
+        Map<String, String> b = trajectory(after);
+        List<String> changes = new ArrayList<>();
+        a.forEach((k, v) -> {
+            if (!v.equals(b.get(k))) {
+                changes.add(k + ": " + v + " -> " + b.get(k));
+            }
+        });
+        return changes;
+    }
+
+    private Map<String, String> trajectory(Values values) {
+        Map<String, String> sorted = new TreeMap<>();
+        for (Key<?> k : keys.values()) {
+            if (k.kind() == Key.Kind.TRAJECTORY) {
+                sorted.put(k.name(), String.valueOf(values.get(k)));
+            }
+        }
+        return sorted;
     }
 }
