@@ -61,7 +61,7 @@ public final class AblationExperiment {
     static void requireSameSettings(ExperimentConfig c, Configuration conf) throws IOException {
         for (String model : c.models()) {
             RunConfigFile.requireSameTrajectory(
-                    c.pretrain().get(model), conf, "use another basisWork (or work), or the same settings");
+                    c.pretrain().get(model), conf, "use another --basisWork (or --work), or the same settings");
             for (List<TrainConfig> perSeed : c.runs(model)) {
                 for (TrainConfig t : perSeed) {
                     RunConfigFile.requireSameTrajectory(t, conf, "use another --work, or the same settings");

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -83,7 +84,7 @@ public final class RunConfigFile {
         if (!p.getFileSystem(conf).exists(p)) {
             return;
         }
-        java.util.List<String> changes = config.trajectoryChangesFrom(read(config.output(), conf));
+        List<String> changes = config.trajectoryChangesFrom(read(config.output(), conf));
         if (!changes.isEmpty()) {
             throw new ConfigException(uri(config.output()) + " was written by a run with other settings ("
                     + String.join(", ", changes) + "): " + instead);
