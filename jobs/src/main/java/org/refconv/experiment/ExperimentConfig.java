@@ -132,17 +132,7 @@ public record ExperimentConfig(
         // Without basisClasses the basis trains on the methods' dataset, so a shared basis shares that dataset too.
         String dataHome = basisClasses.isEmpty() ? basisWork : work;
         String data = dataHome + "/data";
-        PrepareConfig prepare = PrepareConfig.from(merge(
-                section(sections, "prepare"),
-                Map.of(
-                        "input",
-                        dataHome + "/fashion-mnist-tree",
-                        "output",
-                        data,
-                        "overwrite",
-                        "true",
-                        "master",
-                        master)));
+        PrepareConfig prepare = prepare(sections, dataHome + "/fashion-mnist-tree", data, master);
         TransferBasis transfer = null;
         String basisData = data;
         if (!basisClasses.isEmpty()) {
@@ -150,17 +140,7 @@ public record ExperimentConfig(
             transfer = new TransferBasis(
                     basisClasses,
                     v.get(BASIS_PER_CLASS),
-                    PrepareConfig.from(merge(
-                            section(sections, "prepare"),
-                            Map.of(
-                                    "input",
-                                    basisWork + "/basis-tree",
-                                    "output",
-                                    basisData,
-                                    "overwrite",
-                                    "true",
-                                    "master",
-                                    master))));
+                    prepare(sections, basisWork + "/basis-tree", basisData, master));
         }
 
         Map<String, TrainConfig> pretrain = new LinkedHashMap<>();
@@ -236,6 +216,13 @@ public record ExperimentConfig(
                 .map(String::trim)
                 .filter(s -> !s.isEmpty())
                 .toList();
+    }
+
+    /** The prepare job that turns the image tree {@code input} into the dataset {@code output}. */
+    private static PrepareConfig prepare(Map<String, Settings> sections, String input, String output, String master) {
+        return PrepareConfig.from(merge(
+                section(sections, "prepare"),
+                Map.of("input", input, "output", output, "overwrite", "true", "master", master)));
     }
 
     private static Settings section(Map<String, Settings> sections, String name) {
