@@ -30,11 +30,11 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     private long position;
 
     /** {@code samplesTotal} samples in batches of the pipeline's size, the last one smaller when they do not divide. */
-    BatchIterator(RankSamples samples, InputPipeline.Options options, long seed, long total, long samplesTotal) {
+    BatchIterator(RankSamples samples, InputPipeline.Options options, long seed, long samplesTotal) {
         this.samples = samples;
         this.options = options;
         this.seed = seed;
-        this.total = total;
+        this.total = (samplesTotal + options.batchSize() - 1) / options.batchSize();
         this.samplesTotal = samplesTotal;
         this.decoders =
                 ThreadLocal.withInitial(() -> options.decoder().create(options.transform(), options.normalization()));

@@ -61,8 +61,7 @@ public final class InputPipeline {
     /** This rank's batches for {@code epoch}; close it to stop its worker threads. */
     public BatchIterator epoch(long epoch) {
         EpochPlan plan = plan(epoch);
-        long batches = plan.batchesPerRank();
-        return batches(plan.rowGroupsOf(options.rank()), epoch, batches, batches * options.batchSize());
+        return batches(plan.rowGroupsOf(options.rank()), epoch, plan.batchesPerRank() * options.batchSize());
     }
 
     /**
@@ -73,14 +72,14 @@ public final class InputPipeline {
     public BatchIterator everyRow() {
         List<RowGroupRef> share = plan(0).rowGroupsOf(options.rank());
         long rows = share.stream().mapToLong(RowGroupRef::rows).sum();
-        return batches(share, 0, (rows + options.batchSize() - 1) / options.batchSize(), rows);
+        return batches(share, 0, rows);
     }
 
-    /** {@code samples} samples of {@code share} in {@code batches} batches, with this rank's seed for {@code epoch}. */
-    private BatchIterator batches(List<RowGroupRef> share, long epoch, long batches, long samples) {
+    /** {@code samples} samples of {@code share} in batches, with this rank's seed for {@code epoch}. */
+    private BatchIterator batches(List<RowGroupRef> share, long epoch, long samples) {
         long rankSeed = Seeds.mix(options.seed(), epoch, options.rank());
         RankSamples rows = new RankSamples(conf, share, options.shuffleWindow(), rankSeed, samples);
-        return new BatchIterator(rows, options, rankSeed, batches, samples);
+        return new BatchIterator(rows, options, rankSeed, samples);
     }
 
     /** Builder with torchvision-like defaults: ImageNet normalisation, one worker per core, 2 batches ahead. */
